@@ -1,0 +1,63 @@
+/**
+ * avstream — the Windows AVStream streaming model in TypeScript.
+ * @packageDocumentation
+ */
+
+export type {
+  AllocatorDispatch,
+  AllocatorInitResult,
+  AllocatorKind,
+  AllocatorState,
+  AllocatorStatus,
+  FrameAllocator,
+  FrameBuffer,
+} from './allocator/types.js';
+export {
+  AllocatorError,
+  type AllocatorErrorReason,
+  AvStreamError,
+  FramingError,
+  StateError,
+  StreamError,
+} from './errors.js';
+export {
+  AllocatorFlags,
+  BusType,
+  FileAlignment,
+  FRAMING_ITEM_FLAGS_MASK,
+  GUID_NULL,
+  KSSTRING_ALLOCATOR,
+  MAX_FILE_ALIGNMENT,
+  MemoryType,
+  OptionFlags,
+  PAGE_SIZE,
+  PoolType,
+  type PoolTypeValue,
+  REQUIREMENT_FLAGS_MASK,
+  RequirementFlags,
+} from './framing/constants.js';
+export { type Guid, isGuid, normalizeGuid } from './framing/guid.js';
+export {
+  alignUp,
+  compressRange,
+  compressSize,
+  effectiveStep,
+  expandSize,
+  intersectRanges,
+  isAlignmentMask,
+  isNeutralCompression,
+  NEUTRAL_COMPRESSION,
+  pickSize,
+  rangeContains,
+  rangeTop,
+  type SizeStrategy,
+} from './framing/range-math.js';
+export type {
+  AllocatorFraming,
+  AllocatorFramingEx,
+  Compression,
+  FramingItem,
+  FramingRange,
+  FramingRangeWeighted,
+} from './framing/types.js';
+export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
