@@ -60,4 +60,6 @@ export type {
   FramingRange,
   FramingRangeWeighted,
 } from './framing/types.js';
+export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
+export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
