@@ -84,6 +84,12 @@ export const PAGE_SIZE = 4096;
 /** The largest FileAlignment mask an allocator accepts (PAGE_SIZE − 1; ReactOS' default allocator rule). */
 export const MAX_FILE_ALIGNMENT = PAGE_SIZE - 1;
 
+/**
+ * The most framing items one KSALLOCATOR_FRAMING_EX may carry in avstream (an avstream bound, not a ks.h one:
+ * CountItems is a ULONG there). Validation, parsing and decoding reject more, before allocating anything.
+ */
+export const MAX_FRAMING_ITEMS = 64;
+
 /** Memory type GUIDs (KSMEMORY_TYPE_*), lowercase registry form without braces. */
 export const MemoryType = {
   /** KSMEMORY_TYPE_WILDCARD = KSMEMORY_TYPE_DONT_CARE = KS_TYPE_DONT_CARE = GUID_NULL */

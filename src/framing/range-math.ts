@@ -45,7 +45,8 @@ function modInverse(a: bigint, m: bigint): bigint {
 
 /**
  * Intersects two stepped ranges: the sizes both allow. The result's stepping is the least common multiple of the
- * two steps (1 when both are unstepped); `null` when no size is in both.
+ * two steps (1 when both are unstepped, and 1 when a single size remains, so the result is always a valid framing range
+ * with stepping ≤ max − min); `null` when no size is in both.
  *
  * @example
  * ```ts
@@ -75,6 +76,7 @@ export function intersectRanges(a: FramingRange, b: FramingRange): FramingRange 
   if (x < loB) x += ((loB - x + lcm - 1n) / lcm) * lcm;
   const first = Number(x);
   if (first > hi) return null;
+  if (BigInt(hi - first) < lcm) return { minFrameSize: first, maxFrameSize: first, stepping: 1 }; // one size
   const step = Number(lcm);
   const last = first + Math.floor((hi - first) / step) * step;
   return { minFrameSize: first, maxFrameSize: last, stepping: step };
@@ -111,41 +113,103 @@ export function isNeutralCompression(c: Compression): boolean {
 }
 
 /**
+ * ⌊a·b/c⌋ or ⌈a·b/c⌉ exactly, for non-negative integers a, b and a positive integer c (ULONG-sized operands: the product
+ * may exceed 2^53, where a float division would round).
+ */
+function mulDiv(a: number, b: number, c: number, rounding: 'up' | 'down'): number {
+  const p = a * b;
+  if (Number.isSafeInteger(p + c)) {
+    let q = Math.floor(p / c);
+    let r = p - q * c; // exact: q·c ≤ p + c ≤ 2^53 − 1
+    if (r < 0) {
+      q -= 1;
+      r += c;
+    } else if (r >= c) {
+      q += 1;
+      r -= c;
+    }
+    return rounding === 'up' && r > 0 ? q + 1 : q;
+  }
+  const P = BigInt(a) * BigInt(b);
+  const C = BigInt(c);
+  const q = P / C;
+  return Number(rounding === 'up' && q * C !== P ? q + 1n : q);
+}
+
+function isNonNegativeSafeInteger(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 0;
+}
+
+function isPositiveSafeInteger(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0;
+}
+
+/**
  * Applies a compression ratio to an input size: `in·num/den + margin`, rounded up (`'up'`, the default: never an
- * undersized buffer) or down. Results are clamped to [0, 2^32 − 1].
+ * undersized buffer) or down. Exact for integer operands (no float rounding even when `in·num` exceeds 2^53).
+ * Results are clamped to [0, 2^32 − 1].
+ * @throws RangeError when `ratioDenominator` is 0
  */
 export function compressSize(size: number, c: Compression, rounding: 'up' | 'down' = 'up'): number {
   if (c.ratioDenominator === 0) throw argumentError('range', 'compression.ratioDenominator', 0, 'a non-zero number');
-  const exact = (size * c.ratioNumerator) / c.ratioDenominator;
-  const out = (rounding === 'up' ? Math.ceil(exact) : Math.floor(exact)) + c.ratioConstantMargin;
-  return Math.min(0xffffffff, Math.max(0, out));
+  let scaled: number;
+  if (
+    isNonNegativeSafeInteger(size) &&
+    isNonNegativeSafeInteger(c.ratioNumerator) &&
+    isPositiveSafeInteger(c.ratioDenominator)
+  ) {
+    scaled = mulDiv(size, c.ratioNumerator, c.ratioDenominator, rounding);
+  } else {
+    const exact = (size * c.ratioNumerator) / c.ratioDenominator;
+    scaled = rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
+  }
+  return Math.min(0xffffffff, Math.max(0, scaled + c.ratioConstantMargin));
 }
 
 /**
  * The inverse of {@link compressSize}: the input size whose output is `size`, i.e. `(out − margin)·den/num`,
- * rounded as asked. A zero numerator maps every output to input 0.
+ * rounded as asked (exact for integer operands). An output below the margin maps to 0; a zero numerator maps every
+ * output to input 0. Results are clamped to [0, 2^32 − 1].
  */
 export function expandSize(size: number, c: Compression, rounding: 'up' | 'down' = 'up'): number {
   if (c.ratioNumerator === 0) return 0;
-  const exact = ((size - c.ratioConstantMargin) * c.ratioDenominator) / c.ratioNumerator;
-  const out = rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
+  const net = size - c.ratioConstantMargin;
+  if (net <= 0) return 0;
+  let out: number;
+  if (
+    isNonNegativeSafeInteger(net) &&
+    isNonNegativeSafeInteger(c.ratioDenominator) &&
+    isPositiveSafeInteger(c.ratioNumerator)
+  ) {
+    out = mulDiv(net, c.ratioDenominator, c.ratioNumerator, rounding);
+  } else {
+    const exact = (net * c.ratioDenominator) / c.ratioNumerator;
+    out = rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
+  }
   return Math.min(0xffffffff, Math.max(0, out));
 }
 
 /**
- * Maps a range through a compression ratio conservatively: the minimum rounded up, the maximum rounded down. The
- * stepping survives when it maps onto whole bytes (`stepping·num` divisible by `den`), else it becomes 1.
+ * Maps a range through a compression ratio: the sizes the output buffer needs for the inputs the range allows. Both
+ * ends go through {@link compressSize} rounded up (the output of the largest allowed input, {@link rangeTop}, included),
+ * so the result is never empty. The stepping survives when it maps onto whole bytes (`stepping·num` divisible by
+ * `den`: then every mapped size lies on the new progression); otherwise, or when a single size remains, it becomes 1.
  */
 export function compressRange(range: FramingRange, c: Compression): FramingRange {
   if (isNeutralCompression(c)) return { ...range };
+  const minFrameSize = compressSize(range.minFrameSize, c, 'up');
+  const maxFrameSize = compressSize(rangeTop(range), c, 'up');
   const step = effectiveStep(range);
-  const scaledStep =
-    (step * c.ratioNumerator) % c.ratioDenominator === 0 ? (step * c.ratioNumerator) / c.ratioDenominator : 1;
-  return {
-    minFrameSize: compressSize(range.minFrameSize, c, 'up'),
-    maxFrameSize: compressSize(range.maxFrameSize, c, 'down'),
-    stepping: Math.max(1, scaledStep),
-  };
+  let stepping = 1;
+  if (
+    step > 1 &&
+    mulDiv(step, c.ratioNumerator, c.ratioDenominator, 'down') ===
+      mulDiv(step, c.ratioNumerator, c.ratioDenominator, 'up')
+  ) {
+    const scaled = mulDiv(step, c.ratioNumerator, c.ratioDenominator, 'down');
+    if (scaled >= 1 && scaled <= maxFrameSize - minFrameSize) stepping = scaled;
+  }
+  return { minFrameSize, maxFrameSize, stepping };
 }
 
 /** True when `mask` is an alignment mask 2^k − 1 (0, 1, 3, 7, …). */
