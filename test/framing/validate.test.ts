@@ -230,7 +230,9 @@ describe('validateFramingEx', () => {
       corruption(x, [...numericPathsEx(x.items.length), ...guidPathsEx(x.items.length)]).map((c) => ({ x, c })),
     );
     fc.assert(
-      fc.property(arb, ({ x, c }) => {
+      fc.property(arb, ({ x: generated, c }) => {
+        let x = generated;
+        x = structuredClone(x);
         setPath(x, c.path, c.value);
         throwsField(() => validateFramingEx(x), c.path);
       }),
@@ -279,8 +281,10 @@ describe('validateFraming (legacy KSALLOCATOR_FRAMING)', () => {
     fc.assert(
       fc.property(
         validFraming.chain((x) => corruption(x, LEGACY_PATHS).map((c) => ({ x, c }))),
-        ({ x, c }) => {
+        ({ x: generated, c }) => {
+          let x = generated;
           validateFraming(x);
+          x = structuredClone(x);
           setPath(x, c.path, c.value);
           throwsField(() => validateFraming(x), c.path);
         },
