@@ -20,6 +20,20 @@ export {
   StateError,
   StreamError,
 } from './errors.js';
+export { cloneFraming, cloneFramingEx, freezeFraming, freezeFramingEx } from './framing/clone.js';
+export {
+  decodeFraming,
+  decodeFramingEx,
+  encodeFraming,
+  encodeFramingEx,
+  encodeFramingExInto,
+  FRAMING_EX_HEADER_SIZE,
+  FRAMING_ITEM_SIZE,
+  FRAMING_SIZE,
+  type FramingCodecOptions,
+  FramingItemOffset,
+  framingExByteLength,
+} from './framing/codec.js';
 export {
   AllocatorFlags,
   BusType,
@@ -28,6 +42,7 @@ export {
   GUID_NULL,
   KSSTRING_ALLOCATOR,
   MAX_FILE_ALIGNMENT,
+  MAX_FRAMING_ITEMS,
   MemoryType,
   OptionFlags,
   PAGE_SIZE,
@@ -36,7 +51,8 @@ export {
   REQUIREMENT_FLAGS_MASK,
   RequirementFlags,
 } from './framing/constants.js';
-export { type Guid, isGuid, normalizeGuid } from './framing/guid.js';
+export { type Guid, isGuid, normalizeGuid, readGuid, writeGuid } from './framing/guid.js';
+export { parseFraming, parseFramingEx } from './framing/parse.js';
 export {
   alignUp,
   compressRange,
@@ -52,6 +68,7 @@ export {
   rangeTop,
   type SizeStrategy,
 } from './framing/range-math.js';
+export { initializeSimpleFraming, simpleFraming } from './framing/simple-framing.js';
 export type {
   AllocatorFraming,
   AllocatorFramingEx,
@@ -60,6 +77,7 @@ export type {
   FramingRange,
   FramingRangeWeighted,
 } from './framing/types.js';
+export { FRAMING_OPTIONS_FLAGS_MASK, validateFraming, validateFramingEx } from './framing/validate.js';
 export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
