@@ -117,6 +117,7 @@ function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
  * Writes the wire form of a KSALLOCATOR_FRAMING_EX into `target` at `offset` and returns the number of bytes written
  * ({@link framingExByteLength} of `x.items.length`). Nothing is written when a check fails.
  * @throws FramingError when `x` is invalid (see {@link FramingCodecOptions.validate})
+ * @throws TypeError when `target` is not a Uint8Array
  * @throws RangeError when `target` has fewer than that many bytes after `offset`
  */
 export function encodeFramingExInto(
@@ -129,6 +130,9 @@ export function encodeFramingExInto(
   else validateFramingEx(x);
   checkBytes(target);
   const length = framingExByteLength(x.items.length);
+  if (target.byteLength < length) {
+    throw argumentError('range', 'target', target, `a Uint8Array of at least ${length} bytes`);
+  }
   if (!Number.isInteger(offset) || offset < 0 || offset + length > target.byteLength) {
     throw argumentError(
       'range',

@@ -31,17 +31,29 @@ export const OptionFlags = {
 
 /** KSALLOCATOR_FLAG_* — pin extended framing flags (0x10–0x80) and allocator pipe flags (0x100–0x8000). */
 export const AllocatorFlags = {
+  /** KSALLOCATOR_FLAG_PARTIAL_READ_SUPPORT: partial frame fill supported. */
   partialReadSupport: 0x10,
+  /** KSALLOCATOR_FLAG_DEVICE_SPECIFIC: the memory type is device-specific. */
   deviceSpecific: 0x20,
+  /** KSALLOCATOR_FLAG_CAN_ALLOCATE: the filter can allocate that device memory. */
   canAllocate: 0x40,
+  /** KSALLOCATOR_FLAG_INSIST_ON_FRAMESIZE_RATIO: the OutputCompression ratio must hold. */
   insistOnFramesizeRatio: 0x80,
+  /** KSALLOCATOR_FLAG_NO_FRAME_INTEGRITY: the pipe has at least one data modification. */
   noFrameIntegrity: 0x100,
+  /** KSALLOCATOR_FLAG_MULTIPLE_OUTPUT (pipe flag, undocumented). */
   multipleOutput: 0x200,
+  /** KSALLOCATOR_FLAG_CYCLE (pipe flag, undocumented). */
   cycle: 0x400,
+  /** KSALLOCATOR_FLAG_ALLOCATOR_EXISTS: an allocator exists. */
   allocatorExists: 0x800,
+  /** KSALLOCATOR_FLAG_INDEPENDENT_RANGES: no framing dependency between neighbouring pipes. */
   independentRanges: 0x1000,
+  /** KSALLOCATOR_FLAG_ATTENTION_STEPPING (undocumented). */
   attentionStepping: 0x2000,
+  /** KSALLOCATOR_FLAG_ENABLE_CACHED_MDL (newer SDKs). */
   enableCachedMdl: 0x4000,
+  /** KSALLOCATOR_FLAG_2D_BUFFER_REQUIRED (newer SDKs). */
   bufferRequired2d: 0x8000,
 } as const;
 
