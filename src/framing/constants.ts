@@ -59,7 +59,9 @@ export const AllocatorFlags = {
 
 /** Every bit defined for `KS_FRAMING_ITEM.Flags`: requirement bits plus allocator flags. */
 export const FRAMING_ITEM_FLAGS_MASK =
-  Object.values(RequirementFlags).reduce((a, b) => a | b, 0) | Object.values(AllocatorFlags).reduce((a, b) => a | b, 0);
+  (Object.values(RequirementFlags).reduce((a, b) => a | b, 0) |
+    Object.values(AllocatorFlags).reduce((a, b) => a | b, 0)) >>>
+  0;
 
 /** Every bit defined for `KSALLOCATOR_FRAMING.RequirementsFlags` (requirement bits; options share the low bits). */
 export const REQUIREMENT_FLAGS_MASK = Object.values(RequirementFlags).reduce((a, b) => a | b, 0) >>> 0;

@@ -149,6 +149,7 @@ describe('validateFramingEx', () => {
   });
 
   it('rule: unknown bits in items[i].flags are rejected (FRAMING_ITEM_FLAGS_MASK)', () => {
+    assert.equal(FRAMING_ITEM_FLAGS_MASK, 0x8000ffff); // a ULONG, like every other mask
     for (const bit of [...Object.values(RequirementFlags), ...Object.values(AllocatorFlags)]) {
       validateFramingEx(withField('items[0].flags', bit >>> 0));
     }
