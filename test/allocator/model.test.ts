@@ -52,10 +52,7 @@ type Factory = (frames: number) => { allocator: FrameAllocator; limit: number; p
 
 async function runModel(factory: Factory, frames: number, alignment: number, ops: Op[]): Promise<void> {
   const { allocator: a, limit, poolType = PoolType.nonPagedPool } = factory(frames);
-  a.initialize(
-    null,
-    framing({ frames, frameSize: 200, fileAlignment: alignment - 1, poolType: PoolType.nonPagedPool }),
-  );
+  a.initialize(null, framing({ frames, frameSize: 200, fileAlignment: alignment - 1, poolType }));
   const held: FrameBuffer[] = [];
   const waiting: Waiting[] = []; // model FIFO of pending waiter ids
   const served: number[] = []; // ids in the order the allocator served them
