@@ -71,6 +71,7 @@ export type AllocatorErrorReason =
   | 'staleHandle'
   | 'canaryOverwritten'
   | 'tooManyOutstanding'
+  | 'framesOutstanding'
   | 'contractViolation';
 
 /** An allocator was used against its lifecycle, or a frame handed to it is not one of its outstanding frames. */

@@ -3,6 +3,15 @@
  * @packageDocumentation
  */
 
+export { AllocatorBase } from './allocator/allocator-base.js';
+export {
+  createDefaultAllocator,
+  DEBUG_GUARD_BYTES,
+  DEFAULT_MAX_SLAB_BYTES,
+  DefaultAllocator,
+  type DefaultAllocatorOptions,
+} from './allocator/default-allocator.js';
+export { CanaryOverwrittenError } from './allocator/frame-handle.js';
 export type {
   AllocatorDispatch,
   AllocatorInitResult,
@@ -12,6 +21,14 @@ export type {
   FrameAllocator,
   FrameBuffer,
 } from './allocator/types.js';
+export {
+  createUserMemoryAllocator,
+  type UserFrameMemory,
+  UserMemoryAllocator,
+  type UserMemoryAllocatorOptions,
+} from './allocator/user-memory-allocator.js';
+export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/validate.js';
+export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
 export {
   AllocatorError,
   type AllocatorErrorReason,
@@ -78,6 +95,15 @@ export type {
   FramingRangeWeighted,
 } from './framing/types.js';
 export { FRAMING_OPTIONS_FLAGS_MASK, validateFraming, validateFramingEx } from './framing/validate.js';
+export { CANARY_BYTE, POISON_BYTE } from './memory/guard.js';
+export { computeFrameLayout, type FrameLayout } from './memory/layout.js';
+export {
+  CACHE_LINE_SIZE,
+  isCacheAlignedPoolType,
+  isKnownPoolType,
+  type PoolKind,
+  poolKind,
+} from './memory/pool-type.js';
 export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';

@@ -57,7 +57,10 @@ export interface AllocatorStatus {
  * same slot (in debug mode a fresh handle per allocation, so a stale one is detected).
  */
 export interface FrameBuffer {
-  /** The frame's bytes: exactly the framing's frame size (prefix/padding excluded). */
+  /**
+   * The frame's bytes: exactly the framing's frame size (prefix/padding excluded) for the default and user-memory
+   * allocators; for a vendor allocator, the vendor's buffer as it returned it (at least the frame size).
+   */
   readonly data: Uint8Array;
   /** The allocator the frame belongs to (where it must be freed). */
   readonly allocator: FrameAllocator;
@@ -96,6 +99,19 @@ export interface FrameAllocator {
   onFreeFrame(listener: () => void): () => void;
   /** KSPROPERTY_STREAMALLOCATOR_STATUS. */
   status(): AllocatorStatus;
-  /** Deletes the allocator: pending acquires are rejected; nothing may be allocated or freed afterwards. */
+  /**
+   * Deletes the allocator (vendor: DeleteAllocator): pending acquires are rejected; nothing may be allocated or freed
+   * afterwards. Deleting a created (never initialized) allocator does not call the vendor; a second delete is a no-op.
+   * @throws AllocatorError (`framesOutstanding`, nothing changed) while frames are outstanding
+   */
   delete(): void;
+  /**
+   * Deferred delete for pipe teardown: rejects pending acquires and refuses new allocations (`deleted`) at once, keeps
+   * accepting frees, and deletes when the last outstanding frame is freed (at once when none is). Resolves then.
+   */
+  deleteWhenIdle(): Promise<void>;
+  /** True between {@link FrameAllocator.deleteWhenIdle} and the deletion it waits for. */
+  readonly deletePending: boolean;
+  /** `using allocator = …`: calls {@link FrameAllocator.delete}. */
+  [Symbol.dispose](): void;
 }

@@ -1,0 +1,2 @@
+// Every bench-case file, imported for its registrations. Add yours here (graph.ts, negotiate.ts, …).
+import './alloc.js';

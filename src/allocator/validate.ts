@@ -1,0 +1,80 @@
+import { argumentError, FramingError } from '../errors.js';
+import { MAX_FILE_ALIGNMENT, OptionFlags } from '../framing/constants.js';
+import { isAlignmentMask } from '../framing/range-math.js';
+import type { AllocatorFraming } from '../framing/types.js';
+import { isKnownPoolType } from '../memory/pool-type.js';
+import { Status } from '../status.js';
+
+/**
+ * The most frames one allocator may have outstanding (a bound checked before any memory is reserved).
+ */
+export const MAX_ALLOCATOR_FRAMES = 1 << 20;
+
+const FIELDS = ['optionsFlags', 'poolType', 'frames', 'frameSize', 'fileAlignment', 'reserved'] as const;
+
+function isUint32(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+/**
+ * KsValidateAllocatorCreateRequest: checks a legacy KSALLOCATOR_FRAMING used as an allocator create request and
+ * returns a frozen copy of it. Every allocator (default, vendor, user) runs this before it is initialized.
+ *
+ * Rules (ReactOS' checks plus avstream's decisions, see docs/allocators.md):
+ * - every field a uint32 number (else TypeError/FramingError naming `framing.<field>`);
+ * - `optionsFlags` only KSALLOCATOR_OPTIONF_* bits (mask 0x3);
+ * - `poolType` one of NonPagedPool 0, PagedPool 1, NonPagedPoolCacheAligned 4, PagedPoolCacheAligned 5,
+ *   NonPagedPoolNx 512;
+ * - `frames` 1 … {@link MAX_ALLOCATOR_FRAMES} ([I] 0 = "no requirement" cannot size a pool: negotiation resolves it);
+ * - `frameSize` ≥ 1;
+ * - `fileAlignment` an alignment mask 2^k − 1 not above PAGE_SIZE − 1;
+ * - `reserved` 0.
+ *
+ * @throws FramingError with `status` Status.invalidParameter (or insufficientResources for too many frames)
+ * @example
+ * ```ts
+ * validateAllocatorFraming({ optionsFlags: 0, poolType: 0, frames: 8, frameSize: 4096, fileAlignment: 63, reserved: 0 });
+ * ```
+ */
+export function validateAllocatorFraming(framing: Readonly<AllocatorFraming>): Readonly<AllocatorFraming> {
+  if (framing === null || typeof framing !== 'object') {
+    throw argumentError('type', 'framing', framing, 'a KSALLOCATOR_FRAMING object');
+  }
+  for (const field of FIELDS) {
+    const value: unknown = framing[field];
+    if (typeof value !== 'number') throw argumentError('type', `framing.${field}`, value, 'a uint32 number');
+    if (!isUint32(value)) throw new FramingError(field, value, 'an integer 0 … 0xffffffff');
+  }
+  if ((framing.optionsFlags & ~OptionFlags.valid) !== 0) {
+    throw new FramingError('optionsFlags', framing.optionsFlags, 'only KSALLOCATOR_OPTIONF_* bits (mask 0x3)');
+  }
+  if (!isKnownPoolType(framing.poolType)) {
+    throw new FramingError('poolType', framing.poolType, 'a POOL_TYPE of 0, 1, 4, 5 or 512');
+  }
+  if (framing.frames === 0) throw new FramingError('frames', 0, 'at least 1 frame');
+  if (framing.frames > MAX_ALLOCATOR_FRAMES) {
+    throw new FramingError(
+      'frames',
+      framing.frames,
+      `at most ${MAX_ALLOCATOR_FRAMES} frames`,
+      Status.insufficientResources,
+    );
+  }
+  if (framing.frameSize === 0) throw new FramingError('frameSize', 0, 'a frame size of at least 1 byte');
+  if (!isAlignmentMask(framing.fileAlignment) || framing.fileAlignment > MAX_FILE_ALIGNMENT) {
+    throw new FramingError(
+      'fileAlignment',
+      framing.fileAlignment,
+      `an alignment mask 2^k − 1 not above ${MAX_FILE_ALIGNMENT} (PAGE_SIZE − 1)`,
+    );
+  }
+  if (framing.reserved !== 0) throw new FramingError('reserved', framing.reserved, '0');
+  return Object.freeze({
+    optionsFlags: framing.optionsFlags,
+    poolType: framing.poolType,
+    frames: framing.frames,
+    frameSize: framing.frameSize,
+    fileAlignment: framing.fileAlignment,
+    reserved: framing.reserved,
+  });
+}
