@@ -314,6 +314,7 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
   // STOP: flush, the owner deletes its clones; every frame comes back
   queue.flush();
   for (const c of [...clones]) {
+    if (c.deleted) continue; // a cancel callback deleted it meanwhile
     removeClone(c);
     c.delete();
   }
