@@ -151,7 +151,7 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
     const leadOp = 'p' in op && pointer(op.p) === lead;
     const leadEdgeOp = op.t === 'edge' && !op.trailing;
     if (!leadOp && !leadEdgeOp && lead.frame !== leadBefore) {
-      const ok = (op.t === 'arrive' && leadBefore === null) || (leadBefore !== null && leadBefore.cancelled);
+      const ok = (op.t === 'arrive' && leadBefore === null) || leadBefore?.cancelled === true;
       assert.ok(ok, `leading edge moved by itself on ${op.t}`);
     }
     // reference counts: pointers on the frame + the queue hold
