@@ -560,7 +560,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal a frame whose cancellation waited for its last lock */
   _afterUnlock(f: Frame): void {
     if (f._locks === 0 && f._cancelPending && f._state === FrameState.queued && f._queue === this) {
-      this._cancelFrame(f, Status.cancelled);
+      this._cancelFrame(f, f._cancelStatus);
     }
   }
 
@@ -696,7 +696,10 @@ export class Queue<H extends QueueHost = QueueHost> {
   _cancelFrame(f: Frame, status: StatusCode): void {
     if (f._state !== FrameState.queued || f._cancelled) return;
     if (f._locks > 0) {
-      f._cancelPending = true;
+      if (!f._cancelPending) {
+        f._cancelPending = true;
+        f._cancelStatus = status;
+      }
       return;
     }
     this._hold++;
@@ -712,6 +715,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     f._cancelPending = false;
     f._cancelled = true;
     f.status = status;
+    if (f.request !== null) f.request.status = status;
     if (f._held) {
       f._held = false;
       this._release(f);
@@ -744,11 +748,10 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _cancelRequestFrames(request: StreamRequest): void {
-    request.status = Status.cancelled;
     const frames = request.frames;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      if (f._queue === this) this._cancelFrame(f, Status.cancelled);
+      if (f._queue === this && f.request === request) this._cancelFrame(f, Status.cancelled);
     }
   }
 
@@ -759,7 +762,6 @@ export class Queue<H extends QueueHost = QueueHost> {
       for (let s = this._head; s < this._tail; s++) {
         const f = this._ring[s & this._mask];
         if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
-        if (f.request !== null) f.request.status = status;
         this._cancelFrame(f, status);
       }
     } finally {

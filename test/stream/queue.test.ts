@@ -303,6 +303,50 @@ describe('stream requests', () => {
     assertAllBack(queue, fs);
   });
 
+  it('cancelling a request touches only its own frames (a completed frame reused elsewhere is left alone)', () => {
+    const { queue } = setup();
+    const [a, b] = frames(2);
+    const r = new StreamRequest([a!, b!]);
+    queue.addRequest(r);
+    const lead = queue.getLeadingEdge(UNLOCKED)!;
+    lead.advance(); // a completes
+    assert.equal(a!.state, FrameState.idle);
+    queue.add(a!.reset()); // reused as a pipe frame
+    r.cancel();
+    assert.equal(b!.status, Status.cancelled);
+    assert.equal(r.completed, true);
+    assert.equal(a!.cancelled, false);
+    assert.equal(a!.state, FrameState.queued);
+    assert.equal(lead.frame, a, 'the edge moved from the cancelled frame to the next one');
+    lead.advance();
+    assert.equal(a!.status, Status.success);
+    assertAllBack(queue, [a!, b!]);
+  });
+
+  it('a locked frame of a cancelled request that the minidriver finishes completes normally; the request is cancelled only if a frame was', () => {
+    const { queue } = setup();
+    const [a, b] = frames(2);
+    const r1 = new StreamRequest([a!]);
+    queue.addRequest(r1);
+    const lead = queue.getLeadingEdge(LOCKED)!;
+    r1.cancel();
+    assert.equal(r1.cancelRequested, true);
+    assert.equal(a!.cancelled, false);
+    lead.unlock(true); // finished while locked: never cancelled
+    assert.equal(r1.completed, true);
+    assert.equal(r1.status, Status.success);
+    assert.equal(a!.status, Status.success);
+    const r2 = new StreamRequest([a!.reset(), b!]);
+    queue.addRequest(r2);
+    queue.getLeadingEdge(LOCKED);
+    r2.cancel(); // b is cancelled now, a when unlocked without being finished
+    assert.equal(b!.cancelled, true);
+    lead.unlock(false);
+    assert.equal(a!.cancelled, true);
+    assert.equal(r2.status, Status.cancelled);
+    assertAllBack(queue, [a!, b!]);
+  });
+
   it('setStatusCode sets the status the frame and its request complete with', () => {
     const { queue, host } = setup();
     const fs = frames(2);
