@@ -28,9 +28,9 @@ export type StreamRequestStateValue = (typeof StreamRequestState)[keyof typeof S
  * submitted together (e.g. by a user-mode endpoint), completed with a status when its last frame completes.
  *
  * Frames inside an AVStream pipe circulate without a request (`frame.request === null`); both kinds share a queue.
- * The status is `success` unless a stream pointer sets another ({@link StreamPointer.setStatusCode}) or the request
- * is cancelled (`cancelled`). Cancellation affects only frames that are not locked: a locked frame is cancelled when
- * its last lock is released.
+ * The status is `success` unless a stream pointer sets another (StreamPointer.setStatusCode) or one of its frames is
+ * cancelled (`cancelled`). Cancellation affects only frames that are not locked: a locked frame is cancelled when its
+ * last lock is released, unless the minidriver finished it meanwhile.
  */
 export class StreamRequest {
   /** The frames, in order (the IRP's KSSTREAM_HEADER array). */

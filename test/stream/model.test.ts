@@ -50,7 +50,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       andUnlock: fc.boolean(),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('clone' as const), p, cb: fc.nat({ max: 2 }) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('clone' as const), p, cb: fc.nat({ max: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('delete' as const), p }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('cancel' as const), r: fc.nat({ max: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('timeout' as const), p, interval: fc.nat({ max: 50 }) }) },
@@ -142,6 +142,12 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
   };
   const passiveCallback = (c: StreamPointer) => {
     assert.ok(!c.locked, 'cancel callbacks reach unlocked clones only');
+  };
+  const advancingCallback = (c: StreamPointer) => {
+    assert.ok(!c.locked, 'cancel callbacks reach unlocked clones only');
+    const from = c.frame;
+    assert.equal(c.advance(), Status.success);
+    assert.notEqual(c.frame, from, 'moved off the cancelled frame');
   };
   const onTimeout = (ptr: StreamPointer) => {
     assert.ok(!deleted.has(ptr), 'deleted pointers never time out');
@@ -273,7 +279,8 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
       }
       case 'clone': {
         const src = pointer(o.p);
-        const c = src.clone(o.cb === 1 ? deletingCallback : o.cb === 2 ? passiveCallback : null, 4);
+        const callbacks = [null, deletingCallback, passiveCallback, advancingCallback] as const;
+        const c = src.clone(callbacks[o.cb] ?? null, 4);
         assert.equal(c.frame, src.frame);
         assert.equal(c.locked, src.locked);
         clones.push(c);
