@@ -226,10 +226,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     frame.request = null;
     frame._requestIndex = -1;
     const wasEmpty = this._leading._frame === null;
-    this._hold++;
-    this._enqueue(frame);
-    this._hold--;
-    this._flush();
+    this._enqueue(frame); // completes nothing
     this.host._onArrival(this as unknown as Queue, wasEmpty);
   }
 
@@ -464,7 +461,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
       this._done[this._doneTail++ & this._doneMask] = f;
     }
-    this._flush();
+    if (this._hold === 0) this._flush();
   }
 
   /** @internal */
