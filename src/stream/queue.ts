@@ -46,15 +46,15 @@ export interface QueueHost {
 }
 
 /**
- * The DMA extension point (KSPIN_FLAG_GENERATE_MAPPINGS, spec §6 / §9.28): `generate` runs each time a pointer
- * locks a frame (it may fill `pointer.offset.mappings` and set `count`/`remaining` in mappings); a failure status
- * fails the lock. `release` runs when the pointer unlocks or leaves the frame.
+ * The DMA extension point (KSPIN_FLAG_GENERATE_MAPPINGS, spec §6 / §9.28): `generateMappings` runs each time a
+ * pointer locks a frame (it may fill `pointer.offset.mappings` and set `count`/`remaining` in mappings); a failure
+ * status fails the lock. `releaseMappings` runs when the pointer unlocks or leaves the frame.
  */
 export interface MappingsHook {
   /** Builds the mappings of `frame` for `pointer`; returns `success` or the failure the lock reports. */
-  generate(pointer: StreamPointer, frame: Frame): StatusCode;
-  /** Releases what `generate` built (optional). */
-  release?(pointer: StreamPointer, frame: Frame): void;
+  generateMappings(pointer: StreamPointer, frame: Frame): StatusCode;
+  /** Releases what `generateMappings` built (optional). */
+  releaseMappings?(pointer: StreamPointer, frame: Frame): void;
 }
 
 /** Options of a {@link Queue}. */
@@ -535,7 +535,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     const f = p._frame;
     if (f === null || f._cancelled || f._state !== FrameState.queued) return Status.deviceNotReady;
     if (this._generateMappings && this.mappings !== null) {
-      const status = this.mappings.generate(p as unknown as StreamPointer, f);
+      const status = this.mappings.generateMappings(p as unknown as StreamPointer, f);
       if (!ntSuccess(status)) return status;
     }
     p._locked = true;
@@ -548,8 +548,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     const f = p._frame!;
     p._locked = false;
     f._locks--;
-    if (this._generateMappings && this.mappings?.release !== undefined) {
-      this.mappings.release(p as unknown as StreamPointer, f);
+    if (this._generateMappings && this.mappings?.releaseMappings !== undefined) {
+      this.mappings.releaseMappings(p as unknown as StreamPointer, f);
     }
     return f;
   }

@@ -191,13 +191,13 @@ describe('queue: edges, window, bytes, mappings', () => {
     const calls: string[] = [];
     let fail = false;
     const mappings = {
-      generate(pointer: StreamPointer, frame: Frame) {
+      generateMappings(pointer: StreamPointer, frame: Frame) {
         calls.push(`generate ${String(frame.context)}`);
         if (fail) return Status.insufficientResources;
         pointer.offset.mappings = [{ physicalAddress: 0, byteCount: frame.header.frameExtent, alignment: 0 }];
         return Status.success;
       },
-      release(_pointer: StreamPointer, frame: Frame) {
+      releaseMappings(_pointer: StreamPointer, frame: Frame) {
         calls.push(`release ${String(frame.context)}`);
       },
     };
