@@ -384,6 +384,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   _place(p: StreamPointer<H>, f: Frame): void {
     p._frame = f;
     p._pos = f._seq;
+    p._notified = null; // frames are reused: a new pass may be cancelled again
     f._refs++;
     p.offsetIn._set(f.header.data, f.header.dataUsed);
     p.offsetOut._set(f.header.data, f.header.frameExtent);

@@ -347,6 +347,26 @@ describe('stream requests', () => {
     assertAllBack(queue, [a!, b!]);
   });
 
+  it('a clone gets its cancel callback again when a reused frame is cancelled in a later pass', () => {
+    const { queue } = setup();
+    const [f] = frames(1);
+    let calls = 0;
+    const clone = queue.getLeadingEdge(UNLOCKED)!.clone(() => {
+      calls++;
+      clone.advance(); // step off (to the end) instead of deleting
+    });
+    for (let pass = 1; pass <= 2; pass++) {
+      const r = new StreamRequest([f!.reset()]);
+      queue.addRequest(r); // the clone waiting at the end takes the frame
+      assert.equal(clone.frame, f);
+      r.cancel();
+      assert.equal(calls, pass);
+      assert.equal(r.completed, true);
+    }
+    clone.delete();
+    assertAllBack(queue, [f!]);
+  });
+
   it('setStatusCode sets the status the frame and its request complete with', () => {
     const { queue, host } = setup();
     const fs = frames(2);
