@@ -113,11 +113,15 @@ export class StreamRequest {
     });
   }
 
-  /** Prepares a completed (or never submitted) request for reuse: status success, frames reset. */
+  /**
+   * Prepares a completed (or never submitted) request for reuse: status success, frames reset.
+   * @throws TypeError when the request is pending or one of its frames is queued (e.g. reused elsewhere)
+   */
   reset(): this {
     if (this._state === StreamRequestState.pending) {
       throw new TypeError('request: a pending request is not allowed for reset; expected an idle or completed one');
     }
+    for (const f of this.frames) f._assertIdle('request reset');
     this._state = StreamRequestState.idle;
     this.status = Status.success;
     this._cancelRequested = false;
