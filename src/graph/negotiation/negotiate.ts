@@ -27,8 +27,9 @@ import {
   PipeState,
   pipeFactorNames,
 } from './constants.js';
-import { buildGraphModel, type GraphModel, type NegotiationDescription, type PinNode } from './description.js';
+import type { NegotiationDescription } from './description.js';
 import { formatFailure } from './format.js';
+import { buildGraphModel, type GraphModel, type PinNode } from './graph-model.js';
 import {
   defaultAllocatorProvides,
   isSystemMemoryType,
@@ -92,7 +93,7 @@ const isFull = (r: FramingRange): boolean => r.minFrameSize === 0 && r.maxFrameS
  * the pin's stepping is a preference). Null when no size maps inside, or when the ratio is unknown.
  */
 export function mapRangeToAllocator(range: FramingRange, c: Compression): FramingRange | null {
-  if (isNeutralCompression(c)) return copyRange(range);
+  if (isNeutralCompression(c)) return range;
   if (c.ratioNumerator === 0) return null;
   if (range.maxFrameSize < c.ratioConstantMargin) return null;
   const lo = range.minFrameSize <= c.ratioConstantMargin ? 0 : expandSize(range.minFrameSize, c, 'up');
@@ -127,6 +128,8 @@ interface Attempt {
   selected: AllocatorCandidate | null;
   factors: number;
   weight: number;
+  memoryHardOk: boolean;
+  preferencesMet: number;
 }
 
 interface SizePlan {
@@ -197,6 +200,19 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
     }
     if (types.length === 0) types.push(MemoryType.kernelNonPaged);
   }
+  if (types.length === 1) {
+    // One candidate: nothing to rank; its scores are filled in from the attempt.
+    return [
+      {
+        memoryType: types[0]!,
+        outcome: 'untried',
+        meetsHardRequirements: true,
+        preferencesMet: 0,
+        weight: 0,
+        failure: null,
+      },
+    ];
+  }
   const ranked = types.map((memoryType, order) => {
     let hardOk = true;
     let prefs = 0;
@@ -249,6 +265,8 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const relaxed: Rejection[] = [];
   let factors = 0;
   let weight = 0;
+  let memoryHardOk = true;
+  let preferencesMet = 0;
   let failure: Rejection | null = null;
   const fail = (r: Rejection): void => {
     if (failure === null) failure = r;
@@ -268,10 +286,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     let mappedOptimal: FramingRange | null = null;
     if (item) {
       if (item.memoryType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
-      if (e.memoryTypeMet) weight += item.memoryTypeWeight;
-      else if (e.preferencesOnly) {
+      if (e.memoryTypeMet) {
+        weight += item.memoryTypeWeight;
+        if (e.preferencesOnly) preferencesMet++;
+      } else if (e.preferencesOnly) {
         relaxed.push({ rule: 'memoryType', pin: pin.ref, field: 'memoryType', required: item.memoryType, offered: mt });
       } else {
+        memoryHardOk = false;
         const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
         fail({
           rule: needsSystem && !isSystemMemoryType(mt) ? 'systemMemory' : 'memoryType',
@@ -357,12 +378,12 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       memoryTypeMet: e.memoryTypeMet,
       frames: item ? item.frames : 0,
       fileAlignment: item ? item.fileAlignment : 0,
-      physicalRange: item ? copyRange(item.physicalRange) : null,
+      physicalRange: item ? item.physicalRange : null,
       physicalRangeAtAllocator: mappedPhysical,
       optimalRangeAtAllocator: mappedOptimal,
       sizeUse,
       sizeUseReason,
-      compression: copyCompression(member.compression),
+      compression: member.compression,
       holds: member.role === 'copySource' ? 0 : pinHolder(pin).holds,
       maxFrames: pin.maxFrames,
       vendorAllocator: pin.allocator ? pin.allocator.id : null,
@@ -534,6 +555,8 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     mustAllocate,
     factors,
     weight,
+    memoryHardOk,
+    preferencesMet,
   };
   if (failure !== null || hard === null || frames.frames === null) {
     return { ...base, ok: false, failure, candidates: [], selected: null };
@@ -709,6 +732,17 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   return { ...base, ok: true, failure: null, candidates, selected };
 }
 
+const factorNameCache = new Map<number, readonly string[]>();
+
+function factorNames(factors: number): string[] {
+  let names = factorNameCache.get(factors);
+  if (names === undefined) {
+    names = pipeFactorNames(factors);
+    factorNameCache.set(factors, names);
+  }
+  return [...names];
+}
+
 function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', limit: number): PipeDecision {
   return {
     id: pipe.id,
@@ -754,9 +788,9 @@ function termination(req: PinRequirement | undefined, pin: PinNode | undefined, 
     flags: item ? item.flags : 0,
     outsideFactors: outside,
     weight: item ? item.memoryTypeWeight : 0,
-    physicalRange: copyRange(item ? item.physicalRange : FULL_RANGE),
-    optimalRange: copyRange(item ? item.framingRange.range : FULL_RANGE),
-    compression: req ? copyCompression(req.compression) : copyCompression(NEUTRAL_COMPRESSION),
+    physicalRange: item ? item.physicalRange : FULL_RANGE,
+    optimalRange: item ? item.framingRange.range : FULL_RANGE,
+    compression: req ? req.compression : NEUTRAL_COMPRESSION,
   };
 }
 
@@ -767,8 +801,8 @@ function expansionOf(c: Compression): number {
 /** Computes the size carried into `pipe` from the pipes feeding it (null when nothing is carried). */
 function carriedInto(
   pipe: Pipe,
+  pipes: readonly Pipe[],
   decisions: readonly PipeDecision[],
-  memberOfInput: ReadonlyMap<PinNode, { pipe: Pipe; member: PipeMember }>,
   notes: string[],
 ): CarriedSize | null {
   const source = pipe.members[0]!;
@@ -790,8 +824,10 @@ function carriedInto(
   const out = source.pin;
   let best: CarriedSize | null = null;
   for (const input of out.filter.inputs) {
-    const at = memberOfInput.get(input);
-    if (!at) continue;
+    const m = input._member;
+    if (!m) continue;
+    const atPipe = pipes[m.pipeIndex]!;
+    const at = { pipe: atPipe, member: atPipe.members[m.position]! };
     if (((input.flagsUnion | out.flagsUnion) & INDEPENDENT) !== 0) {
       notes.push(`no size carried from ${at.pipe.id}: INDEPENDENT_RANGES`);
       continue;
@@ -840,19 +876,13 @@ function carriedInto(
 export function negotiate(description: NegotiationDescription): NegotiationRecord {
   const model = buildGraphModel(description);
   const pipes = buildPipes(model);
-  const memberOfInput = new Map<PinNode, { pipe: Pipe; member: PipeMember }>();
-  for (const pipe of pipes) {
-    for (const member of pipe.members) {
-      if (member.pin.dataFlow === 'in') memberOfInput.set(member.pin, { pipe, member });
-    }
-  }
   const decisions: PipeDecision[] = [];
   const failures: NegotiationFailure[] = [];
   for (const pipe of pipes) {
     const user = pipe.userUpstream || pipe.userDownstream;
     const decision = emptyDecision(pipe, user ? 'user' : 'kernel', model.maxFrames);
     decisions.push(decision);
-    const carried = carriedInto(pipe, decisions, memberOfInput, decision.notes);
+    const carried = carriedInto(pipe, pipes, decisions, decision.notes);
     const memoryTypes = rankMemoryTypes(pipe, user);
     decision.memoryTypes = memoryTypes;
     let chosen: Attempt | null = null;
@@ -860,6 +890,11 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     for (const candidate of memoryTypes) {
       const attempt = attemptPipe(model, pipe, candidate.memoryType, user, carried);
       first ??= attempt;
+      if (memoryTypes.length === 1) {
+        candidate.meetsHardRequirements = attempt.memoryHardOk;
+        candidate.preferencesMet = attempt.preferencesMet;
+        candidate.weight = attempt.weight;
+      }
       if (attempt.ok) {
         candidate.outcome = 'chosen';
         chosen = attempt;
@@ -884,7 +919,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     if (pipe.unknownCompression) factors |= PipeFactor.unknownCompression;
     if (pipe.members.some((m) => !isNeutralCompression(m.compression))) factors |= PipeFactor.fixedCompression;
     decision.factors = factors;
-    decision.factorNames = pipeFactorNames(factors);
+    decision.factorNames = factorNames(factors);
     if (!chosen) {
       const r = used.failure!;
       const failure: NegotiationFailure = {
@@ -959,9 +994,9 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       logicalMemoryType: logicalMemoryTypeFor(mt),
       allocatorPlace: PipeAllocatorPlace[place],
       dimensions: {
-        allocatorPin: copyCompression(reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION),
-        maxExpansionPin: copyCompression(maxExpansion),
-        endPin: copyCompression(reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION),
+        allocatorPin: reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION,
+        maxExpansionPin: maxExpansion,
+        endPin: reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
       },
       physicalRange: copyRange(chosen.size.hardRange!),
       prevSegment: pipe.prev[0]?.id ?? null,

@@ -2,7 +2,7 @@ import { argumentError } from '../../errors.js';
 import { RequirementFlags } from '../../framing/constants.js';
 import { isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
 import type { Compression } from '../../framing/types.js';
-import type { FilterNode, GraphModel, PinNode } from './description.js';
+import type { FilterNode, GraphModel, PinNode } from './graph-model.js';
 
 /**
  * Pipe building (spec §7, an [I] reconstruction documented in docs/negotiation.md): a pipe starts at a source pin,
@@ -39,6 +39,8 @@ export interface PipeMember {
   readonly compression: Compression;
   /** Position in the pipe (0 = source). */
   readonly position: number;
+  /** The index of the pipe. */
+  readonly pipeIndex: number;
 }
 
 /** @internal A pipe: one allocator, one requester. */
@@ -142,7 +144,6 @@ function topologicalOrder(filters: readonly FilterNode[]): FilterNode[] {
  */
 export function buildPipes(model: GraphModel): Pipe[] {
   const pipes: Pipe[] = [];
-  const pipeOfInput = new Map<PinNode, Pipe>();
   const newPipe = (branchOf: Pipe | null, prev: Pipe[]): Pipe => {
     const pipe: Pipe = {
       index: pipes.length,
@@ -162,7 +163,9 @@ export function buildPipes(model: GraphModel): Pipe[] {
     return pipe;
   };
   const add = (pipe: Pipe, pin: PinNode, role: PipePinRole, compression: Compression): void => {
-    pipe.members.push({ pin, role, compression, position: pipe.members.length });
+    const member: PipeMember = { pin, role, compression, position: pipe.members.length, pipeIndex: pipe.index };
+    pipe.members.push(member);
+    if (pin.dataFlow === 'in') pin._member = member;
     if (compression.ratioNumerator === 0) pipe.unknownCompression = true;
   };
   // Work list of outputs whose consumers are still to be walked: [pipe, output, compression at the output].
@@ -170,7 +173,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
   const workPin: PinNode[] = [];
   const workRatio: Compression[] = [];
 
-  const walk = (start: Pipe): void => {
+  const walk = (): void => {
     while (workPin.length > 0) {
       const pipe = workPipe.pop()!;
       const out = workPin.pop()!;
@@ -190,12 +193,10 @@ export function buildPipes(model: GraphModel): Pipe[] {
       }
       if (branches && readOnlyBranches.length > 1) pipe.multipleOutput = true;
       for (const input of readOnlyBranches) enterInput(pipe, input, ratio);
-      void start;
     }
   };
 
   const enterInput = (pipe: Pipe, input: PinNode, ratio: Compression): void => {
-    pipeOfInput.set(input, pipe);
     if (input.userMode) {
       add(pipe, input, 'userModeEnd', ratio);
       pipe.userDownstream = true;
@@ -226,7 +227,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
       if (cp !== null && passesThrough(cp) && cp.peers.length > 0) continue; // reached by the walk of its input
       const prev: Pipe[] = [];
       for (const input of filter.inputs) {
-        const p = pipeOfInput.get(input);
+        const p = input._member ? pipes[input._member.pipeIndex]! : null;
         if (p && !prev.includes(p)) prev.push(p);
       }
       const pipe = newPipe(null, prev);
@@ -235,7 +236,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
       workPipe.push(pipe);
       workPin.push(out);
       workRatio.push(NEUTRAL_COMPRESSION);
-      walk(pipe);
+      walk();
     }
   }
   return pipes;
