@@ -34,9 +34,9 @@ export function memoryTypeSatisfies(chosen: Guid, required: Guid, needsSystemMem
   return false;
 }
 
-/** True when the default (pool) allocator can provide memory of this type. */
-export function defaultAllocatorProvides(type: Guid): boolean {
-  return isSystemMemoryType(type) || type === MemoryType.user;
+/** True when the default allocator can provide memory of this type: system memory, or user memory in user mode. */
+export function defaultAllocatorProvides(type: Guid, userMode: boolean): boolean {
+  return userMode ? type === MemoryType.user : isSystemMemoryType(type);
 }
 
 /**

@@ -158,12 +158,14 @@ function pinHolder(pin: PinNode): FrameHolder {
 function chooseItem(pin: PinNode, mt: Guid): { item: FramingItem | null; index: number | null; met: boolean } {
   const f = pin.framing;
   if (f === null) return { item: null, index: null, met: true };
-  for (let i = 0; i < f.items.length; i++)
-    if (f.items[i]!.memoryType === mt) return { item: f.items[i]!, index: i, met: true };
-  for (let i = 0; i < f.items.length; i++) {
-    const it = f.items[i]!;
-    const needsSystem = (it.flags & SYSTEM_MEMORY) !== 0 && (it.flags & PREFERENCES_ONLY) === 0;
-    if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return { item: it, index: i, met: true };
+  // An exact memory-type match first, then any item the memory type satisfies.
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < f.items.length; i++) {
+      const it = f.items[i]!;
+      if (pass === 0 && it.memoryType !== mt) continue;
+      const needsSystem = (it.flags & SYSTEM_MEMORY) !== 0 && (it.flags & PREFERENCES_ONLY) === 0;
+      if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return { item: it, index: i, met: true };
+    }
   }
   return { item: f.items[0]!, index: 0, met: false };
 }
@@ -192,13 +194,15 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
       const f = m.pin.framing;
       if (!f) continue;
       for (const it of f.items) {
-        if (it.memoryType !== GUID_NULL && !seen.has(it.memoryType)) {
+        // User memory never backs a kernel-mode pipe.
+        if (it.memoryType !== GUID_NULL && it.memoryType !== MemoryType.user && !seen.has(it.memoryType)) {
           seen.add(it.memoryType);
           types.push(it.memoryType);
         }
       }
     }
-    if (types.length === 0) types.push(MemoryType.kernelNonPaged);
+    // KERNEL_NONPAGED is the fallback every wildcard item accepts.
+    if (!seen.has(MemoryType.kernelNonPaged)) types.push(MemoryType.kernelNonPaged);
   }
   if (types.length === 1) {
     // One candidate: nothing to rank; its scores are filled in from the attempt.
@@ -573,7 +577,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const addDefault = (at: PipeMember): void => {
     const kind = user ? 'user' : 'default';
     const rejections: Rejection[] = [];
-    if (!user && !defaultAllocatorProvides(mt)) {
+    if (!user && !defaultAllocatorProvides(mt, false)) {
       rejections.push({
         rule: 'defaultAllocatorMemory',
         pin: at.pin.ref,
