@@ -48,7 +48,7 @@ export interface PinNode {
   /** The in-place counterpart on the same filter, or null. */
   counterpart: PinNode | null;
   /** Output: the inputs it feeds (connection order); input: the one output feeding it. */
-  readonly peers: PinNode[];
+  peers: PinNode[];
   /** The declared counterpart id (resolved after all pins exist). */
   readonly _counterpartId: string | null;
   /** Inputs: the pipe member this input became (set by pipe building). */
@@ -62,8 +62,10 @@ export interface FilterNode {
   readonly pins: PinNode[];
   readonly inputs: PinNode[];
   readonly outputs: PinNode[];
-  /** Pins by id. */
-  readonly pinsById: Map<string, PinNode>;
+  /** Pin ids, parallel to `pins`. */
+  readonly pinIds: string[];
+  /** Pins by id, built only for filters with many pins. */
+  _pinsById: Map<string, PinNode> | null;
 }
 
 /** @internal A validated graph. */
@@ -195,6 +197,15 @@ function guid(value: unknown, key: string | number): Guid {
   return normalized;
 }
 
+/**
+ * True for a plain object (prototype Object.prototype). Validated plain objects are kept as they are — the model and
+ * the decision record share them with the description instead of copying (negotiation is synchronous, and records
+ * and descriptions are data to treat as immutable); anything else is copied so that records stay plain JSON.
+ */
+function isPlain(value: object): boolean {
+  return Object.getPrototypeOf(value) === Object.prototype;
+}
+
 function range(value: unknown, key: string): FramingRange {
   const r = record(value, key, RANGE_KEYS);
   pathStack.push(key);
@@ -204,19 +215,17 @@ function range(value: unknown, key: string): FramingRange {
   if (minFrameSize > maxFrameSize)
     fail('range', 'maxFrameSize', maxFrameSize, `at least minFrameSize (${minFrameSize})`);
   pathStack.pop();
-  return { minFrameSize, maxFrameSize, stepping };
+  return isPlain(r) ? (r as unknown as FramingRange) : { minFrameSize, maxFrameSize, stepping };
 }
 
 function compression(value: unknown, key: string): Compression {
   const c = record(value, key, COMPRESSION_KEYS);
   pathStack.push(key);
-  const out = {
-    ratioNumerator: u32(c.ratioNumerator, 'ratioNumerator'),
-    ratioDenominator: u32(c.ratioDenominator, 'ratioDenominator', 1),
-    ratioConstantMargin: u32(c.ratioConstantMargin, 'ratioConstantMargin'),
-  };
+  const ratioNumerator = u32(c.ratioNumerator, 'ratioNumerator');
+  const ratioDenominator = u32(c.ratioDenominator, 'ratioDenominator', 1);
+  const ratioConstantMargin = u32(c.ratioConstantMargin, 'ratioConstantMargin');
   pathStack.pop();
-  return out;
+  return isPlain(c) ? (c as unknown as Compression) : { ratioNumerator, ratioDenominator, ratioConstantMargin };
 }
 
 function item(value: unknown, index: number): FramingItem {
@@ -230,26 +239,43 @@ function item(value: unknown, index: number): FramingItem {
   if (!isAlignmentMask(fileAlignment)) fail('range', 'fileAlignment', fileAlignment, 'an alignment mask 2^k − 1');
   const fr = record(i.framingRange, 'framingRange', WEIGHTED_KEYS);
   pathStack.push('framingRange');
-  const framingRange: FramingRangeWeighted = {
-    range: range(fr.range, 'range'),
-    inPlaceWeight: u32(fr.inPlaceWeight, 'inPlaceWeight'),
-    notInPlaceWeight: u32(fr.notInPlaceWeight, 'notInPlaceWeight'),
-  };
+  const optimal = range(fr.range, 'range');
+  const inPlaceWeight = u32(fr.inPlaceWeight, 'inPlaceWeight');
+  const notInPlaceWeight = u32(fr.notInPlaceWeight, 'notInPlaceWeight');
   pathStack.pop();
-  const out: FramingItem = {
-    memoryType: guid(i.memoryType, 'memoryType'),
-    busType: guid(i.busType, 'busType'),
-    memoryFlags: flagWord(i.memoryFlags, 'memoryFlags'),
-    busFlags: u32(i.busFlags, 'busFlags'),
+  const memoryType = guid(i.memoryType, 'memoryType');
+  const busType = guid(i.busType, 'busType');
+  const memoryFlags = flagWord(i.memoryFlags, 'memoryFlags');
+  const busFlags = u32(i.busFlags, 'busFlags');
+  const frames = u32(i.frames, 'frames');
+  const memoryTypeWeight = u32(i.memoryTypeWeight, 'memoryTypeWeight');
+  const physicalRange = range(i.physicalRange, 'physicalRange');
+  pathStack.pop();
+  const framingRange: FramingRangeWeighted =
+    isPlain(fr) && optimal === fr.range
+      ? (fr as unknown as FramingRangeWeighted)
+      : { range: optimal, inPlaceWeight, notInPlaceWeight };
+  const same =
+    isPlain(i) &&
+    flags === i.flags &&
+    memoryFlags === i.memoryFlags &&
+    memoryType === i.memoryType &&
+    busType === i.busType &&
+    physicalRange === i.physicalRange &&
+    framingRange === i.framingRange;
+  if (same) return i as unknown as FramingItem;
+  return {
+    memoryType,
+    busType,
+    memoryFlags,
+    busFlags,
     flags,
-    frames: u32(i.frames, 'frames'),
+    frames,
     fileAlignment,
-    memoryTypeWeight: u32(i.memoryTypeWeight, 'memoryTypeWeight'),
-    physicalRange: range(i.physicalRange, 'physicalRange'),
+    memoryTypeWeight,
+    physicalRange,
     framingRange,
   };
-  pathStack.pop();
-  return out;
 }
 
 function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
@@ -258,17 +284,23 @@ function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
   pathStack.push(key);
   const itemValues = array(f.items, 'items', MAX_ITEMS);
   if (itemValues.length === 0) fail('range', 'items', itemValues, `1..${MAX_ITEMS} items`);
-  const out: AllocatorFramingEx = {
-    pinFlags: flagWord(f.pinFlags, 'pinFlags'),
-    outputCompression: compression(f.outputCompression, 'outputCompression'),
-    pinWeight: u32(f.pinWeight, 'pinWeight'),
-    items: [],
-  };
+  const pinFlags = flagWord(f.pinFlags, 'pinFlags');
+  const outputCompression = compression(f.outputCompression, 'outputCompression');
+  const pinWeight = u32(f.pinWeight, 'pinWeight');
   pathStack.push('items');
-  for (let k = 0; k < itemValues.length; k++) out.items.push(item(itemValues[k], k));
+  let sameItems = true;
+  const items: FramingItem[] = [];
+  for (let k = 0; k < itemValues.length; k++) {
+    const it = item(itemValues[k], k);
+    if (it !== itemValues[k]) sameItems = false;
+    items.push(it);
+  }
   pathStack.pop();
   pathStack.pop();
-  return out;
+  if (sameItems && isPlain(f) && pinFlags === f.pinFlags && outputCompression === f.outputCompression) {
+    return f as unknown as AllocatorFramingEx;
+  }
+  return { pinFlags, outputCompression, pinWeight, items };
 }
 
 function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
@@ -399,13 +431,21 @@ export function buildGraphModel(description: unknown): GraphModel {
     const filterId = id(f.id, 'id', true);
     if (filtersById.has(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
     const filterUser = bool(f.userMode, 'userMode', false);
-    const filter: FilterNode = { id: filterId, index: fi, pins: [], inputs: [], outputs: [], pinsById: new Map() };
+    const filter: FilterNode = {
+      id: filterId,
+      index: fi,
+      pins: [],
+      inputs: [],
+      outputs: [],
+      pinIds: [],
+      _pinsById: null,
+    };
     const pinValues = array(f.pins, 'pins');
     pathStack.push('pins');
     for (let pi = 0; pi < pinValues.length; pi++) {
       const node = pin(pinValues[pi], pi, filter, filterUser);
       const pinId = node.ref.slice(filterId.length + 1);
-      if (filter.pinsById.has(pinId)) fail('type', pi, pinId, 'a pin id not used before in the filter');
+      if (pinById(filter, pinId)) fail('type', pi, pinId, 'a pin id not used before in the filter');
       if (node.allocator !== null) {
         if (allocatorIds.has(node.allocator.id)) {
           pathStack.push(pi, 'allocator');
@@ -413,11 +453,13 @@ export function buildGraphModel(description: unknown): GraphModel {
         }
         allocatorIds.add(node.allocator.id);
       }
-      filter.pinsById.set(pinId, node);
+      filter.pinIds.push(pinId);
+      filter._pinsById?.set(pinId, node);
       filter.pins.push(node);
       (node.dataFlow === 'in' ? filter.inputs : filter.outputs).push(node);
     }
     pathStack.pop();
+    shrink(filter);
     linkCounterparts(filter);
     pathStack.pop();
     filtersById.set(filterId, filter);
@@ -438,19 +480,47 @@ export function buildGraphModel(description: unknown): GraphModel {
       fail('type', 'from', from.ref, 'an unconnected output, or a splitter output (KSPIN_FLAG_SPLITTER)');
     }
     if (from.filter === to.filter) fail('type', 'to', to.ref, 'a pin of another filter');
-    from.peers.push(to);
-    to.peers.push(from);
+    // Exact-size arrays: most pins have one peer.
+    if (from.peers.length === 0) from.peers = [to];
+    else from.peers.push(to);
+    to.peers = [from];
     pathStack.pop();
   }
   pathStack.length = 0;
   return { filters, strategy, enforceInputPinRanges, maxFrames };
 }
 
+/** Replaces the grown pin arrays of a filter with exact-size copies (the model lives through the negotiation). */
+function shrink(filter: FilterNode): void {
+  const f = filter as { -readonly [K in keyof FilterNode]: FilterNode[K] };
+  f.pins = filter.pins.slice();
+  f.inputs = filter.inputs.slice();
+  f.outputs = filter.outputs.slice();
+  f.pinIds = filter.pinIds.slice();
+}
+
+const PIN_MAP_THRESHOLD = 16;
+
+/** The pin of `filter` with this id (a linear scan for few pins; a map, built once, for many). */
+function pinById(filter: FilterNode, pinId: string): PinNode | null {
+  const ids = filter.pinIds;
+  if (ids.length <= PIN_MAP_THRESHOLD) {
+    for (let i = 0; i < ids.length; i++) if (ids[i] === pinId) return filter.pins[i]!;
+    return null;
+  }
+  if (filter._pinsById === null) {
+    filter._pinsById = new Map();
+    for (let i = 0; i < ids.length; i++) filter._pinsById.set(ids[i]!, filter.pins[i]!);
+  }
+  return filter._pinsById.get(pinId) ?? null;
+}
+
 function pinRef(value: unknown, key: string, filters: ReadonlyMap<string, FilterNode>): PinNode {
   if (typeof value === 'string') {
     const dot = value.lastIndexOf('.');
     if (dot > 0) {
-      const node = filters.get(value.slice(0, dot))?.pinsById.get(value.slice(dot + 1));
+      const filter = filters.get(value.slice(0, dot));
+      const node = filter ? pinById(filter, value.slice(dot + 1)) : null;
       if (node) return node;
     }
   }
@@ -466,7 +536,7 @@ function linkCounterparts(filter: FilterNode): void {
     const cid = pin._counterpartId;
     if (cid === null) continue;
     pathStack.push(pi);
-    const other = filter.pinsById.get(cid);
+    const other = pinById(filter, cid);
     if (!other || other.dataFlow === pin.dataFlow) {
       fail('type', 'inPlaceCounterpart', cid, `the id of a pin of the opposite direction on filter "${filter.id}"`);
     }

@@ -255,7 +255,7 @@ function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
   for (const p of plan.prefs) {
     const next = intersectRanges(range, p.range);
     if (next) range = next;
-    prefs.push({ pin: p.pin, source: p.source, range: copyRange(p.range), outcome: next ? 'honored' : 'relaxed' });
+    prefs.push({ pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' });
   }
   let pick = plan.pick;
   if (pick === 'maximize' && range.maxFrameSize >= 0xffffffff) pick = 'minimize';
@@ -277,7 +277,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   };
 
   // --- per-pin requirements, memory type ---
-  let hard: FramingRange | null = copyRange(SIZE_FLOOR);
+  let hard: FramingRange | null = SIZE_FLOOR;
   const prefPhysical: SizePreference[] = [];
   const prefOptimal: SizePreference[] = [];
   let integrityPin: string | null = null;
@@ -543,14 +543,14 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   }
 
   const sizeDecision: SizeDecision = {
-    hardRange: hard ? copyRange(hard) : null,
+    hardRange: hard,
     carried,
     preferences: [],
     finalRange: null,
     pick: plan.pick,
     frameSize: null,
   };
-  const base: Omit<Attempt, 'ok' | 'failure' | 'candidates' | 'selected'> = {
+  const common: Omit<Attempt, 'ok' | 'failure' | 'candidates' | 'selected'> = {
     requirements,
     relaxed,
     size: sizeDecision,
@@ -563,7 +563,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     preferencesMet,
   };
   if (failure !== null || hard === null || frames.frames === null) {
-    return { ...base, ok: false, failure, candidates: [], selected: null };
+    return { ...common, ok: false, failure, candidates: [], selected: null };
   }
   const hardRange: FramingRange = hard;
   const frameCount: number = frames.frames;
@@ -573,7 +573,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   // placement is a preference) the other pins' vendor allocators. Otherwise: vendor allocators in pipe order, then
   // the default allocator at the first pin. On a user-mode pipe every vendor allocator is rejected.
   const candidates: AllocatorCandidate[] = [];
-  const choices: (SizeChoice | null)[] = [];
+  const bases: (FramingRange | null)[] = [];
   const addDefault = (at: PipeMember): void => {
     const kind = user ? 'user' : 'default';
     const rejections: Rejection[] = [];
@@ -603,13 +603,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       outcome: rejections.length ? 'rejected' : 'eligible',
       rejections,
     });
-    choices.push(rejections.length ? null : applyPreferences(hardRange, plan));
+    bases.push(rejections.length ? null : hardRange);
   };
   const addVendor = (m: PipeMember): void => {
     const a = m.pin.allocator;
     if (!a || m.role === 'copySource') return;
     const rejections: Rejection[] = [];
-    let choice: SizeChoice | null = null;
+    let base: FramingRange | null = null;
     if (user) {
       rejections.push({ rule: 'userModePipe', pin: m.pin.ref, field: 'mode', required: 'user', offered: 'kernel' });
     }
@@ -640,7 +640,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         required: copyRange(hardRange),
         offered: copyRange(a.sizeRange),
       });
-    } else choice = applyPreferences(sized, plan);
+    } else base = sized;
     if (a.fileAlignment < mask) {
       rejections.push({
         rule: 'vendorAlignment',
@@ -667,7 +667,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       outcome: rejections.length ? 'rejected' : 'eligible',
       rejections,
     });
-    choices.push(rejections.length ? null : choice);
+    bases.push(rejections.length ? null : base);
   };
   if (mustMember) {
     addVendor(mustMember);
@@ -689,13 +689,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     }
     const r =
       best.rejections.find((x) => x.rule !== 'userModePipe' && x.rule !== 'mustAllocate') ?? best.rejections[0]!;
-    return { ...base, ok: false, failure: r, candidates, selected: null };
+    return { ...common, ok: false, failure: r, candidates, selected: null };
   }
   const selected = candidates[selectedIndex]!;
   selected.outcome = 'selected';
-  const choice = choices[selectedIndex]!;
+  const choice = applyPreferences(bases[selectedIndex]!, plan);
   sizeDecision.preferences = choice.prefs;
-  sizeDecision.finalRange = copyRange(choice.range);
+  sizeDecision.finalRange = choice.range;
   sizeDecision.frameSize = choice.size;
   for (const p of choice.prefs) {
     if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
@@ -719,7 +719,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       : local >= r.physicalRange.minFrameSize && local <= r.physicalRange.maxFrameSize;
     if (!inside) {
       return {
-        ...base,
+        ...common,
         ok: false,
         failure: {
           rule: 'verification',
@@ -733,7 +733,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       };
     }
   }
-  return { ...base, ok: true, failure: null, candidates, selected };
+  return { ...common, ok: true, failure: null, candidates, selected };
 }
 
 const factorNameCache = new Map<number, readonly string[]>();
@@ -820,7 +820,7 @@ function carriedInto(
     return {
       pin: source.pin.ref,
       fromPipe: pipe.branchOf.id,
-      compression: copyCompression(NEUTRAL_COMPRESSION),
+      compression: NEUTRAL_COMPRESSION,
       size,
       insist: false,
     };
@@ -853,7 +853,7 @@ function carriedInto(
     const carried: CarriedSize = {
       pin: out.ref,
       fromPipe: at.pipe.id,
-      compression: copyCompression(ratio),
+      compression: ratio,
       size,
       insist: insistFlags !== 0 && !prefOnly,
     };
@@ -1002,7 +1002,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
         maxExpansionPin: maxExpansion,
         endPin: reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
       },
-      physicalRange: copyRange(chosen.size.hardRange!),
+      physicalRange: chosen.size.hardRange!,
       prevSegment: pipe.prev[0]?.id ?? null,
       countNextSegments: pipe.next.length,
       nextSegments: pipe.next.map((p) => p.id),
