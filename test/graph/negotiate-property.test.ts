@@ -378,3 +378,85 @@ describe('negotiation property', () => {
     assert.ok(successes > 20 && failures > 20, `both outcomes exercised (${successes} / ${failures})`);
   });
 });
+
+describe('negotiation property on graphs', () => {
+  // Random acyclic graphs: sources, sinks, in-place and non-in-place transforms, splitters (tees) and mixers; each
+  // input connects to a random earlier output (a splitter output may feed several inputs).
+  const arbKind = fc.constantFrom('source', 'sink', 'inPlace', 'transform', 'tee', 'mixer', 'userSink', 'userSource');
+  const arbGraph = fc.record({
+    kinds: fc.array(arbKind, { minLength: 2, maxLength: 9 }),
+    picks: fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
+    pins: fc.array(arbPinSpec, { minLength: 20, maxLength: 20 }),
+  });
+
+  it('random graphs: a record or a NegotiationError; every connected pin in a pipe; budget and alignment hold', () => {
+    let successes = 0;
+    let failures = 0;
+    fc.assert(
+      fc.property(arbGraph, ({ kinds, picks, pins }) => {
+        let pk = 0;
+        let pp = 0;
+        const spec = () => pins[pp++ % pins.length]!;
+        const mk = (id: string, dataFlow: 'in' | 'out', user: boolean, extra: Partial<PinDescription> = {}) => {
+          const s = spec();
+          const p: PinDescription = { id, dataFlow, allocatorFraming: s.framing, ...extra };
+          if (s.holding) p.frameHolding = s.holding;
+          if (s.vendor && !user) p.allocator = { id: `v${pp}`, ...s.vendor };
+          return p;
+        };
+        const filters: FilterDescription[] = [];
+        const outputs: { ref: string; splitter: boolean; used: number }[] = [];
+        const connections: { from: string; to: string }[] = [];
+        kinds.forEach((kind, i) => {
+          const id = `f${i}`;
+          const user = kind === 'userSink' || kind === 'userSource';
+          const ps: PinDescription[] = [];
+          const inputs = kind === 'source' || kind === 'userSource' ? 0 : kind === 'mixer' ? 2 : 1;
+          const hasOut = !(kind === 'sink' || kind === 'userSink');
+          for (let k = 0; k < inputs; k++) {
+            ps.push(
+              mk(`in${k}`, 'in', user, kind === 'inPlace' || kind === 'tee' ? { inPlaceCounterpart: 'out' } : {}),
+            );
+          }
+          if (hasOut) ps.push(mk('out', 'out', user, kind === 'tee' ? { splitter: true } : {}));
+          filters.push({ id, ...(user ? { userMode: true } : {}), pins: ps });
+          for (let k = 0; k < inputs; k++) {
+            const free = outputs.filter((o) => o.used === 0 || o.splitter);
+            if (free.length === 0) continue;
+            const o = free[picks[pk++ % picks.length]! % free.length]!;
+            o.used++;
+            connections.push({ from: o.ref, to: `${id}.in${k}` });
+          }
+          if (hasOut) outputs.push({ ref: `${id}.out`, splitter: kind === 'tee', used: 0 });
+        });
+        const d: NegotiationDescription = { filters, connections };
+        let record: ReturnType<typeof negotiate>;
+        try {
+          record = negotiate(d);
+        } catch (e) {
+          assert.ok(e instanceof NegotiationError, String(e));
+          assert.deepEqual(JSON.parse(JSON.stringify(e.record)), e.record);
+          failures++;
+          return;
+        }
+        successes++;
+        assert.deepEqual(JSON.parse(JSON.stringify(record)), record);
+        const connected = new Set(connections.flatMap((c) => [c.from, c.to]));
+        const seen = new Map<string, number>();
+        for (const p of record.pipes) {
+          for (const r of p.requirements) if (r.role !== 'copySource') seen.set(r.pin, (seen.get(r.pin) ?? 0) + 1);
+          const held = p.requirements.reduce((n, r) => n + (r.role === 'copySource' ? 0 : r.holds), 0);
+          assert.ok(p.framing!.frames > held);
+          for (const r of p.requirements) {
+            assert.equal((p.framing!.fileAlignment & r.fileAlignment) >>> 0, r.fileAlignment);
+            assert.ok(p.framing!.frames >= r.frames);
+          }
+          if (p.mode === 'user') assert.notEqual(p.allocator!.kind, 'vendor');
+        }
+        for (const ref of connected) assert.equal(seen.get(ref), 1, `${ref} in exactly one pipe`);
+      }),
+      { numRuns: Number(process.env.NEGOTIATE_RUNS ?? 300) },
+    );
+    assert.ok(successes > 10 && failures > 10, `both outcomes exercised (${successes} / ${failures})`);
+  });
+});

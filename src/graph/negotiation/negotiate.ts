@@ -747,7 +747,18 @@ function factorNames(factors: number): string[] {
   return [...names];
 }
 
-function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', limit: number): PipeDecision {
+// Placeholders of a fresh decision; every decision replaces them with the result of its first attempt.
+const NO_SIZE: SizeDecision = Object.freeze({
+  hardRange: null,
+  carried: null,
+  preferences: [],
+  finalRange: null,
+  pick: 'minimize',
+  frameSize: null,
+}) as SizeDecision;
+const NO_ALIGNMENT = Object.freeze({ fileAlignment: 0, imposedBy: null });
+
+function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', frames: FramesDecision): PipeDecision {
   return {
     id: pipe.id,
     status: 'failed',
@@ -760,19 +771,9 @@ function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', limit: number): Pipe
     requirements: [],
     memoryTypes: [],
     memoryType: null,
-    size: { hardRange: null, carried: null, preferences: [], finalRange: null, pick: 'minimize', frameSize: null },
-    frames: {
-      required: 1,
-      imposedBy: null,
-      strategyExtra: 0,
-      holders: [],
-      held: 0,
-      budgetRaise: 0,
-      frames: null,
-      limit,
-      limitedBy: null,
-    },
-    alignment: { fileAlignment: 0, imposedBy: null },
+    size: NO_SIZE,
+    frames,
+    alignment: NO_ALIGNMENT,
     mustAllocate: null,
     relaxed: [],
     candidates: [],
@@ -882,9 +883,20 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
   const pipes = buildPipes(model);
   const decisions: PipeDecision[] = [];
   const failures: NegotiationFailure[] = [];
+  const noFrames: FramesDecision = Object.freeze({
+    required: 1,
+    imposedBy: null,
+    strategyExtra: 0,
+    holders: [],
+    held: 0,
+    budgetRaise: 0,
+    frames: null,
+    limit: model.maxFrames,
+    limitedBy: null,
+  }) as FramesDecision;
   for (const pipe of pipes) {
     const user = pipe.userUpstream || pipe.userDownstream;
-    const decision = emptyDecision(pipe, user ? 'user' : 'kernel', model.maxFrames);
+    const decision = emptyDecision(pipe, user ? 'user' : 'kernel', noFrames);
     decisions.push(decision);
     const carried = carriedInto(pipe, pipes, decisions, decision.notes);
     const memoryTypes = rankMemoryTypes(pipe, user);
