@@ -498,6 +498,47 @@ describe('selection rules', () => {
   });
 });
 
+describe('documented framings', () => {
+  it('avshws capture pin (KERNEL_NONPAGED, SYSTEM_MEMORY | PREFERENCES_ONLY, 2 frames, both ranges = biSizeImage)', () => {
+    const biSizeImage = 320 * 240 * 2;
+    const capture = framing({
+      memoryType: K,
+      flags: (RequirementFlags.systemMemory | RequirementFlags.preferencesOnly) >>> 0,
+      frames: 2,
+      fileAlignment: 0,
+      physicalRange: range(biSizeImage, biSizeImage, 0),
+      framingRange: { range: range(biSizeImage, biSizeImage, 0), inPlaceWeight: 0, notInPlaceWeight: 0 },
+    });
+    assert.equal(capture.items[0]!.flags, 0x80000002);
+    // To a kernel sink: kernel memory, the preferred size.
+    const k = negotiate(chain([source('cap', { allocatorFraming: capture }), sink('enc')])).pipes[0]!;
+    assert.deepEqual(k.framing, {
+      optionsFlags: 0x2,
+      poolType: PoolType.nonPagedPool,
+      frames: 2,
+      frameSize: biSizeImage,
+      fileAlignment: 0,
+      reserved: 0,
+    });
+    // To the application: user memory, same size and count, no kernel allocator.
+    const u = negotiate(chain([source('cap', { allocatorFraming: capture }), sink('app', {}, true)])).pipes[0]!;
+    assert.equal(u.memoryType, MemoryType.user);
+    assert.equal(u.allocator!.kind, 'user');
+    assert.equal(u.framing!.frameSize, biSizeImage);
+    assert.equal(u.framing!.frames, 2);
+    assert.deepEqual(u.relaxed, []);
+  });
+
+  it('DECLARE_SIMPLE_FRAMING_EX: the optimal min..max picks the size (physical range is don’t-care)', () => {
+    const p = negotiate(chain([source('s', { allocatorFraming: simple(K, 0, 4, 0xf, 8192, 16384) }), sink('k')]))
+      .pipes[0]!;
+    assert.equal(p.framing!.frameSize, 8192);
+    assert.equal(p.framing!.frames, 4);
+    assert.equal(p.framing!.fileAlignment, 0xf);
+    assert.deepEqual(p.size.hardRange, range(1, 0xffffffff));
+  });
+});
+
 describe('splitters', () => {
   const tee = (): FilterDescription => ({
     id: 'tee',

@@ -72,6 +72,8 @@ const SYSTEM_MEMORY = RequirementFlags.systemMemory;
 const FRAME_INTEGRITY = RequirementFlags.frameIntegrity;
 const INSIST = AllocatorFlags.insistOnFramesizeRatio;
 const INDEPENDENT = AllocatorFlags.independentRanges;
+/** The most distinct memory types tried per pipe (plus the KERNEL_NONPAGED fallback). */
+const MAX_MEMORY_TYPES = 16;
 /** Frames recommended for smooth data flow when the strategy does not minimize the frame count. */
 const RECOMMENDED_FRAMES = 3;
 
@@ -155,32 +157,40 @@ function pinHolder(pin: PinNode): FrameHolder {
   };
 }
 
-function chooseItem(pin: PinNode, mt: Guid): { item: FramingItem | null; index: number | null; met: boolean } {
+/** The index of the item a pin uses under memory type `mt` (−1: no framing), and whether `mt` meets it. */
+function chooseItem(pin: PinNode, mt: Guid): number {
   const f = pin.framing;
-  if (f === null) return { item: null, index: null, met: true };
+  if (f === null) return -1;
   // An exact memory-type match first, then any item the memory type satisfies.
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < f.items.length; i++) {
       const it = f.items[i]!;
       if (pass === 0 && it.memoryType !== mt) continue;
       const needsSystem = (it.flags & SYSTEM_MEMORY) !== 0 && (it.flags & PREFERENCES_ONLY) === 0;
-      if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return { item: it, index: i, met: true };
+      if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return i;
     }
   }
-  return { item: f.items[0]!, index: 0, met: false };
+  return NOT_MET;
 }
 
+/** chooseItem's answer when no item is met (item 0 is then used for everything but the memory type). */
+const NOT_MET = -2;
+
 function evaluateMembers(pipe: Pipe, mt: Guid): MemberEval[] {
-  const out: MemberEval[] = [];
-  for (const member of pipe.members) {
-    const { item, index, met } = chooseItem(member.pin, mt);
-    out.push({
+  const members = pipe.members;
+  const out = new Array<MemberEval>(members.length);
+  for (let k = 0; k < members.length; k++) {
+    const member = members[k]!;
+    const chosen = chooseItem(member.pin, mt);
+    const index = chosen === NOT_MET ? 0 : chosen;
+    const item = index < 0 ? null : member.pin.framing!.items[index]!;
+    out[k] = {
       member,
       item,
-      itemIndex: index,
-      memoryTypeMet: met,
+      itemIndex: item === null ? null : index,
+      memoryTypeMet: chosen !== NOT_MET,
       preferencesOnly: item !== null && (item.flags & PREFERENCES_ONLY) !== 0,
-    });
+    };
   }
   return out;
 }
@@ -189,20 +199,24 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
   const types: Guid[] = [];
   if (user) types.push(MemoryType.user);
   else {
-    const seen = new Set<Guid>();
     for (const m of pipe.members) {
       const f = m.pin.framing;
       if (!f) continue;
       for (const it of f.items) {
-        // User memory never backs a kernel-mode pipe.
-        if (it.memoryType !== GUID_NULL && it.memoryType !== MemoryType.user && !seen.has(it.memoryType)) {
-          seen.add(it.memoryType);
+        // User memory never backs a kernel-mode pipe. At most MAX_MEMORY_TYPES distinct types are considered (the
+        // first in pipe order), which keeps a pipe's resolution linear in its pins.
+        if (
+          it.memoryType !== GUID_NULL &&
+          it.memoryType !== MemoryType.user &&
+          types.length < MAX_MEMORY_TYPES &&
+          !types.includes(it.memoryType)
+        ) {
           types.push(it.memoryType);
         }
       }
     }
     // KERNEL_NONPAGED is the fallback every wildcard item accepts.
-    if (!seen.has(MemoryType.kernelNonPaged)) types.push(MemoryType.kernelNonPaged);
+    if (!types.includes(MemoryType.kernelNonPaged)) types.push(MemoryType.kernelNonPaged);
   }
   if (types.length === 1) {
     // One candidate: nothing to rank; its scores are filled in from the attempt.
@@ -243,6 +257,16 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
   }));
 }
 
+/**
+ * `intersectRanges` without allocation in the common cases: when one range is unstepped and covers the other, the
+ * other is the intersection.
+ */
+function narrow(r: FramingRange, p: FramingRange): FramingRange | null {
+  if (p.stepping <= 1 && p.minFrameSize <= r.minFrameSize && p.maxFrameSize >= r.maxFrameSize) return r;
+  if (r.stepping <= 1 && r.minFrameSize <= p.minFrameSize && r.maxFrameSize >= p.maxFrameSize) return p;
+  return intersectRanges(r, p);
+}
+
 function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
   if (position === 0) return 'firstPin';
   if (position === pipe.members.length - 1) return 'lastPin';
@@ -251,11 +275,12 @@ function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
 
 function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
   let range = base;
-  const prefs: SizePreference[] = [];
-  for (const p of plan.prefs) {
-    const next = intersectRanges(range, p.range);
+  const prefs = new Array<SizePreference>(plan.prefs.length);
+  for (let k = 0; k < plan.prefs.length; k++) {
+    const p = plan.prefs[k]!;
+    const next = narrow(range, p.range);
     if (next) range = next;
-    prefs.push({ pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' });
+    prefs[k] = { pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' };
   }
   let pick = plan.pick;
   if (pick === 'maximize' && range.maxFrameSize >= 0xffffffff) pick = 'minimize';
@@ -265,7 +290,7 @@ function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
 /** Negotiates one pipe under one memory type. */
 function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, carried: CarriedSize | null): Attempt {
   const evals = evaluateMembers(pipe, mt);
-  const requirements: PinRequirement[] = [];
+  const requirements = new Array<PinRequirement>(evals.length);
   const relaxed: Rejection[] = [];
   let factors = 0;
   let weight = 0;
@@ -334,7 +359,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
           });
         } else if (hard !== null) {
           if (!isFull(mappedPhysical)) factors |= PipeFactor.physicalRanges;
-          const next = intersectRanges(hard, mappedPhysical);
+          const next = narrow(hard, mappedPhysical);
           if (next === null) {
             fail({
               rule: 'physicalRange',
@@ -368,7 +393,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     }
     const mustAllocate =
       item !== null && ((item.flags & MUST_ALLOCATE) !== 0 || (item.memoryFlags & MUST_ALLOCATE) !== 0);
-    requirements.push({
+    requirements[member.position] = {
       pin: pin.ref,
       role: member.role,
       position: member.position,
@@ -388,10 +413,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       sizeUse,
       sizeUseReason,
       compression: member.compression,
-      holds: member.role === 'copySource' ? 0 : pinHolder(pin).holds,
+      holds: member.role === 'copySource' ? 0 : pin.queueDepth + pin.trailingWindow + pin.clonesKept,
       maxFrames: pin.maxFrames,
       vendorAllocator: pin.allocator ? pin.allocator.id : null,
-    });
+    };
   }
 
   // --- carried size (INSIST_ON_FRAMESIZE_RATIO makes it exact; else a preference) ---
@@ -461,7 +486,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     required: Math.max(required, 1),
     imposedBy,
     strategyExtra: 0,
-    holders,
+    holders: holders.length > 0 ? holders.slice() : [],
     held,
     budgetRaise: 0,
     frames: null,
@@ -550,7 +575,11 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     pick: plan.pick,
     frameSize: null,
   };
-  const common: Omit<Attempt, 'ok' | 'failure' | 'candidates' | 'selected'> = {
+  const common: Attempt = {
+    ok: false,
+    failure: null,
+    candidates: [],
+    selected: null,
     requirements,
     relaxed,
     size: sizeDecision,
@@ -563,7 +592,8 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     preferencesMet,
   };
   if (failure !== null || hard === null || frames.frames === null) {
-    return { ...common, ok: false, failure, candidates: [], selected: null };
+    common.failure = failure;
+    return common;
   }
   const hardRange: FramingRange = hard;
   const frameCount: number = frames.frames;
@@ -689,7 +719,9 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     }
     const r =
       best.rejections.find((x) => x.rule !== 'userModePipe' && x.rule !== 'mustAllocate') ?? best.rejections[0]!;
-    return { ...common, ok: false, failure: r, candidates, selected: null };
+    common.failure = r;
+    common.candidates = candidates;
+    return common;
   }
   const selected = candidates[selectedIndex]!;
   selected.outcome = 'selected';
@@ -718,33 +750,33 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       ? rangeContains(r.physicalRange, local)
       : local >= r.physicalRange.minFrameSize && local <= r.physicalRange.maxFrameSize;
     if (!inside) {
-      return {
-        ...common,
-        ok: false,
-        failure: {
-          rule: 'verification',
-          pin: r.pin,
-          field: 'physicalRange',
-          required: r.physicalRange,
-          offered: local,
-        },
-        candidates,
-        selected: null,
+      common.failure = {
+        rule: 'verification',
+        pin: r.pin,
+        field: 'physicalRange',
+        required: r.physicalRange,
+        offered: local,
       };
+      common.candidates = candidates;
+      return common;
     }
   }
-  return { ...common, ok: true, failure: null, candidates, selected };
+  common.ok = true;
+  common.candidates = candidates.slice();
+  common.selected = selected;
+  return common;
 }
 
 const factorNameCache = new Map<number, readonly string[]>();
 
+/** The names of PipeFactor bits; the arrays are cached and frozen (records are read-only data). */
 function factorNames(factors: number): string[] {
   let names = factorNameCache.get(factors);
   if (names === undefined) {
-    names = pipeFactorNames(factors);
+    names = Object.freeze(pipeFactorNames(factors));
     factorNameCache.set(factors, names);
   }
-  return [...names];
+  return names as string[];
 }
 
 // Placeholders of a fresh decision; every decision replaces them with the result of its first attempt.

@@ -47,11 +47,11 @@ export interface PipeMember {
 export interface Pipe {
   readonly index: number;
   readonly id: string;
-  readonly members: PipeMember[];
+  members: PipeMember[];
   /** The pipe this branch pipe copies from (splitter branch into an in-place modifier), or null. */
   readonly branchOf: Pipe | null;
   readonly prev: Pipe[];
-  readonly next: Pipe[];
+  next: Pipe[];
   userUpstream: boolean;
   userDownstream: boolean;
   /** At least one member modifies frames in place. */
@@ -60,6 +60,8 @@ export interface Pipe {
   multipleOutput: boolean;
   /** A cumulative ratio overflowed or was unknown. */
   unknownCompression: boolean;
+  /** Scratch mark used while deduplicating. */
+  _stamp: number;
 }
 
 const INPLACE = RequirementFlags.inplaceModifier;
@@ -157,8 +159,12 @@ export function buildPipes(model: GraphModel): Pipe[] {
       modifies: false,
       multipleOutput: false,
       unknownCompression: false,
+      _stamp: 0,
     };
-    for (const p of prev) p.next.push(pipe);
+    for (const p of prev) {
+      if (p.next.length === 0) (p as { next: Pipe[] }).next = [pipe];
+      else p.next.push(pipe);
+    }
     pipes.push(pipe);
     return pipe;
   };
@@ -220,16 +226,29 @@ export function buildPipes(model: GraphModel): Pipe[] {
     add(pipe, input, sink ? 'sink' : 'end', ratio);
   };
 
+  let stamp = 0;
   for (const filter of topologicalOrder(model.filters)) {
+    // The pipes feeding this filter (deduplicated with a per-filter stamp: linear in the filter's inputs).
+    let prev: Pipe[] | null = null;
+    const feeding = (): Pipe[] => {
+      if (prev !== null) return prev;
+      stamp++;
+      const list: Pipe[] = [];
+      for (const input of filter.inputs) {
+        const p = input._member ? pipes[input._member.pipeIndex]! : null;
+        if (p && p._stamp !== stamp) {
+          p._stamp = stamp;
+          list.push(p);
+        }
+      }
+      prev = list.length === 0 ? NO_PIPES : list.slice();
+      return prev;
+    };
     for (const out of filter.outputs) {
       if (out.peers.length === 0) continue;
       const cp = out.counterpart;
       if (cp !== null && passesThrough(cp) && cp.peers.length > 0) continue; // reached by the walk of its input
-      const prev: Pipe[] = [];
-      for (const input of filter.inputs) {
-        const p = input._member ? pipes[input._member.pipeIndex]! : null;
-        if (p && !prev.includes(p)) prev.push(p);
-      }
+      const prev = feeding();
       const pipe = newPipe(null, prev);
       add(pipe, out, 'source', NEUTRAL_COMPRESSION);
       pipe.userUpstream = out.userMode;
@@ -239,5 +258,9 @@ export function buildPipes(model: GraphModel): Pipe[] {
       walk();
     }
   }
+  // Exact-size member arrays: the pipes live through the negotiation.
+  for (const pipe of pipes) pipe.members = pipe.members.slice();
   return pipes;
 }
+
+const NO_PIPES: Pipe[] = [];
