@@ -126,8 +126,7 @@ describe('vendor allocator selection', () => {
       required: 'user',
       offered: 'kernel',
     });
-    assert.equal(p.allocator!.kind, 'user');
-    assert.equal(p.allocator!.mode, 'user');
+    assert.deepEqual(p.allocator, { kind: 'user', id: null, pin: 'app.in', place: 'lastPin', mode: 'user' });
     assert.equal(p.memoryType, MemoryType.user);
     // The record is the only initialize plan the graph manager gets: no pipe selects the vendor allocator.
     for (const pipe of r.pipes) assert.notEqual(pipe.allocator?.id, 'dma');

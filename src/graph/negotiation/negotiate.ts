@@ -705,7 +705,9 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     for (const m of pipe.members) if (m !== mustMember) addVendor(m);
   } else {
     for (const m of pipe.members) addVendor(m);
-    addDefault(pipe.members[0]!);
+    // Kernel pipe: the default allocator at the first pin. User-mode pipe: the user-memory allocator belongs to the
+    // application end, so it sits at the first user-mode pin.
+    addDefault(user ? (pipe.members.find((m) => m.pin.userMode) ?? pipe.members[0]!) : pipe.members[0]!);
   }
   const selectedIndex = candidates.findIndex((c) => c.outcome === 'eligible');
   if (selectedIndex < 0) {
