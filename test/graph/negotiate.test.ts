@@ -455,6 +455,22 @@ describe('selection rules', () => {
     assert.equal(p.requirements[0]!.itemIndex, 1);
   });
 
+  it('a zero-filled range (MaxFrameSize 0) states no requirement', () => {
+    const zero = range(0, 0, 0);
+    const filters = [
+      source('src', {
+        allocatorFraming: framing({
+          physicalRange: zero,
+          framingRange: { range: range(2048, 2048), inPlaceWeight: 0, notInPlaceWeight: 0 },
+        }),
+      }),
+      sink('out'),
+    ];
+    const p = negotiate(chain(filters)).pipes[0]!;
+    assert.equal(p.framing!.frameSize, 2048);
+    assert.deepEqual(p.requirements[0]!.physicalRange, zero);
+  });
+
   it('alignment is the OR of the masks; frames the maximum over the pins', () => {
     const filters = [
       source('src', { allocatorFraming: framing({ fileAlignment: 0x7, frames: 2 }) }),

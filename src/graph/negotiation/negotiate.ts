@@ -89,6 +89,11 @@ const copyCompression = (c: Compression): Compression => ({
 });
 const isFull = (r: FramingRange): boolean => r.minFrameSize === 0 && r.maxFrameSize >= 0xffffffff;
 
+/** A range with MaxFrameSize 0 (a zero-filled KS_FRAMING_RANGE) states no requirement: it reads as don't-care. */
+function specified(r: FramingRange): FramingRange {
+  return r.maxFrameSize === 0 ? FULL_RANGE : r;
+}
+
 /**
  * Maps a pin's range (its own units) to allocator-pin units through the cumulative ratio `c`: the sizes S with
  * compressSize(S, c) inside [min, max]. The stepping survives only through a neutral ratio (else it becomes 1 and
@@ -335,8 +340,8 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       // Frame integrity: an upstream pin asked that data stay intact; an in-place modifier later breaks it.
       if ((item.flags & FRAME_INTEGRITY) !== 0 && !e.preferencesOnly && integrityPin === null) integrityPin = pin.ref;
       const unknown = member.compression.ratioNumerator === 0;
-      mappedPhysical = unknown ? null : mapRangeToAllocator(item.physicalRange, member.compression);
-      mappedOptimal = unknown ? null : mapRangeToAllocator(item.framingRange.range, member.compression);
+      mappedPhysical = unknown ? null : mapRangeToAllocator(specified(item.physicalRange), member.compression);
+      mappedOptimal = unknown ? null : mapRangeToAllocator(specified(item.framingRange.range), member.compression);
       if (unknown) {
         sizeUse = 'preference';
         sizeUseReason = 'unknownCompression';
@@ -748,9 +753,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     const r = requirements[i]!;
     if (r.sizeUse !== 'hard' || r.physicalRange === null) continue;
     const local = localSize(choice.size, r.compression);
+    const phys = specified(r.physicalRange);
     const inside = isNeutralCompression(r.compression)
-      ? rangeContains(r.physicalRange, local)
-      : local >= r.physicalRange.minFrameSize && local <= r.physicalRange.maxFrameSize;
+      ? rangeContains(phys, local)
+      : local >= phys.minFrameSize && local <= phys.maxFrameSize;
     if (!inside) {
       common.failure = {
         rule: 'verification',
