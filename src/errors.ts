@@ -1,3 +1,4 @@
+import type { NegotiationFailure, NegotiationRecord } from './graph/negotiation/record.js';
 import { Status, type StatusCode, statusName } from './status.js';
 
 /** Formats a value for an error message: strings quoted, numbers ≥ 2^16 also in hex, objects as JSON-ish. */
@@ -95,4 +96,41 @@ export class StreamError extends AvStreamError {}
 export function argumentError(kind: 'type' | 'range', name: string, value: unknown, allowed: string): Error {
   const message = `${name}: ${describeValue(value)} is not allowed; expected ${allowed}`;
   return kind === 'type' ? new TypeError(message) : new RangeError(message);
+}
+
+/**
+ * Allocator negotiation failed for a pipe (spec §7). Carries the full decision record (every pipe, resolved or not)
+ * and the first failure; the one-line message names the pin, the field, the required and the offered values.
+ */
+export class NegotiationError extends AvStreamError {
+  /** The decision record of the whole negotiation (plain JSON). */
+  readonly record: NegotiationRecord;
+  /** The pipe id of the first failure. */
+  readonly pipe: string;
+  /** The pin the failure is about (`"filterId.pinId"`). */
+  readonly pin: string;
+  /** The field compared (`memoryType`, `physicalRange`, `frameSize`, `fileAlignment`, `frames`, …). */
+  readonly field: string;
+  /** The rule that failed. */
+  readonly rule: string;
+  /** What was required. */
+  readonly required: unknown;
+  /** What was offered. */
+  readonly offered: unknown;
+
+  constructor(
+    message: string,
+    record: NegotiationRecord,
+    failure: NegotiationFailure,
+    status: StatusCode = Status.noMatch,
+  ) {
+    super(message, status);
+    this.record = record;
+    this.pipe = failure.pipe;
+    this.pin = failure.pin;
+    this.field = failure.field;
+    this.rule = failure.rule;
+    this.required = failure.required;
+    this.offered = failure.offered;
+  }
 }

@@ -34,6 +34,7 @@ export {
   type AllocatorErrorReason,
   AvStreamError,
   FramingError,
+  NegotiationError,
   StateError,
   StreamError,
 } from './errors.js';
@@ -95,6 +96,71 @@ export type {
   FramingRangeWeighted,
 } from './framing/types.js';
 export { FRAMING_OPTIONS_FLAGS_MASK, validateFraming, validateFramingEx } from './framing/validate.js';
+// Graph manager: allocator negotiation (spec §7; docs/negotiation.md)
+export {
+  AllocatorMode,
+  type AllocatorModeValue,
+  AllocatorStrategy,
+  allocatorStrategyNames,
+  DEFAULT_ALLOCATOR_STRATEGY,
+  FramingProp,
+  type FramingPropValue,
+  LogicalMemoryType,
+  type LogicalMemoryTypeValue,
+  PipeAllocatorPlace,
+  type PipeAllocatorPlaceValue,
+  PipeFactor,
+  PipeState,
+  type PipeStateValue,
+  pipeFactorNames,
+} from './graph/negotiation/constants.js';
+export type {
+  ConnectionDescription,
+  FilterDescription,
+  FrameHoldingDescription,
+  NegotiationDescription,
+  NegotiationOptions,
+  PinDescription,
+  VendorAllocatorDescription,
+} from './graph/negotiation/description.js';
+export {
+  formatCompression,
+  formatDecisionRecord,
+  formatFailure,
+  formatRange,
+} from './graph/negotiation/format.js';
+export {
+  defaultAllocatorProvides,
+  isSystemMemoryType,
+  logicalMemoryTypeFor,
+  memoryTypeName,
+  memoryTypeSatisfies,
+  poolTypeFor,
+} from './graph/negotiation/memory-types.js';
+export { mapRangeToAllocator, negotiate } from './graph/negotiation/negotiate.js';
+export { composeCompression, type PipePinRole, UNKNOWN_COMPRESSION } from './graph/negotiation/pipes.js';
+export type {
+  AllocatorCandidate,
+  AllocatorPlaceName,
+  AllocatorPropertiesEx,
+  CarriedSize,
+  FrameHolder,
+  FramesDecision,
+  MemoryTypeCandidate,
+  NegotiationFailure,
+  NegotiationRecord,
+  NegotiationRule,
+  PinRequirement,
+  PipeDecision,
+  PipeDimensions,
+  PipeTermination,
+  RecordValue,
+  Rejection,
+  SelectedAllocator,
+  SizeDecision,
+  SizePreference,
+  SizeUse,
+} from './graph/negotiation/record.js';
 export { CANARY_BYTE, POISON_BYTE } from './memory/guard.js';
 export { computeFrameLayout, type FrameLayout } from './memory/layout.js';
 export {

@@ -1,0 +1,141 @@
+/**
+ * Negotiation bench cases (register with `import './negotiate.js'` in bench/cases/index.ts):
+ * - `negotiate.10k`: ms to negotiate a 10 000-filter chain (target < 100 ms); peer: a JSON round trip of the same
+ *   description, measured in the same run (ours/peer, so a loaded machine shows as such).
+ * - `negotiate.scaling`: time(10 000 filters) / time(1 000 filters) (target ≤ 12: linear).
+ */
+import { GUID_NULL, MemoryType, type NegotiationDescription, negotiate } from '../../src/index.js';
+import { type BenchResult, registerBench } from '../registry.js';
+
+const FULL = { minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 };
+
+function framing(min: number, max: number, frames: number, fileAlignment: number) {
+  return {
+    pinFlags: 0,
+    outputCompression: { ratioNumerator: 1, ratioDenominator: 1, ratioConstantMargin: 0 },
+    pinWeight: 0,
+    items: [
+      {
+        memoryType: MemoryType.kernelNonPaged,
+        busType: GUID_NULL,
+        memoryFlags: 0,
+        busFlags: 0,
+        flags: 0,
+        frames,
+        fileAlignment,
+        memoryTypeWeight: 0,
+        physicalRange: FULL,
+        framingRange: {
+          range: { minFrameSize: min, maxFrameSize: max, stepping: 1 },
+          inPlaceWeight: 0,
+          notInPlaceWeight: 0,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * A chain of `n` filters: a capture source with a vendor allocator, then transforms alternating in place and not in
+ * place (so about n/2 pipes), each pin with framing and a frame holding, and a sink.
+ */
+export function chainDescription(n: number): NegotiationDescription {
+  const filters: NegotiationDescription['filters'] = [
+    {
+      id: 'f0',
+      pins: [
+        {
+          id: 'out',
+          dataFlow: 'out',
+          allocatorFraming: framing(4096, 8192, 2, 0x3f),
+          allocator: {
+            id: 'dma',
+            memoryTypes: [MemoryType.kernelNonPaged],
+            sizeRange: { minFrameSize: 4096, maxFrameSize: 65536, stepping: 4096 },
+            fileAlignment: 0xfff,
+            maxFrames: 16,
+          },
+        },
+      ],
+    },
+  ];
+  const connections: NegotiationDescription['connections'] = [];
+  for (let i = 1; i < n; i++) {
+    const last = i === n - 1;
+    const inPlace = i % 2 === 1 && !last;
+    filters.push({
+      id: `f${i}`,
+      pins: [
+        {
+          id: 'in',
+          dataFlow: 'in',
+          allocatorFraming: framing(0, 0xffffffff, 3, 0x7),
+          frameHolding: { queueDepth: 1 },
+          ...(inPlace ? { inPlaceCounterpart: 'out' } : {}),
+        },
+        ...(last ? [] : [{ id: 'out', dataFlow: 'out' as const, allocatorFraming: framing(4096, 8192, 2, 0xf) }]),
+      ],
+    });
+    connections.push({ from: `f${i - 1}.out`, to: `f${i}.in` });
+  }
+  return { filters, connections };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Best wall-clock ms of `rounds` runs of `body` after `warmup` runs (gc between runs when exposed). */
+function bestMs(body: () => void, rounds: number, warmup = 3): number {
+  for (let i = 0; i < warmup; i++) body();
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < rounds; i++) {
+    gc?.();
+    const t0 = performance.now();
+    body();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+let keep = 0;
+
+/** negotiate.10k */
+export function negotiate10k(): BenchResult {
+  const d = chainDescription(10_000);
+  const ms = bestMs(() => {
+    keep += negotiate(d).pipes.length;
+  }, 9);
+  const json = bestMs(() => {
+    keep += (JSON.parse(JSON.stringify(d)) as NegotiationDescription).filters.length;
+  }, 9);
+  return {
+    id: 'negotiate.10k',
+    value: Math.round(ms * 10) / 10,
+    unit: 'ms',
+    vs: { 'json-roundtrip': ms / json },
+    notes: [`JSON round trip of the same description: ${json.toFixed(1)} ms (target: negotiate < 100 ms)`],
+  };
+}
+
+/** negotiate.scaling */
+export function negotiateScaling(): BenchResult {
+  const small = chainDescription(1_000);
+  const large = chainDescription(10_000);
+  const t1 = bestMs(() => {
+    keep += negotiate(small).pipes.length;
+  }, 15);
+  const t10 = bestMs(() => {
+    keep += negotiate(large).pipes.length;
+  }, 9);
+  return {
+    id: 'negotiate.scaling',
+    value: Math.round((t10 / t1) * 100) / 100,
+    unit: 'ratio',
+    vs: {},
+    notes: [`1k: ${t1.toFixed(2)} ms, 10k: ${t10.toFixed(2)} ms (target ≤ 12)${keep < 0 ? '' : ''}`],
+  };
+}
+
+registerBench(
+  { id: 'negotiate.10k', description: 'ms to negotiate a 10 000-filter chain', run: negotiate10k },
+  { id: 'negotiate.scaling', description: 'time 10k filters / time 1k filters', run: negotiateScaling },
+);

@@ -1,0 +1,569 @@
+import { argumentError } from '../../errors.js';
+import { FRAMING_ITEM_FLAGS_MASK, RequirementFlags } from '../../framing/constants.js';
+import { type Guid, isGuid, normalizeGuid } from '../../framing/guid.js';
+import { isAlignmentMask } from '../../framing/range-math.js';
+import type {
+  AllocatorFramingEx,
+  Compression,
+  FramingItem,
+  FramingRange,
+  FramingRangeWeighted,
+} from '../../framing/types.js';
+
+/**
+ * Validation of a `NegotiationDescription` and its linking into the internal graph model (pins with their
+ * filter, counterpart and peers). Bad input throws TypeError / RangeError naming the path of the offending value,
+ * e.g. `description.filters[2].pins[0].allocatorFraming.items[0].fileAlignment`. The happy path builds no path
+ * strings: the path is kept as a stack of segments and only rendered for an error.
+ * @module
+ */
+
+/** @internal A validated vendor allocator. */
+export interface VendorAllocator {
+  readonly id: string;
+  readonly memoryTypes: readonly Guid[];
+  readonly sizeRange: FramingRange;
+  readonly fileAlignment: number;
+  readonly maxFrames: number;
+}
+
+/** @internal A validated pin, linked to its filter, counterpart and peers. */
+export interface PinNode {
+  /** `"filterId.pinId"`. */
+  readonly ref: string;
+  readonly filter: FilterNode;
+  readonly dataFlow: 'in' | 'out';
+  readonly framing: AllocatorFramingEx | null;
+  readonly userMode: boolean;
+  readonly readOnly: boolean;
+  readonly splitter: boolean;
+  readonly sinkFlag: boolean;
+  readonly allocator: VendorAllocator | null;
+  readonly queueDepth: number;
+  readonly trailingWindow: number;
+  readonly clonesKept: number;
+  readonly maxFrames: number | null;
+  /** OR of the Flags of every framing item (pin-level bits such as INSIST_ON_FRAMESIZE_RATIO). */
+  readonly flagsUnion: number;
+  /** The in-place counterpart on the same filter, or null. */
+  counterpart: PinNode | null;
+  /** Output: the inputs it feeds (connection order); input: the one output feeding it. */
+  peers: PinNode[];
+  /** The declared counterpart id (resolved after all pins exist). */
+  readonly _counterpartId: string | null;
+  /** Inputs: the pipe member this input became (set by pipe building). */
+  _member: { readonly pipeIndex: number; readonly position: number } | null;
+}
+
+/** @internal A validated filter. */
+export interface FilterNode {
+  readonly id: string;
+  readonly index: number;
+  readonly pins: PinNode[];
+  readonly inputs: PinNode[];
+  readonly outputs: PinNode[];
+  /** Pin ids, parallel to `pins`. */
+  readonly pinIds: string[];
+  /** Pins by id, built only for filters with many pins. */
+  _pinsById: Map<string, PinNode> | null;
+}
+
+/** @internal A validated graph. */
+export interface GraphModel {
+  readonly filters: FilterNode[];
+  readonly strategy: number;
+  readonly enforceInputPinRanges: boolean;
+  readonly maxFrames: number;
+}
+
+const U32_MAX = 0xffffffff;
+const MAX_ITEMS = 64;
+const MAX_HOLD = 0xffff;
+const DEFAULT_MAX_FRAMES = 0xffff;
+
+const DESCRIPTION_KEYS = new Set(['filters', 'connections', 'strategy', 'options']);
+const OPTIONS_KEYS = new Set(['enforceInputPinRanges', 'maxFrames']);
+const FILTER_KEYS = new Set(['id', 'userMode', 'pins']);
+const PIN_KEYS = new Set([
+  'id',
+  'dataFlow',
+  'allocatorFraming',
+  'userMode',
+  'inPlaceCounterpart',
+  'readOnly',
+  'splitter',
+  'sink',
+  'allocator',
+  'frameHolding',
+]);
+const ALLOCATOR_KEYS = new Set(['id', 'memoryTypes', 'sizeRange', 'fileAlignment', 'maxFrames']);
+const HOLDING_KEYS = new Set(['queueDepth', 'trailingWindow', 'clonesKept', 'maxFrames']);
+const CONNECTION_KEYS = new Set(['from', 'to']);
+const FRAMING_KEYS = new Set(['pinFlags', 'outputCompression', 'pinWeight', 'items']);
+const COMPRESSION_KEYS = new Set(['ratioNumerator', 'ratioDenominator', 'ratioConstantMargin']);
+const ITEM_KEYS = new Set([
+  'memoryType',
+  'busType',
+  'memoryFlags',
+  'busFlags',
+  'flags',
+  'frames',
+  'fileAlignment',
+  'memoryTypeWeight',
+  'physicalRange',
+  'framingRange',
+]);
+const RANGE_KEYS = new Set(['minFrameSize', 'maxFrameSize', 'stepping']);
+const WEIGHTED_KEYS = new Set(['range', 'inPlaceWeight', 'notInPlaceWeight']);
+
+/** The path of the value being validated: property names and array indices. */
+const pathStack: (string | number)[] = [];
+
+function pathOf(key?: string | number): string {
+  let out = '';
+  const render = (seg: string | number) => {
+    out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  };
+  for (const seg of pathStack) render(seg);
+  if (key !== undefined) render(key);
+  return out;
+}
+
+function fail(kind: 'type' | 'range', key: string | number | undefined, value: unknown, allowed: string): never {
+  throw argumentError(kind, pathOf(key), value, allowed);
+}
+
+function record(value: unknown, key: string | number | undefined, keys: ReadonlySet<string>): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', key, value, 'an object');
+  for (const k in value) {
+    if (Object.hasOwn(value, k) && !keys.has(k)) {
+      if (key !== undefined) pathStack.push(key);
+      fail('type', k, k, `one of the keys ${[...keys].join(', ')}`);
+    }
+  }
+  if (Object.hasOwn(value, '__proto__')) {
+    if (key !== undefined) pathStack.push(key);
+    fail('type', '__proto__', '__proto__', 'no such key');
+  }
+  return value as Record<string, unknown>;
+}
+
+function array(value: unknown, key: string, max = Number.MAX_SAFE_INTEGER): unknown[] {
+  if (!Array.isArray(value)) fail('type', key, value, 'an array');
+  if (value.length > max) fail('range', key, value.length, `at most ${max} entries`);
+  return value;
+}
+
+function u32(value: unknown, key: string, min = 0, max = U32_MAX): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+  if (typeof value !== 'number' || !Number.isInteger(value)) fail('type', key, value, 'an integer');
+  return fail('range', key, value, `an integer in ${min}..${max}`);
+}
+
+/** A flag word: an unsigned 32-bit integer, or its signed int32 form (JS `|` yields negatives when bit 31 is set). */
+function flagWord(value: unknown, key: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value < 0 && value >= -0x80000000) return value >>> 0;
+  return u32(value, key);
+}
+
+function optU32(value: unknown, key: string, fallback: number, min = 0, max = U32_MAX): number {
+  return value === undefined ? fallback : u32(value, key, min, max);
+}
+
+function bool(value: unknown, key: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail('type', key, value, 'a boolean');
+  return value;
+}
+
+function id(value: unknown, key: string, allowDot: boolean): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
+    fail('type', key, value, 'a non-empty string of at most 256 characters');
+  }
+  if (!allowDot && value.includes('.')) fail('type', key, value, 'an id without "."');
+  return value;
+}
+
+const guidCache = new Map<string, Guid>();
+
+function guid(value: unknown, key: string | number): Guid {
+  if (typeof value === 'string') {
+    const cached = guidCache.get(value);
+    if (cached !== undefined) return cached;
+  }
+  if (!isGuid(value)) fail('type', key, value, 'a GUID string');
+  const normalized = normalizeGuid(value);
+  if (guidCache.size < 1024) guidCache.set(value, normalized);
+  return normalized;
+}
+
+/**
+ * True for a plain object (prototype Object.prototype). Validated plain objects are kept as they are — the model and
+ * the decision record share them with the description instead of copying (negotiation is synchronous, and records
+ * and descriptions are data to treat as immutable); anything else is copied so that records stay plain JSON.
+ */
+function isPlain(value: object): boolean {
+  return Object.getPrototypeOf(value) === Object.prototype;
+}
+
+function range(value: unknown, key: string): FramingRange {
+  const r = record(value, key, RANGE_KEYS);
+  pathStack.push(key);
+  const minFrameSize = u32(r.minFrameSize, 'minFrameSize');
+  const maxFrameSize = u32(r.maxFrameSize, 'maxFrameSize');
+  const stepping = u32(r.stepping, 'stepping');
+  if (minFrameSize > maxFrameSize)
+    fail('range', 'maxFrameSize', maxFrameSize, `at least minFrameSize (${minFrameSize})`);
+  pathStack.pop();
+  return isPlain(r) ? (r as unknown as FramingRange) : { minFrameSize, maxFrameSize, stepping };
+}
+
+function compression(value: unknown, key: string): Compression {
+  const c = record(value, key, COMPRESSION_KEYS);
+  pathStack.push(key);
+  const ratioNumerator = u32(c.ratioNumerator, 'ratioNumerator');
+  const ratioDenominator = u32(c.ratioDenominator, 'ratioDenominator', 1);
+  const ratioConstantMargin = u32(c.ratioConstantMargin, 'ratioConstantMargin');
+  pathStack.pop();
+  return isPlain(c) ? (c as unknown as Compression) : { ratioNumerator, ratioDenominator, ratioConstantMargin };
+}
+
+function item(value: unknown, index: number): FramingItem {
+  const i = record(value, index, ITEM_KEYS);
+  pathStack.push(index);
+  const flags = flagWord(i.flags, 'flags');
+  if ((flags & ~FRAMING_ITEM_FLAGS_MASK) !== 0) {
+    fail('range', 'flags', flags, 'KSALLOCATOR_REQUIREMENTF_* | KSALLOCATOR_FLAG_* bits');
+  }
+  const fileAlignment = u32(i.fileAlignment, 'fileAlignment');
+  if (!isAlignmentMask(fileAlignment)) fail('range', 'fileAlignment', fileAlignment, 'an alignment mask 2^k − 1');
+  const fr = record(i.framingRange, 'framingRange', WEIGHTED_KEYS);
+  pathStack.push('framingRange');
+  const optimal = range(fr.range, 'range');
+  const inPlaceWeight = u32(fr.inPlaceWeight, 'inPlaceWeight');
+  const notInPlaceWeight = u32(fr.notInPlaceWeight, 'notInPlaceWeight');
+  pathStack.pop();
+  const memoryType = guid(i.memoryType, 'memoryType');
+  const busType = guid(i.busType, 'busType');
+  const memoryFlags = flagWord(i.memoryFlags, 'memoryFlags');
+  const busFlags = u32(i.busFlags, 'busFlags');
+  const frames = u32(i.frames, 'frames');
+  const memoryTypeWeight = u32(i.memoryTypeWeight, 'memoryTypeWeight');
+  const physicalRange = range(i.physicalRange, 'physicalRange');
+  pathStack.pop();
+  const framingRange: FramingRangeWeighted =
+    isPlain(fr) && optimal === fr.range
+      ? (fr as unknown as FramingRangeWeighted)
+      : { range: optimal, inPlaceWeight, notInPlaceWeight };
+  const same =
+    isPlain(i) &&
+    flags === i.flags &&
+    memoryFlags === i.memoryFlags &&
+    memoryType === i.memoryType &&
+    busType === i.busType &&
+    physicalRange === i.physicalRange &&
+    framingRange === i.framingRange;
+  if (same) return i as unknown as FramingItem;
+  return {
+    memoryType,
+    busType,
+    memoryFlags,
+    busFlags,
+    flags,
+    frames,
+    fileAlignment,
+    memoryTypeWeight,
+    physicalRange,
+    framingRange,
+  };
+}
+
+function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
+  if (value === null) return null;
+  const f = record(value, key, FRAMING_KEYS);
+  pathStack.push(key);
+  const itemValues = array(f.items, 'items', MAX_ITEMS);
+  if (itemValues.length === 0) fail('range', 'items', itemValues, `1..${MAX_ITEMS} items`);
+  const pinFlags = flagWord(f.pinFlags, 'pinFlags');
+  const outputCompression = compression(f.outputCompression, 'outputCompression');
+  const pinWeight = u32(f.pinWeight, 'pinWeight');
+  pathStack.push('items');
+  let sameItems = true;
+  const items: FramingItem[] = [];
+  for (let k = 0; k < itemValues.length; k++) {
+    const it = item(itemValues[k], k);
+    if (it !== itemValues[k]) sameItems = false;
+    items.push(it);
+  }
+  pathStack.pop();
+  pathStack.pop();
+  if (sameItems && isPlain(f) && pinFlags === f.pinFlags && outputCompression === f.outputCompression) {
+    return f as unknown as AllocatorFramingEx;
+  }
+  return { pinFlags, outputCompression, pinWeight, items };
+}
+
+function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
+  if (value === undefined || value === null) return null;
+  const a = record(value, key, ALLOCATOR_KEYS);
+  pathStack.push(key);
+  const typeValues = array(a.memoryTypes, 'memoryTypes', MAX_ITEMS);
+  if (typeValues.length === 0) fail('range', 'memoryTypes', typeValues, 'at least 1 memory type');
+  pathStack.push('memoryTypes');
+  const memoryTypes = typeValues.map((g, k) => guid(g, k));
+  pathStack.pop();
+  const fileAlignment = u32(a.fileAlignment, 'fileAlignment');
+  if (!isAlignmentMask(fileAlignment)) fail('range', 'fileAlignment', fileAlignment, 'an alignment mask 2^k − 1');
+  const out: VendorAllocator = {
+    id: id(a.id, 'id', true),
+    memoryTypes,
+    sizeRange: range(a.sizeRange, 'sizeRange'),
+    fileAlignment,
+    maxFrames: u32(a.maxFrames, 'maxFrames', 1),
+  };
+  pathStack.pop();
+  return out;
+}
+
+interface Holding {
+  queueDepth: number;
+  trailingWindow: number;
+  clonesKept: number;
+  maxFrames: number | null;
+}
+
+const NO_HOLDING: Readonly<Holding> = Object.freeze({
+  queueDepth: 0,
+  trailingWindow: 0,
+  clonesKept: 0,
+  maxFrames: null,
+});
+
+function holding(value: unknown, key: string): Readonly<Holding> {
+  if (value === undefined) return NO_HOLDING;
+  const h = record(value, key, HOLDING_KEYS);
+  pathStack.push(key);
+  const out: Holding = {
+    queueDepth: optU32(h.queueDepth, 'queueDepth', 0, 0, MAX_HOLD),
+    trailingWindow: optU32(h.trailingWindow, 'trailingWindow', 0, 0, MAX_HOLD),
+    clonesKept: optU32(h.clonesKept, 'clonesKept', 0, 0, MAX_HOLD),
+    maxFrames: h.maxFrames === undefined ? null : u32(h.maxFrames, 'maxFrames', 1),
+  };
+  pathStack.pop();
+  return out;
+}
+
+function pin(value: unknown, index: number, filter: FilterNode, filterUser: boolean): PinNode {
+  const p = record(value, index, PIN_KEYS);
+  pathStack.push(index);
+  const pinId = id(p.id, 'id', false);
+  if (p.dataFlow !== 'in' && p.dataFlow !== 'out') fail('type', 'dataFlow', p.dataFlow, '"in" or "out"');
+  const dataFlow = p.dataFlow;
+  const framing = framingEx(p.allocatorFraming, 'allocatorFraming');
+  const userMode = bool(p.userMode, 'userMode', filterUser);
+  const allocator = vendorAllocator(p.allocator, 'allocator');
+  if (allocator !== null && userMode) {
+    fail('type', 'allocator', allocator.id, 'null on a user-mode pin (a user-mode end has no kernel dispatch)');
+  }
+  const hold = holding(p.frameHolding, 'frameHolding');
+  let counterpartId: string | null = null;
+  if (p.inPlaceCounterpart !== undefined && p.inPlaceCounterpart !== null) {
+    counterpartId = id(p.inPlaceCounterpart, 'inPlaceCounterpart', false);
+  }
+  const splitter = bool(p.splitter, 'splitter', false);
+  if (splitter && dataFlow !== 'out') fail('type', 'splitter', true, 'false on an input pin');
+  const sinkFlag = bool(p.sink, 'sink', false);
+  if (sinkFlag && dataFlow !== 'in') fail('type', 'sink', true, 'false on an output pin');
+  let flagsUnion = 0;
+  if (framing) for (const it of framing.items) flagsUnion |= it.flags;
+  const node: PinNode = {
+    ref: `${filter.id}.${pinId}`,
+    filter,
+    dataFlow,
+    framing,
+    userMode,
+    readOnly: bool(p.readOnly, 'readOnly', false),
+    splitter,
+    sinkFlag,
+    allocator,
+    queueDepth: hold.queueDepth,
+    trailingWindow: hold.trailingWindow,
+    clonesKept: hold.clonesKept,
+    maxFrames: hold.maxFrames,
+    flagsUnion: flagsUnion >>> 0,
+    counterpart: null,
+    peers: [],
+    _counterpartId: counterpartId,
+    _member: null,
+  };
+  pathStack.pop();
+  return node;
+}
+
+/**
+ * Validates a `NegotiationDescription` and links it into the internal graph model.
+ * @throws TypeError / RangeError naming the offending path (e.g. `description.filters[2].pins[0].dataFlow`)
+ * @internal
+ */
+export function buildGraphModel(description: unknown): GraphModel {
+  pathStack.length = 0;
+  const d = record(description, 'description', DESCRIPTION_KEYS);
+  pathStack.push('description');
+  const strategy = optU32(d.strategy, 'strategy', 0x3, 0, 0xf);
+  let enforceInputPinRanges = false;
+  let maxFrames = DEFAULT_MAX_FRAMES;
+  if (d.options !== undefined) {
+    const o = record(d.options, 'options', OPTIONS_KEYS);
+    pathStack.push('options');
+    enforceInputPinRanges = bool(o.enforceInputPinRanges, 'enforceInputPinRanges', false);
+    maxFrames = optU32(o.maxFrames, 'maxFrames', DEFAULT_MAX_FRAMES, 1);
+    pathStack.pop();
+  }
+  const filterValues = array(d.filters, 'filters');
+  const connectionValues = array(d.connections, 'connections');
+  const filters: FilterNode[] = [];
+  const filtersById = new Map<string, FilterNode>();
+  const allocatorIds = new Set<string>();
+  pathStack.push('filters');
+  for (let fi = 0; fi < filterValues.length; fi++) {
+    const f = record(filterValues[fi], fi, FILTER_KEYS);
+    pathStack.push(fi);
+    const filterId = id(f.id, 'id', true);
+    if (filtersById.has(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
+    const filterUser = bool(f.userMode, 'userMode', false);
+    const filter: FilterNode = {
+      id: filterId,
+      index: fi,
+      pins: [],
+      inputs: [],
+      outputs: [],
+      pinIds: [],
+      _pinsById: null,
+    };
+    const pinValues = array(f.pins, 'pins');
+    pathStack.push('pins');
+    for (let pi = 0; pi < pinValues.length; pi++) {
+      const node = pin(pinValues[pi], pi, filter, filterUser);
+      const pinId = node.ref.slice(filterId.length + 1);
+      if (pinById(filter, pinId)) fail('type', pi, pinId, 'a pin id not used before in the filter');
+      if (node.allocator !== null) {
+        if (allocatorIds.has(node.allocator.id)) {
+          pathStack.push(pi, 'allocator');
+          fail('type', 'id', node.allocator.id, 'an allocator id not used before');
+        }
+        allocatorIds.add(node.allocator.id);
+      }
+      filter.pinIds.push(pinId);
+      filter._pinsById?.set(pinId, node);
+      filter.pins.push(node);
+      (node.dataFlow === 'in' ? filter.inputs : filter.outputs).push(node);
+    }
+    pathStack.pop();
+    shrink(filter);
+    linkCounterparts(filter);
+    pathStack.pop();
+    filtersById.set(filterId, filter);
+    filters.push(filter);
+  }
+  pathStack.pop();
+
+  pathStack.push('connections');
+  for (let ci = 0; ci < connectionValues.length; ci++) {
+    const c = record(connectionValues[ci], ci, CONNECTION_KEYS);
+    pathStack.push(ci);
+    const from = pinRef(c.from, 'from', filtersById);
+    const to = pinRef(c.to, 'to', filtersById);
+    if (from.dataFlow !== 'out') fail('type', 'from', from.ref, 'an output pin');
+    if (to.dataFlow !== 'in') fail('type', 'to', to.ref, 'an input pin');
+    if (to.peers.length > 0) fail('type', 'to', to.ref, 'an input pin not connected before');
+    if (from.peers.length > 0 && !from.splitter) {
+      fail('type', 'from', from.ref, 'an unconnected output, or a splitter output (KSPIN_FLAG_SPLITTER)');
+    }
+    if (from.filter === to.filter) fail('type', 'to', to.ref, 'a pin of another filter');
+    // Exact-size arrays: most pins have one peer.
+    if (from.peers.length === 0) from.peers = [to];
+    else from.peers.push(to);
+    to.peers = [from];
+    pathStack.pop();
+  }
+  pathStack.length = 0;
+  return { filters, strategy, enforceInputPinRanges, maxFrames };
+}
+
+/** Replaces the grown pin arrays of a filter with exact-size copies (the model lives through the negotiation). */
+function shrink(filter: FilterNode): void {
+  const f = filter as { -readonly [K in keyof FilterNode]: FilterNode[K] };
+  f.pins = filter.pins.slice();
+  f.inputs = filter.inputs.slice();
+  f.outputs = filter.outputs.slice();
+  f.pinIds = filter.pinIds.slice();
+}
+
+const PIN_MAP_THRESHOLD = 16;
+
+/** The pin of `filter` with this id (a linear scan for few pins; a map, built once, for many). */
+function pinById(filter: FilterNode, pinId: string): PinNode | null {
+  const ids = filter.pinIds;
+  if (ids.length <= PIN_MAP_THRESHOLD) {
+    for (let i = 0; i < ids.length; i++) if (ids[i] === pinId) return filter.pins[i]!;
+    return null;
+  }
+  if (filter._pinsById === null) {
+    filter._pinsById = new Map();
+    for (let i = 0; i < ids.length; i++) filter._pinsById.set(ids[i]!, filter.pins[i]!);
+  }
+  return filter._pinsById.get(pinId) ?? null;
+}
+
+function pinRef(value: unknown, key: string, filters: ReadonlyMap<string, FilterNode>): PinNode {
+  if (typeof value === 'string') {
+    const dot = value.lastIndexOf('.');
+    if (dot > 0) {
+      const filter = filters.get(value.slice(0, dot));
+      const node = filter ? pinById(filter, value.slice(dot + 1)) : null;
+      if (node) return node;
+    }
+  }
+  return fail('type', key, value, 'a "filterId.pinId" reference to a described pin');
+}
+
+const INPLACE_MODIFIER = RequirementFlags.inplaceModifier;
+
+function linkCounterparts(filter: FilterNode): void {
+  pathStack.push('pins');
+  for (let pi = 0; pi < filter.pins.length; pi++) {
+    const pin = filter.pins[pi]!;
+    const cid = pin._counterpartId;
+    if (cid === null) continue;
+    pathStack.push(pi);
+    const other = pinById(filter, cid);
+    if (!other || other.dataFlow === pin.dataFlow) {
+      fail('type', 'inPlaceCounterpart', cid, `the id of a pin of the opposite direction on filter "${filter.id}"`);
+    }
+    if (
+      (other.counterpart !== null && other.counterpart !== pin) ||
+      (pin.counterpart !== null && pin.counterpart !== other)
+    ) {
+      fail('type', 'inPlaceCounterpart', cid, 'a pin paired with no other pin (counterparts are one-to-one)');
+    }
+    pin.counterpart = other;
+    other.counterpart = pin;
+    pathStack.pop();
+  }
+  pathStack.pop();
+  // INPLACE_MODIFIER on an input of a filter with exactly one output (or on the output of a one-input, one-output
+  // filter) makes that output the input's in-place counterpart.
+  if (filter.outputs.length !== 1) return;
+  const out = filter.outputs[0]!;
+  if (out.counterpart !== null) return;
+  for (const input of filter.inputs) {
+    if (input.counterpart !== null || input.sinkFlag) continue;
+    const flagged = (input.flagsUnion & INPLACE_MODIFIER) !== 0;
+    const outFlagged = filter.inputs.length === 1 && (out.flagsUnion & INPLACE_MODIFIER) !== 0;
+    if (flagged || outFlagged) {
+      input.counterpart = out;
+      out.counterpart = input;
+      return;
+    }
+  }
+}

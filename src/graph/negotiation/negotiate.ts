@@ -1,0 +1,1079 @@
+import { NegotiationError } from '../../errors.js';
+import {
+  AllocatorFlags,
+  GUID_NULL,
+  MAX_FILE_ALIGNMENT,
+  MemoryType,
+  OptionFlags,
+  RequirementFlags,
+} from '../../framing/constants.js';
+import type { Guid } from '../../framing/guid.js';
+import {
+  compressSize,
+  expandSize,
+  intersectRanges,
+  isNeutralCompression,
+  NEUTRAL_COMPRESSION,
+  pickSize,
+  rangeContains,
+} from '../../framing/range-math.js';
+import type { AllocatorFraming, Compression, FramingItem, FramingRange } from '../../framing/types.js';
+import { Status } from '../../status.js';
+import {
+  AllocatorStrategy,
+  allocatorStrategyNames,
+  PipeAllocatorPlace,
+  PipeFactor,
+  PipeState,
+  pipeFactorNames,
+} from './constants.js';
+import type { NegotiationDescription } from './description.js';
+import { formatFailure } from './format.js';
+import { buildGraphModel, type GraphModel, type PinNode } from './graph-model.js';
+import {
+  defaultAllocatorProvides,
+  isSystemMemoryType,
+  logicalMemoryTypeFor,
+  memoryTypeSatisfies,
+  poolTypeFor,
+} from './memory-types.js';
+import { buildPipes, type Pipe, type PipeMember, transformRatio } from './pipes.js';
+import type {
+  AllocatorCandidate,
+  AllocatorPlaceName,
+  AllocatorPropertiesEx,
+  CarriedSize,
+  FrameHolder,
+  FramesDecision,
+  MemoryTypeCandidate,
+  NegotiationFailure,
+  NegotiationRecord,
+  PinRequirement,
+  PipeDecision,
+  PipeTermination,
+  Rejection,
+  SizeDecision,
+  SizePreference,
+} from './record.js';
+
+/**
+ * The allocator-selection engine: pipes, memory type, frame size, frame count (with the static frame budget),
+ * alignment, MUST_ALLOCATE placement, vendor/default allocator choice and the decision record (docs/negotiation.md).
+ * Pure and deterministic: the same description gives the same record.
+ * @module
+ */
+
+const FULL_RANGE: Readonly<FramingRange> = Object.freeze({ minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 });
+/** Frame sizes are ≥ 1: a 0-byte frame carries nothing (and FrameSize 0 means "no requirement"). */
+const SIZE_FLOOR: Readonly<FramingRange> = Object.freeze({ minFrameSize: 1, maxFrameSize: 0xffffffff, stepping: 1 });
+const PREFERENCES_ONLY = RequirementFlags.preferencesOnly;
+const MUST_ALLOCATE = RequirementFlags.mustAllocate;
+const SYSTEM_MEMORY = RequirementFlags.systemMemory;
+const FRAME_INTEGRITY = RequirementFlags.frameIntegrity;
+const INSIST = AllocatorFlags.insistOnFramesizeRatio;
+const INDEPENDENT = AllocatorFlags.independentRanges;
+/** The most distinct memory types tried per pipe (plus the KERNEL_NONPAGED fallback). */
+const MAX_MEMORY_TYPES = 16;
+/** Frames recommended for smooth data flow when the strategy does not minimize the frame count. */
+const RECOMMENDED_FRAMES = 3;
+
+const copyRange = (r: FramingRange): FramingRange => ({
+  minFrameSize: r.minFrameSize,
+  maxFrameSize: r.maxFrameSize,
+  stepping: r.stepping,
+});
+const copyCompression = (c: Compression): Compression => ({
+  ratioNumerator: c.ratioNumerator,
+  ratioDenominator: c.ratioDenominator,
+  ratioConstantMargin: c.ratioConstantMargin,
+});
+const isFull = (r: FramingRange): boolean => r.minFrameSize === 0 && r.maxFrameSize >= 0xffffffff;
+
+/** A range with MaxFrameSize 0 (a zero-filled KS_FRAMING_RANGE) states no requirement: it reads as don't-care. */
+function specified(r: FramingRange): FramingRange {
+  return r.maxFrameSize === 0 ? FULL_RANGE : r;
+}
+
+/**
+ * Maps a pin's range (its own units) to allocator-pin units through the cumulative ratio `c`: the sizes S with
+ * compressSize(S, c) inside [min, max]. The stepping survives only through a neutral ratio (else it becomes 1 and
+ * the pin's stepping is a preference). Null when no size maps inside, or when the ratio is unknown.
+ */
+export function mapRangeToAllocator(range: FramingRange, c: Compression): FramingRange | null {
+  if (isNeutralCompression(c)) return range;
+  if (c.ratioNumerator === 0) return null;
+  if (range.maxFrameSize < c.ratioConstantMargin) return null;
+  const lo = range.minFrameSize <= c.ratioConstantMargin ? 0 : expandSize(range.minFrameSize, c, 'up');
+  const hi = range.maxFrameSize >= 0xffffffff ? 0xffffffff : expandSize(range.maxFrameSize, c, 'down');
+  if (lo > hi) return null;
+  return { minFrameSize: lo, maxFrameSize: hi, stepping: 1 };
+}
+
+/** The size pin `m` sees when the allocator's frames are `size` bytes. */
+function localSize(size: number, c: Compression): number {
+  return isNeutralCompression(c) ? size : compressSize(size, c, 'up');
+}
+
+interface MemberEval {
+  readonly member: PipeMember;
+  readonly item: FramingItem | null;
+  readonly itemIndex: number | null;
+  readonly memoryTypeMet: boolean;
+  readonly preferencesOnly: boolean;
+}
+
+interface Attempt {
+  ok: boolean;
+  failure: Rejection | null;
+  requirements: PinRequirement[];
+  relaxed: Rejection[];
+  size: SizeDecision;
+  frames: FramesDecision;
+  alignment: { fileAlignment: number; imposedBy: string | null };
+  mustAllocate: { pin: string; preference: boolean } | null;
+  candidates: AllocatorCandidate[];
+  selected: AllocatorCandidate | null;
+  factors: number;
+  weight: number;
+  memoryHardOk: boolean;
+  preferencesMet: number;
+}
+
+interface SizePlan {
+  hard: FramingRange | null;
+  prefs: SizePreference[];
+  carried: CarriedSize | null;
+  pick: 'minimize' | 'maximize';
+}
+
+interface SizeChoice {
+  range: FramingRange;
+  size: number;
+  prefs: SizePreference[];
+}
+
+function pinHolder(pin: PinNode): FrameHolder {
+  return {
+    pin: pin.ref,
+    holds: pin.queueDepth + pin.trailingWindow + pin.clonesKept,
+    queueDepth: pin.queueDepth,
+    trailingWindow: pin.trailingWindow,
+    clonesKept: pin.clonesKept,
+  };
+}
+
+/** The index of the item a pin uses under memory type `mt` (−1: no framing), and whether `mt` meets it. */
+function chooseItem(pin: PinNode, mt: Guid): number {
+  const f = pin.framing;
+  if (f === null) return -1;
+  // An exact memory-type match first, then any item the memory type satisfies.
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < f.items.length; i++) {
+      const it = f.items[i]!;
+      if (pass === 0 && it.memoryType !== mt) continue;
+      const needsSystem = (it.flags & SYSTEM_MEMORY) !== 0 && (it.flags & PREFERENCES_ONLY) === 0;
+      if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return i;
+    }
+  }
+  return NOT_MET;
+}
+
+/** chooseItem's answer when no item is met (item 0 is then used for everything but the memory type). */
+const NOT_MET = -2;
+
+function evaluateMembers(pipe: Pipe, mt: Guid): MemberEval[] {
+  const members = pipe.members;
+  const out = new Array<MemberEval>(members.length);
+  for (let k = 0; k < members.length; k++) {
+    const member = members[k]!;
+    const chosen = chooseItem(member.pin, mt);
+    const index = chosen === NOT_MET ? 0 : chosen;
+    const item = index < 0 ? null : member.pin.framing!.items[index]!;
+    out[k] = {
+      member,
+      item,
+      itemIndex: item === null ? null : index,
+      memoryTypeMet: chosen !== NOT_MET,
+      preferencesOnly: item !== null && (item.flags & PREFERENCES_ONLY) !== 0,
+    };
+  }
+  return out;
+}
+
+function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
+  const types: Guid[] = [];
+  if (user) types.push(MemoryType.user);
+  else {
+    for (const m of pipe.members) {
+      const f = m.pin.framing;
+      if (!f) continue;
+      for (const it of f.items) {
+        // User memory never backs a kernel-mode pipe. At most MAX_MEMORY_TYPES distinct types are considered (the
+        // first in pipe order), which keeps a pipe's resolution linear in its pins.
+        if (
+          it.memoryType !== GUID_NULL &&
+          it.memoryType !== MemoryType.user &&
+          types.length < MAX_MEMORY_TYPES &&
+          !types.includes(it.memoryType)
+        ) {
+          types.push(it.memoryType);
+        }
+      }
+    }
+    // KERNEL_NONPAGED is the fallback every wildcard item accepts.
+    if (!types.includes(MemoryType.kernelNonPaged)) types.push(MemoryType.kernelNonPaged);
+  }
+  if (types.length === 1) {
+    // One candidate: nothing to rank; its scores are filled in from the attempt.
+    return [
+      {
+        memoryType: types[0]!,
+        outcome: 'untried',
+        meetsHardRequirements: true,
+        preferencesMet: 0,
+        weight: 0,
+        failure: null,
+      },
+    ];
+  }
+  const ranked = types.map((memoryType, order) => {
+    let hardOk = true;
+    let prefs = 0;
+    let weight = 0;
+    for (const e of evaluateMembers(pipe, memoryType)) {
+      if (e.item === null) continue;
+      if (e.memoryTypeMet) {
+        weight += e.item.memoryTypeWeight;
+        if (e.preferencesOnly) prefs++;
+      } else if (!e.preferencesOnly) hardOk = false;
+    }
+    return { memoryType, order, hardOk, prefs, weight };
+  });
+  ranked.sort((a, b) =>
+    a.hardOk !== b.hardOk ? (a.hardOk ? -1 : 1) : b.prefs - a.prefs || b.weight - a.weight || a.order - b.order,
+  );
+  return ranked.map((r) => ({
+    memoryType: r.memoryType,
+    outcome: 'untried',
+    meetsHardRequirements: r.hardOk,
+    preferencesMet: r.prefs,
+    weight: r.weight,
+    failure: null,
+  }));
+}
+
+/**
+ * `intersectRanges` without allocation in the common cases: when one range is unstepped and covers the other, the
+ * other is the intersection.
+ */
+function narrow(r: FramingRange, p: FramingRange): FramingRange | null {
+  if (p.stepping <= 1 && p.minFrameSize <= r.minFrameSize && p.maxFrameSize >= r.maxFrameSize) return r;
+  if (r.stepping <= 1 && r.minFrameSize <= p.minFrameSize && r.maxFrameSize >= p.maxFrameSize) return p;
+  return intersectRanges(r, p);
+}
+
+function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
+  if (position === 0) return 'firstPin';
+  if (position === pipe.members.length - 1) return 'lastPin';
+  return 'middlePin';
+}
+
+function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
+  let range = base;
+  const prefs = new Array<SizePreference>(plan.prefs.length);
+  for (let k = 0; k < plan.prefs.length; k++) {
+    const p = plan.prefs[k]!;
+    const next = narrow(range, p.range);
+    if (next) range = next;
+    prefs[k] = { pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' };
+  }
+  let pick = plan.pick;
+  if (pick === 'maximize' && range.maxFrameSize >= 0xffffffff) pick = 'minimize';
+  return { range, size: pickSize(range, pick), prefs };
+}
+
+/** Negotiates one pipe under one memory type. */
+function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, carried: CarriedSize | null): Attempt {
+  const evals = evaluateMembers(pipe, mt);
+  const requirements = new Array<PinRequirement>(evals.length);
+  const relaxed: Rejection[] = [];
+  let factors = 0;
+  let weight = 0;
+  let memoryHardOk = true;
+  let preferencesMet = 0;
+  let failure: Rejection | null = null;
+  const fail = (r: Rejection): void => {
+    if (failure === null) failure = r;
+  };
+
+  // --- per-pin requirements, memory type ---
+  let hard: FramingRange | null = SIZE_FLOOR;
+  const prefPhysical: SizePreference[] = [];
+  const prefOptimal: SizePreference[] = [];
+  let integrityPin: string | null = null;
+  for (const e of evals) {
+    const { member, item } = e;
+    const pin = member.pin;
+    let sizeUse: PinRequirement['sizeUse'] = 'none';
+    let sizeUseReason: string | null = null;
+    let mappedPhysical: FramingRange | null = null;
+    let mappedOptimal: FramingRange | null = null;
+    if (item) {
+      if (item.memoryType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
+      if (e.memoryTypeMet) {
+        weight += item.memoryTypeWeight;
+        if (e.preferencesOnly) preferencesMet++;
+      } else if (e.preferencesOnly) {
+        relaxed.push({ rule: 'memoryType', pin: pin.ref, field: 'memoryType', required: item.memoryType, offered: mt });
+      } else {
+        memoryHardOk = false;
+        const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
+        fail({
+          rule: needsSystem && !isSystemMemoryType(mt) ? 'systemMemory' : 'memoryType',
+          pin: pin.ref,
+          field: 'memoryType',
+          required: pin.framing!.items.map((it) => it.memoryType),
+          offered: mt,
+        });
+      }
+      if ((item.flags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
+      // Frame integrity: an upstream pin asked that data stay intact; an in-place modifier later breaks it.
+      if ((item.flags & FRAME_INTEGRITY) !== 0 && !e.preferencesOnly && integrityPin === null) integrityPin = pin.ref;
+      const unknown = member.compression.ratioNumerator === 0;
+      mappedPhysical = unknown ? null : mapRangeToAllocator(specified(item.physicalRange), member.compression);
+      mappedOptimal = unknown ? null : mapRangeToAllocator(specified(item.framingRange.range), member.compression);
+      if (unknown) {
+        sizeUse = 'preference';
+        sizeUseReason = 'unknownCompression';
+        factors |= PipeFactor.unknownCompression;
+      } else if (e.preferencesOnly) {
+        sizeUse = 'preference';
+        sizeUseReason = 'preferencesOnly';
+      } else if (pin.dataFlow === 'in' && !model.enforceInputPinRanges) {
+        sizeUse = 'preference';
+        sizeUseReason = 'inputPin';
+      } else sizeUse = 'hard';
+      if (sizeUse === 'hard') {
+        if (mappedPhysical === null) {
+          fail({
+            rule: 'physicalRange',
+            pin: pin.ref,
+            field: 'physicalRange',
+            required: copyRange(item.physicalRange),
+            offered: copyCompression(member.compression),
+          });
+        } else if (hard !== null) {
+          if (!isFull(mappedPhysical)) factors |= PipeFactor.physicalRanges;
+          const next = narrow(hard, mappedPhysical);
+          if (next === null) {
+            fail({
+              rule: 'physicalRange',
+              pin: pin.ref,
+              field: 'physicalRange',
+              required: copyRange(mappedPhysical),
+              offered: copyRange(hard),
+            });
+          }
+          hard = next;
+        }
+      } else if (mappedPhysical !== null && !isFull(mappedPhysical)) {
+        prefPhysical.push({ pin: pin.ref, source: 'physicalRange', range: mappedPhysical, outcome: 'honored' });
+      }
+      if (mappedOptimal !== null && !isFull(mappedOptimal)) {
+        prefOptimal.push({ pin: pin.ref, source: 'optimalRange', range: mappedOptimal, outcome: 'honored' });
+      }
+    }
+    if (
+      integrityPin !== null &&
+      integrityPin !== pin.ref &&
+      (member.role === 'inPlaceInput' || (member.role === 'sink' && (pin.flagsUnion & 1) !== 0 && !pin.readOnly))
+    ) {
+      fail({
+        rule: 'frameIntegrity',
+        pin: pin.ref,
+        field: 'flags',
+        required: `frames left intact (FRAME_INTEGRITY of ${integrityPin})`,
+        offered: 'modifies frames in place',
+      });
+    }
+    const mustAllocate =
+      item !== null && ((item.flags & MUST_ALLOCATE) !== 0 || (item.memoryFlags & MUST_ALLOCATE) !== 0);
+    requirements[member.position] = {
+      pin: pin.ref,
+      role: member.role,
+      position: member.position,
+      mode: pin.userMode ? 'user' : 'kernel',
+      itemIndex: e.itemIndex,
+      memoryType: item ? item.memoryType : null,
+      busType: item ? item.busType : null,
+      flags: item ? item.flags : 0,
+      preferencesOnly: e.preferencesOnly,
+      mustAllocate,
+      memoryTypeMet: e.memoryTypeMet,
+      frames: item ? item.frames : 0,
+      fileAlignment: item ? item.fileAlignment : 0,
+      physicalRange: item ? item.physicalRange : null,
+      physicalRangeAtAllocator: mappedPhysical,
+      optimalRangeAtAllocator: mappedOptimal,
+      sizeUse,
+      sizeUseReason,
+      compression: member.compression,
+      holds: member.role === 'copySource' ? 0 : pin.queueDepth + pin.trailingWindow + pin.clonesKept,
+      maxFrames: pin.maxFrames,
+      vendorAllocator: pin.allocator ? pin.allocator.id : null,
+    };
+  }
+
+  // --- carried size (INSIST_ON_FRAMESIZE_RATIO makes it exact; else a preference) ---
+  const carriedPrefs: SizePreference[] = [];
+  if (carried) {
+    if (!isNeutralCompression(carried.compression)) factors |= PipeFactor.fixedCompression;
+    if (carried.insist) {
+      const exact = { minFrameSize: carried.size, maxFrameSize: carried.size, stepping: 1 };
+      const next = hard ? intersectRanges(hard, exact) : null;
+      if (hard !== null && next === null) {
+        fail({
+          rule: 'compressionRatio',
+          pin: carried.pin,
+          field: 'frameSize',
+          required: carried.size,
+          offered: copyRange(hard),
+        });
+      }
+      hard = next;
+    } else {
+      carriedPrefs.push({
+        pin: carried.pin,
+        source: 'carriedSize',
+        range: { minFrameSize: Math.max(1, carried.size), maxFrameSize: 0xffffffff, stepping: 1 },
+        outcome: 'honored',
+      });
+    }
+  }
+  const strategy = model.strategy;
+  const plan: SizePlan = {
+    hard,
+    carried,
+    prefs: [...prefPhysical, ...carriedPrefs, ...prefOptimal],
+    pick:
+      (strategy & AllocatorStrategy.minimizeFrameSize) === 0 && (strategy & AllocatorStrategy.maximizeSpeed) !== 0
+        ? 'maximize'
+        : 'minimize',
+  };
+  if (prefOptimal.length > 0) factors |= PipeFactor.optimalRanges;
+
+  // --- frames and the static frame budget ---
+  let required = 0;
+  let imposedBy: string | null = null;
+  let limit = model.maxFrames;
+  let limitedBy: string | null = null;
+  const holders: FrameHolder[] = [];
+  let held = 0;
+  for (const e of evals) {
+    const pin = e.member.pin;
+    if (e.item && e.item.frames > required) {
+      required = e.item.frames;
+      imposedBy = pin.ref;
+    }
+    if (pin.maxFrames !== null && pin.maxFrames < limit) {
+      limit = pin.maxFrames;
+      limitedBy = pin.ref;
+    }
+    if (e.member.role !== 'copySource') {
+      const h = pinHolder(pin);
+      if (h.holds > 0) {
+        holders.push(h);
+        held += h.holds;
+      }
+    }
+  }
+  const frames: FramesDecision = {
+    required: Math.max(required, 1),
+    imposedBy,
+    strategyExtra: 0,
+    holders: holders.length > 0 ? holders.slice() : [],
+    held,
+    budgetRaise: 0,
+    frames: null,
+    limit,
+    limitedBy,
+  };
+  let count = frames.required;
+  let framesOk = true;
+  if (count > limit) {
+    framesOk = false;
+    fail({
+      rule: 'frames',
+      pin: imposedBy ?? pipe.members[0]!.pin.ref,
+      field: 'frames',
+      required: count,
+      offered: limit,
+    });
+  } else {
+    if ((strategy & AllocatorStrategy.minimizeNumberOfFrames) === 0 && count < RECOMMENDED_FRAMES) {
+      frames.strategyExtra = Math.max(0, Math.min(RECOMMENDED_FRAMES, limit) - count);
+      count += frames.strategyExtra;
+    }
+    if (count <= held) {
+      const raised = held + 1;
+      if (raised > limit) {
+        framesOk = false;
+        let biggest = holders[0]!;
+        for (const h of holders) if (h.holds > biggest.holds) biggest = h;
+        fail({ rule: 'frameBudget', pin: biggest.pin, field: 'frames', required: raised, offered: limit });
+      } else {
+        frames.budgetRaise = raised - count;
+        count = raised;
+      }
+    }
+  }
+  if (framesOk) frames.frames = count;
+  if (count > 1 || held > 0) factors |= PipeFactor.buffers;
+
+  // --- alignment: the OR of the masks ---
+  let mask = 0;
+  let alignBy: string | null = null;
+  for (const e of evals) {
+    if (e.item && (e.item.fileAlignment | mask) !== mask) {
+      mask = (mask | e.item.fileAlignment) >>> 0;
+      alignBy = e.member.pin.ref;
+    }
+  }
+  if (mask > 0) factors |= PipeFactor.align;
+
+  // --- MUST_ALLOCATE placement ---
+  const mustHard: PipeMember[] = [];
+  const mustPref: PipeMember[] = [];
+  for (let i = 0; i < evals.length; i++) {
+    const r = requirements[i]!;
+    if (!r.mustAllocate) continue;
+    (r.preferencesOnly ? mustPref : mustHard).push(evals[i]!.member);
+  }
+  if (mustHard.length > 1) {
+    fail({
+      rule: 'mustAllocate',
+      pin: mustHard[1]!.pin.ref,
+      field: 'mustAllocate',
+      required: 'allocates every frame it sends',
+      offered: `the allocator of ${mustHard[0]!.pin.ref}`,
+    });
+  }
+  const mustMember = mustHard[0] ?? mustPref[0] ?? null;
+  const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard.length === 0 } : null;
+  for (const m of mustPref) {
+    if (m !== mustMember) {
+      relaxed.push({
+        rule: 'mustAllocate',
+        pin: m.pin.ref,
+        field: 'mustAllocate',
+        required: 'allocates every frame it sends',
+        offered: `the allocator of ${mustMember!.pin.ref}`,
+      });
+    }
+  }
+
+  const sizeDecision: SizeDecision = {
+    hardRange: hard,
+    carried,
+    preferences: [],
+    finalRange: null,
+    pick: plan.pick,
+    frameSize: null,
+  };
+  const common: Attempt = {
+    ok: false,
+    failure: null,
+    candidates: [],
+    selected: null,
+    requirements,
+    relaxed,
+    size: sizeDecision,
+    frames,
+    alignment: { fileAlignment: mask, imposedBy: alignBy },
+    mustAllocate,
+    factors,
+    weight,
+    memoryHardOk,
+    preferencesMet,
+  };
+  if (failure !== null || hard === null || frames.frames === null) {
+    common.failure = failure;
+    return common;
+  }
+  const hardRange: FramingRange = hard;
+  const frameCount: number = frames.frames;
+
+  // --- allocator candidates, in priority order ---
+  // With a MUST_ALLOCATE pin: its vendor allocator, then the default allocator at that pin, then (only when the
+  // placement is a preference) the other pins' vendor allocators. Otherwise: vendor allocators in pipe order, then
+  // the default allocator at the first pin. On a user-mode pipe every vendor allocator is rejected.
+  const candidates: AllocatorCandidate[] = [];
+  const bases: (FramingRange | null)[] = [];
+  const addDefault = (at: PipeMember): void => {
+    const kind = user ? 'user' : 'default';
+    const rejections: Rejection[] = [];
+    if (!user && !defaultAllocatorProvides(mt, false)) {
+      rejections.push({
+        rule: 'defaultAllocatorMemory',
+        pin: at.pin.ref,
+        field: 'memoryType',
+        required: mt,
+        offered: [MemoryType.system, MemoryType.kernelPaged, MemoryType.kernelNonPaged],
+      });
+    }
+    if (mask > MAX_FILE_ALIGNMENT) {
+      rejections.push({
+        rule: 'defaultAllocatorAlignment',
+        pin: alignBy ?? at.pin.ref,
+        field: 'fileAlignment',
+        required: mask,
+        offered: MAX_FILE_ALIGNMENT,
+      });
+    }
+    candidates.push({
+      allocator: kind,
+      kind,
+      id: null,
+      pin: at.pin.ref,
+      outcome: rejections.length ? 'rejected' : 'eligible',
+      rejections,
+    });
+    bases.push(rejections.length ? null : hardRange);
+  };
+  const addVendor = (m: PipeMember): void => {
+    const a = m.pin.allocator;
+    if (!a || m.role === 'copySource') return;
+    const rejections: Rejection[] = [];
+    let base: FramingRange | null = null;
+    if (user) {
+      rejections.push({ rule: 'userModePipe', pin: m.pin.ref, field: 'mode', required: 'user', offered: 'kernel' });
+    }
+    if (mustMember && mustAllocate?.preference === false && m !== mustMember) {
+      rejections.push({
+        rule: 'mustAllocate',
+        pin: mustMember.pin.ref,
+        field: 'allocatorPin',
+        required: mustMember.pin.ref,
+        offered: m.pin.ref,
+      });
+    }
+    if (!a.memoryTypes.includes(mt) && !a.memoryTypes.includes(GUID_NULL)) {
+      rejections.push({
+        rule: 'vendorMemoryType',
+        pin: m.pin.ref,
+        field: 'memoryType',
+        required: mt,
+        offered: [...a.memoryTypes],
+      });
+    }
+    const sized = intersectRanges(hardRange, a.sizeRange);
+    if (sized === null) {
+      rejections.push({
+        rule: 'vendorFrameSize',
+        pin: m.pin.ref,
+        field: 'frameSize',
+        required: copyRange(hardRange),
+        offered: copyRange(a.sizeRange),
+      });
+    } else base = sized;
+    if (a.fileAlignment < mask) {
+      rejections.push({
+        rule: 'vendorAlignment',
+        pin: m.pin.ref,
+        field: 'fileAlignment',
+        required: mask,
+        offered: a.fileAlignment,
+      });
+    }
+    if (a.maxFrames < frameCount) {
+      rejections.push({
+        rule: 'vendorFrames',
+        pin: m.pin.ref,
+        field: 'frames',
+        required: frameCount,
+        offered: a.maxFrames,
+      });
+    }
+    candidates.push({
+      allocator: `vendor:${a.id}`,
+      kind: 'vendor',
+      id: a.id,
+      pin: m.pin.ref,
+      outcome: rejections.length ? 'rejected' : 'eligible',
+      rejections,
+    });
+    bases.push(rejections.length ? null : base);
+  };
+  if (mustMember) {
+    addVendor(mustMember);
+    addDefault(mustMember);
+    for (const m of pipe.members) if (m !== mustMember) addVendor(m);
+  } else {
+    for (const m of pipe.members) addVendor(m);
+    // Kernel pipe: the default allocator at the first pin. User-mode pipe: the user-memory allocator belongs to the
+    // application end, so it sits at the first user-mode pin.
+    addDefault(user ? (pipe.members.find((m) => m.pin.userMode) ?? pipe.members[0]!) : pipe.members[0]!);
+  }
+  const selectedIndex = candidates.findIndex((c) => c.outcome === 'eligible');
+  if (selectedIndex < 0) {
+    let best = candidates[0]!;
+    for (const c of candidates) {
+      const r = c.rejections[0];
+      if (r && r.rule !== 'userModePipe' && r.rule !== 'mustAllocate') {
+        best = c;
+        break;
+      }
+    }
+    const r =
+      best.rejections.find((x) => x.rule !== 'userModePipe' && x.rule !== 'mustAllocate') ?? best.rejections[0]!;
+    common.failure = r;
+    common.candidates = candidates;
+    return common;
+  }
+  const selected = candidates[selectedIndex]!;
+  selected.outcome = 'selected';
+  const choice = applyPreferences(bases[selectedIndex]!, plan);
+  sizeDecision.preferences = choice.prefs;
+  sizeDecision.finalRange = choice.range;
+  sizeDecision.frameSize = choice.size;
+  for (const p of choice.prefs) {
+    if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
+      relaxed.push({
+        rule: 'physicalRange',
+        pin: p.pin,
+        field: 'physicalRange',
+        required: p.range,
+        offered: choice.size,
+      });
+    }
+  }
+
+  // --- verification: every hard constraint holds at every pin ---
+  for (let i = 0; i < evals.length; i++) {
+    const r = requirements[i]!;
+    if (r.sizeUse !== 'hard' || r.physicalRange === null) continue;
+    const local = localSize(choice.size, r.compression);
+    const phys = specified(r.physicalRange);
+    const inside = isNeutralCompression(r.compression)
+      ? rangeContains(phys, local)
+      : local >= phys.minFrameSize && local <= phys.maxFrameSize;
+    if (!inside) {
+      common.failure = {
+        rule: 'verification',
+        pin: r.pin,
+        field: 'physicalRange',
+        required: r.physicalRange,
+        offered: local,
+      };
+      common.candidates = candidates;
+      return common;
+    }
+  }
+  common.ok = true;
+  common.candidates = candidates.slice();
+  common.selected = selected;
+  return common;
+}
+
+const factorNameCache = new Map<number, readonly string[]>();
+
+/** The names of PipeFactor bits; the arrays are cached and frozen (records are read-only data). */
+function factorNames(factors: number): string[] {
+  let names = factorNameCache.get(factors);
+  if (names === undefined) {
+    names = Object.freeze(pipeFactorNames(factors));
+    factorNameCache.set(factors, names);
+  }
+  return names as string[];
+}
+
+// Placeholders of a fresh decision; every decision replaces them with the result of its first attempt.
+const NO_SIZE: SizeDecision = Object.freeze({
+  hardRange: null,
+  carried: null,
+  preferences: [],
+  finalRange: null,
+  pick: 'minimize',
+  frameSize: null,
+}) as SizeDecision;
+const NO_ALIGNMENT = Object.freeze({ fileAlignment: 0, imposedBy: null });
+
+function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', frames: FramesDecision): PipeDecision {
+  return {
+    id: pipe.id,
+    status: 'failed',
+    mode,
+    pins: pipe.members.map((m) => m.pin.ref),
+    branchOf: pipe.branchOf ? pipe.branchOf.id : null,
+    prevSegments: pipe.prev.map((p) => p.id),
+    nextSegments: pipe.next.map((p) => p.id),
+    requester: { pin: pipe.members[0]!.pin.ref, place: 'firstPin' },
+    requirements: [],
+    memoryTypes: [],
+    memoryType: null,
+    size: NO_SIZE,
+    frames,
+    alignment: NO_ALIGNMENT,
+    mustAllocate: null,
+    relaxed: [],
+    candidates: [],
+    allocator: null,
+    framing: null,
+    properties: null,
+    factors: 0,
+    factorNames: [],
+    notes: [],
+    failure: null,
+  };
+}
+
+function termination(req: PinRequirement | undefined, pin: PinNode | undefined, outside: number): PipeTermination {
+  const item = req && pin?.framing && req.itemIndex !== null ? pin.framing.items[req.itemIndex]! : null;
+  return {
+    flags: item ? item.flags : 0,
+    outsideFactors: outside,
+    weight: item ? item.memoryTypeWeight : 0,
+    physicalRange: item ? item.physicalRange : FULL_RANGE,
+    optimalRange: item ? item.framingRange.range : FULL_RANGE,
+    compression: req ? req.compression : NEUTRAL_COMPRESSION,
+  };
+}
+
+function expansionOf(c: Compression): number {
+  return c.ratioNumerator === 0 ? 1 : c.ratioNumerator / c.ratioDenominator;
+}
+
+/** Computes the size carried into `pipe` from the pipes feeding it (null when nothing is carried). */
+function carriedInto(
+  pipe: Pipe,
+  pipes: readonly Pipe[],
+  decisions: readonly PipeDecision[],
+  notes: string[],
+): CarriedSize | null {
+  const source = pipe.members[0]!;
+  if (pipe.branchOf) {
+    const parent = decisions[pipe.branchOf.index];
+    const size = parent?.size.frameSize ?? null;
+    if (size === null) {
+      notes.push(`no size carried: ${pipe.branchOf.id} is not resolved`);
+      return null;
+    }
+    return {
+      pin: source.pin.ref,
+      fromPipe: pipe.branchOf.id,
+      compression: NEUTRAL_COMPRESSION,
+      size,
+      insist: false,
+    };
+  }
+  const out = source.pin;
+  let best: CarriedSize | null = null;
+  for (const input of out.filter.inputs) {
+    const m = input._member;
+    if (!m) continue;
+    const atPipe = pipes[m.pipeIndex]!;
+    const at = { pipe: atPipe, member: atPipe.members[m.position]! };
+    if (((input.flagsUnion | out.flagsUnion) & INDEPENDENT) !== 0) {
+      notes.push(`no size carried from ${at.pipe.id}: INDEPENDENT_RANGES`);
+      continue;
+    }
+    const decision = decisions[at.pipe.index];
+    const fed = decision?.size.frameSize ?? null;
+    if (fed === null) {
+      notes.push(`no size carried from ${at.pipe.id}: it is not resolved`);
+      continue;
+    }
+    const ratio = transformRatio(input, out);
+    if (ratio.ratioNumerator === 0 || at.member.compression.ratioNumerator === 0) {
+      notes.push(`no size carried from ${at.pipe.id}: unknown compression`);
+      continue;
+    }
+    const size = compressSize(localSize(fed, at.member.compression), ratio, 'up');
+    const insistFlags = (out.flagsUnion | input.flagsUnion) & INSIST;
+    const prefOnly = out.framing?.items.every((it) => (it.flags & PREFERENCES_ONLY) !== 0) ?? false;
+    const carried: CarriedSize = {
+      pin: out.ref,
+      fromPipe: at.pipe.id,
+      compression: ratio,
+      size,
+      insist: insistFlags !== 0 && !prefOnly,
+    };
+    if (best === null || size > best.size) best = carried;
+  }
+  return best;
+}
+
+/**
+ * Negotiates allocators for every pipe of a described graph (spec §7, docs/negotiation.md).
+ *
+ * @param description - the graph (validated: bad input throws TypeError / RangeError naming its path)
+ * @returns the decision record (plain JSON)
+ * @throws NegotiationError carrying the full record when a pipe cannot be resolved; its message names the pin, the
+ *   field, the required and the offered values
+ *
+ * @example
+ * ```ts
+ * const record = negotiate({ filters, connections });
+ * record.pipes[0].framing; // → { optionsFlags, poolType, frames, frameSize, fileAlignment, reserved }
+ * console.log(formatDecisionRecord(record));
+ * ```
+ */
+export function negotiate(description: NegotiationDescription): NegotiationRecord {
+  const model = buildGraphModel(description);
+  const pipes = buildPipes(model);
+  const decisions: PipeDecision[] = [];
+  const failures: NegotiationFailure[] = [];
+  const noFrames: FramesDecision = Object.freeze({
+    required: 1,
+    imposedBy: null,
+    strategyExtra: 0,
+    holders: [],
+    held: 0,
+    budgetRaise: 0,
+    frames: null,
+    limit: model.maxFrames,
+    limitedBy: null,
+  }) as FramesDecision;
+  for (const pipe of pipes) {
+    const user = pipe.userUpstream || pipe.userDownstream;
+    const decision = emptyDecision(pipe, user ? 'user' : 'kernel', noFrames);
+    decisions.push(decision);
+    const carried = carriedInto(pipe, pipes, decisions, decision.notes);
+    const memoryTypes = rankMemoryTypes(pipe, user);
+    decision.memoryTypes = memoryTypes;
+    let chosen: Attempt | null = null;
+    let first: Attempt | null = null;
+    for (const candidate of memoryTypes) {
+      const attempt = attemptPipe(model, pipe, candidate.memoryType, user, carried);
+      first ??= attempt;
+      if (memoryTypes.length === 1) {
+        candidate.meetsHardRequirements = attempt.memoryHardOk;
+        candidate.preferencesMet = attempt.preferencesMet;
+        candidate.weight = attempt.weight;
+      }
+      if (attempt.ok) {
+        candidate.outcome = 'chosen';
+        chosen = attempt;
+        decision.memoryType = candidate.memoryType;
+        break;
+      }
+      candidate.outcome = 'rejected';
+      candidate.failure = attempt.failure;
+    }
+    const used = chosen ?? first!;
+    decision.requirements = used.requirements;
+    decision.relaxed = used.relaxed;
+    decision.size = used.size;
+    decision.frames = used.frames;
+    decision.alignment = used.alignment;
+    decision.mustAllocate = used.mustAllocate;
+    decision.candidates = used.candidates;
+    let factors = used.factors;
+    if (pipe.userUpstream) factors |= PipeFactor.userModeUpstream;
+    if (pipe.userDownstream) factors |= PipeFactor.userModeDownstream | PipeFactor.logicalEnd;
+    if (pipe.members.some((m) => m.role === 'end' || m.role === 'sink')) factors |= PipeFactor.physicalEnd;
+    if (pipe.unknownCompression) factors |= PipeFactor.unknownCompression;
+    if (pipe.members.some((m) => !isNeutralCompression(m.compression))) factors |= PipeFactor.fixedCompression;
+    decision.factors = factors;
+    decision.factorNames = factorNames(factors);
+    if (!chosen) {
+      const r = used.failure!;
+      const failure: NegotiationFailure = {
+        pipe: pipe.id,
+        rule: r.rule,
+        pin: r.pin,
+        field: r.field,
+        required: r.required,
+        offered: r.offered,
+        holders: r.rule === 'frameBudget' ? used.frames.holders : null,
+      };
+      decision.failure = failure;
+      failures.push(failure);
+      continue;
+    }
+    const selected = chosen.selected!;
+    const allocPos = pipe.members.findIndex((m) => m.pin.ref === selected.pin);
+    const place = placeOf(pipe, allocPos);
+    const mt = decision.memoryType!;
+    decision.status = 'resolved';
+    decision.allocator = {
+      kind: selected.kind,
+      id: selected.id,
+      pin: selected.pin,
+      place,
+      mode: user ? 'user' : 'kernel',
+    };
+    const framing: AllocatorFraming = {
+      optionsFlags: isSystemMemoryType(mt) ? OptionFlags.systemMemory : 0,
+      poolType: poolTypeFor(mt),
+      frames: chosen.frames.frames!,
+      frameSize: chosen.size.frameSize!,
+      fileAlignment: chosen.alignment.fileAlignment,
+      reserved: 0,
+    };
+    decision.framing = framing;
+    let pipeFlags = AllocatorFlags.allocatorExists;
+    if (pipe.modifies) pipeFlags |= AllocatorFlags.noFrameIntegrity;
+    if (pipe.multipleOutput) pipeFlags |= AllocatorFlags.multipleOutput;
+    if (carried === null) pipeFlags |= AllocatorFlags.independentRanges;
+    const reqs = chosen.requirements;
+    const endIndex = Math.max(
+      1,
+      reqs.findIndex((r) => r.role === 'end' || r.role === 'sink' || r.role === 'userModeEnd'),
+    );
+    let maxExpansion = NEUTRAL_COMPRESSION as Compression;
+    for (const r of reqs) if (expansionOf(r.compression) > expansionOf(maxExpansion)) maxExpansion = r.compression;
+    let busType: Guid = GUID_NULL;
+    for (const r of reqs) {
+      if (r.busType !== null && r.busType !== GUID_NULL) {
+        busType = r.busType;
+        break;
+      }
+    }
+    const properties: AllocatorPropertiesEx = {
+      buffers: framing.frames,
+      bufferSize: framing.frameSize,
+      align: framing.fileAlignment + 1,
+      prefix: 0,
+      memoryType: mt,
+      busType,
+      state: pipe.unknownCompression ? PipeState.compressionUnknown : PipeState.finalized,
+      input: termination(reqs[0], pipe.members[0]?.pin, pipe.userUpstream ? PipeFactor.userModeUpstream : 0),
+      output: termination(
+        reqs[endIndex],
+        pipe.members[endIndex]?.pin,
+        pipe.userDownstream ? PipeFactor.userModeDownstream : 0,
+      ),
+      strategy: model.strategy,
+      flags: pipeFlags,
+      weight: chosen.weight,
+      logicalMemoryType: logicalMemoryTypeFor(mt),
+      allocatorPlace: PipeAllocatorPlace[place],
+      dimensions: {
+        allocatorPin: reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION,
+        maxExpansionPin: maxExpansion,
+        endPin: reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
+      },
+      physicalRange: chosen.size.hardRange!,
+      prevSegment: pipe.prev[0]?.id ?? null,
+      countNextSegments: pipe.next.length,
+      nextSegments: pipe.next.map((p) => p.id),
+      insideFactors: factors,
+      numberPins: pipe.members.length,
+    };
+    decision.properties = properties;
+  }
+  const record: NegotiationRecord = {
+    strategy: model.strategy,
+    strategyNames: allocatorStrategyNames(model.strategy),
+    options: { enforceInputPinRanges: model.enforceInputPinRanges, maxFrames: model.maxFrames },
+    pipes: decisions,
+    failures,
+  };
+  if (failures.length > 0) {
+    const f = failures[0]!;
+    const status = f.rule === 'frameBudget' || f.rule === 'frames' ? Status.insufficientResources : Status.noMatch;
+    throw new NegotiationError(formatFailure(f), record, f, status);
+  }
+  return record;
+}

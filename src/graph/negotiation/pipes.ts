@@ -1,0 +1,266 @@
+import { argumentError } from '../../errors.js';
+import { RequirementFlags } from '../../framing/constants.js';
+import { isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
+import type { Compression } from '../../framing/types.js';
+import type { FilterNode, GraphModel, PinNode } from './graph-model.js';
+
+/**
+ * Pipe building (spec §7, an [I] reconstruction documented in docs/negotiation.md): a pipe starts at a source pin,
+ * extends through in-place transforms and read-only splitter branches, and ends at a non-in-place transform's input,
+ * a user-mode end or a sink.
+ * @module
+ */
+
+/**
+ * The role a pin plays in its pipe.
+ * - `source`: the output where the pipe starts (the requester sits here).
+ * - `copySource`: a splitter output feeding a branch pipe with copies (the branch pipe's requester).
+ * - `inPlaceInput` / `inPlaceOutput`: the two pins of an in-place transform the frames pass through.
+ * - `readOnlyInput`: an in-place input that only reads (a tap); frames pass through to its counterpart.
+ * - `end`: the input of a non-in-place transform (the pipe ends; the filter fills frames of the next pipe).
+ * - `sink`: an input where frames stop (its filter has no outputs, or it is marked `sink`).
+ * - `userModeEnd`: a user-mode pin ending the pipe (downstream) — a user-mode source pin is a `source`.
+ */
+export type PipePinRole =
+  | 'source'
+  | 'copySource'
+  | 'inPlaceInput'
+  | 'inPlaceOutput'
+  | 'readOnlyInput'
+  | 'end'
+  | 'sink'
+  | 'userModeEnd';
+
+/** @internal One pin inside a pipe. */
+export interface PipeMember {
+  readonly pin: PinNode;
+  readonly role: PipePinRole;
+  /** The cumulative compression from the allocator (source) pin to this pin; numerator 0 = unknown. */
+  readonly compression: Compression;
+  /** Position in the pipe (0 = source). */
+  readonly position: number;
+  /** The index of the pipe. */
+  readonly pipeIndex: number;
+}
+
+/** @internal A pipe: one allocator, one requester. */
+export interface Pipe {
+  readonly index: number;
+  readonly id: string;
+  members: PipeMember[];
+  /** The pipe this branch pipe copies from (splitter branch into an in-place modifier), or null. */
+  readonly branchOf: Pipe | null;
+  readonly prev: Pipe[];
+  next: Pipe[];
+  userUpstream: boolean;
+  userDownstream: boolean;
+  /** At least one member modifies frames in place. */
+  modifies: boolean;
+  /** Splitter branches share this pipe. */
+  multipleOutput: boolean;
+  /** A cumulative ratio overflowed or was unknown. */
+  unknownCompression: boolean;
+  /** Scratch mark used while deduplicating. */
+  _stamp: number;
+}
+
+const INPLACE = RequirementFlags.inplaceModifier;
+const MAX_RATIO_TERM = 1 << 20;
+
+/** True when the input modifies frames in place (a splitter branch into it needs its own pipe fed by copies). */
+export function modifiesFrames(input: PinNode): boolean {
+  if (input.readOnly || input.userMode) return false;
+  return input.counterpart !== null || (input.flagsUnion & INPLACE) !== 0;
+}
+
+/** True when frames entering this input continue, in the same buffers, out of its counterpart. */
+function passesThrough(input: PinNode): boolean {
+  const out = input.counterpart;
+  return out !== null && !input.userMode && !out.userMode && !input.sinkFlag;
+}
+
+/** The size ratio of a transform from `input` to `output`: the output pin's OutputCompression, else the input's. */
+export function transformRatio(input: PinNode | null, output: PinNode): Compression {
+  const o = output.framing?.outputCompression;
+  if (o && !isNeutralCompression(o)) return o;
+  const i = input?.framing?.outputCompression;
+  if (i && !isNeutralCompression(i)) return i;
+  return NEUTRAL_COMPRESSION;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Composes two ratios: `b(a(x))` ≈ x·(na·nb)/(da·db) + ⌈ma·nb/db⌉ + mb (reduced). A term above 2^20 or an unknown
+ * ratio (numerator 0) gives the unknown ratio {0, 1, 0}.
+ */
+export function composeCompression(a: Compression, b: Compression): Compression {
+  if (isNeutralCompression(b)) return a;
+  if (isNeutralCompression(a)) return b;
+  if (a.ratioNumerator === 0 || b.ratioNumerator === 0) return UNKNOWN_COMPRESSION;
+  let n = a.ratioNumerator * b.ratioNumerator;
+  let d = a.ratioDenominator * b.ratioDenominator;
+  const g = gcd(n, d);
+  n /= g;
+  d /= g;
+  const m = Math.ceil((a.ratioConstantMargin * b.ratioNumerator) / b.ratioDenominator) + b.ratioConstantMargin;
+  if (n > MAX_RATIO_TERM || d > MAX_RATIO_TERM || m > 0xffffffff) return UNKNOWN_COMPRESSION;
+  return { ratioNumerator: n, ratioDenominator: d, ratioConstantMargin: m };
+}
+
+/** The unknown ratio (RatioNumerator 0): sizes cannot be carried through it. */
+export const UNKNOWN_COMPRESSION: Readonly<Compression> = Object.freeze({
+  ratioNumerator: 0,
+  ratioDenominator: 1,
+  ratioConstantMargin: 0,
+});
+
+function topologicalOrder(filters: readonly FilterNode[]): FilterNode[] {
+  const indegree = new Int32Array(filters.length);
+  for (const f of filters) for (const input of f.inputs) if (input.peers.length > 0) indegree[f.index]!++;
+  const order: FilterNode[] = [];
+  for (const f of filters) if (indegree[f.index] === 0) order.push(f);
+  for (let head = 0; head < order.length; head++) {
+    const f = order[head]!;
+    for (const out of f.outputs) {
+      for (const input of out.peers) {
+        const t = input.filter.index;
+        if (--indegree[t]! === 0) order.push(input.filter);
+      }
+    }
+  }
+  if (order.length !== filters.length) {
+    const stuck = filters.find((f) => indegree[f.index]! > 0)!;
+    throw argumentError('type', 'description.connections', stuck.id, 'an acyclic graph (a cycle passes this filter)');
+  }
+  return order;
+}
+
+/**
+ * Splits a validated graph into pipes, in topological order (every pipe after the pipes it is fed from).
+ * Linear in pins + connections.
+ * @internal
+ */
+export function buildPipes(model: GraphModel): Pipe[] {
+  const pipes: Pipe[] = [];
+  const newPipe = (branchOf: Pipe | null, prev: Pipe[]): Pipe => {
+    const pipe: Pipe = {
+      index: pipes.length,
+      id: `pipe${pipes.length}`,
+      members: [],
+      branchOf,
+      prev,
+      next: [],
+      userUpstream: false,
+      userDownstream: false,
+      modifies: false,
+      multipleOutput: false,
+      unknownCompression: false,
+      _stamp: 0,
+    };
+    for (const p of prev) {
+      if (p.next.length === 0) (p as { next: Pipe[] }).next = [pipe];
+      else p.next.push(pipe);
+    }
+    pipes.push(pipe);
+    return pipe;
+  };
+  const add = (pipe: Pipe, pin: PinNode, role: PipePinRole, compression: Compression): void => {
+    const member: PipeMember = { pin, role, compression, position: pipe.members.length, pipeIndex: pipe.index };
+    pipe.members.push(member);
+    if (pin.dataFlow === 'in') pin._member = member;
+    if (compression.ratioNumerator === 0) pipe.unknownCompression = true;
+  };
+  // Work list of outputs whose consumers are still to be walked: [pipe, output, compression at the output].
+  const workPipe: Pipe[] = [];
+  const workPin: PinNode[] = [];
+  const workRatio: Compression[] = [];
+
+  const walk = (): void => {
+    while (workPin.length > 0) {
+      const pipe = workPipe.pop()!;
+      const out = workPin.pop()!;
+      const ratio = workRatio.pop()!;
+      const branches = out.splitter && out.peers.length > 1;
+      // Walk consumers in reverse so that the first connection is processed first (LIFO).
+      const readOnlyBranches: PinNode[] = [];
+      for (const input of out.peers) {
+        if (branches && modifiesFrames(input)) {
+          const branch = newPipe(pipe, [pipe]);
+          add(branch, out, 'copySource', NEUTRAL_COMPRESSION);
+          branch.userUpstream = out.userMode;
+          enterInput(branch, input, NEUTRAL_COMPRESSION);
+        } else {
+          readOnlyBranches.push(input);
+        }
+      }
+      if (branches && readOnlyBranches.length > 1) pipe.multipleOutput = true;
+      for (const input of readOnlyBranches) enterInput(pipe, input, ratio);
+    }
+  };
+
+  const enterInput = (pipe: Pipe, input: PinNode, ratio: Compression): void => {
+    if (input.userMode) {
+      add(pipe, input, 'userModeEnd', ratio);
+      pipe.userDownstream = true;
+      return;
+    }
+    if (passesThrough(input)) {
+      const out = input.counterpart!;
+      if (modifiesFrames(input)) pipe.modifies = true;
+      add(pipe, input, input.readOnly ? 'readOnlyInput' : 'inPlaceInput', ratio);
+      const outRatio = composeCompression(ratio, transformRatio(input, out));
+      add(pipe, out, 'inPlaceOutput', outRatio);
+      if (out.peers.length > 0) {
+        workPipe.push(pipe);
+        workPin.push(out);
+        workRatio.push(outRatio);
+      }
+      return;
+    }
+    if ((input.flagsUnion & INPLACE) !== 0 && !input.readOnly) pipe.modifies = true;
+    const sink = input.sinkFlag || input.filter.outputs.length === 0;
+    add(pipe, input, sink ? 'sink' : 'end', ratio);
+  };
+
+  let stamp = 0;
+  for (const filter of topologicalOrder(model.filters)) {
+    // The pipes feeding this filter (deduplicated with a per-filter stamp: linear in the filter's inputs).
+    let prev: Pipe[] | null = null;
+    const feeding = (): Pipe[] => {
+      if (prev !== null) return prev;
+      stamp++;
+      const list: Pipe[] = [];
+      for (const input of filter.inputs) {
+        const p = input._member ? pipes[input._member.pipeIndex]! : null;
+        if (p && p._stamp !== stamp) {
+          p._stamp = stamp;
+          list.push(p);
+        }
+      }
+      prev = list.length === 0 ? NO_PIPES : list.slice();
+      return prev;
+    };
+    for (const out of filter.outputs) {
+      if (out.peers.length === 0) continue;
+      const cp = out.counterpart;
+      if (cp !== null && passesThrough(cp) && cp.peers.length > 0) continue; // reached by the walk of its input
+      const prev = feeding();
+      const pipe = newPipe(null, prev);
+      add(pipe, out, 'source', NEUTRAL_COMPRESSION);
+      pipe.userUpstream = out.userMode;
+      workPipe.push(pipe);
+      workPin.push(out);
+      workRatio.push(NEUTRAL_COMPRESSION);
+      walk();
+    }
+  }
+  // Exact-size member arrays: the pipes live through the negotiation.
+  for (const pipe of pipes) pipe.members = pipe.members.slice();
+  return pipes;
+}
+
+const NO_PIPES: Pipe[] = [];
