@@ -1,0 +1,159 @@
+import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
+import { argumentError } from '../errors.js';
+import type { Pin, PinStateObserver } from '../pin/pin.js';
+import type { FrameReturnSink, PinFrame } from '../pin/pin-queue.js';
+import { KsReset, KsState, type KsStateValue } from '../state.js';
+import { Status } from '../status.js';
+
+/** Options of a {@link Requester}. */
+export interface RequesterOptions {
+  /**
+   * The most frames one fill turn queues before yielding to the filter's scheduler (so a pipe whose filters never
+   * pend cannot hold the event loop forever). Default 4096; `Infinity` = never yield.
+   */
+  readonly framesPerTurn?: number;
+}
+
+/**
+ * The requester at a pipe's source pin (spec §7): it takes empty frames from the pipe's allocator into the source
+ * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting), and takes every frame back when
+ * it leaves the circuit (after the last pin, or flushed) to free it. When `allocate()` returns null it waits for
+ * the allocator's FREEFRAME signal — back-pressure: the source stalls until downstream completes frames.
+ *
+ * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
+ */
+export class Requester implements FrameReturnSink, PinStateObserver {
+  /** The pipe's source pin. */
+  readonly pin: Pin;
+  /** The pipe's allocator (initialized by the graph manager). */
+  readonly allocator: FrameAllocator;
+  private readonly framesPerTurn: number;
+  private readonly frames: Array<PinFrame | undefined> = [];
+  private filling = false;
+  private again = false;
+  private continuationQueued = false;
+  private detached = false;
+  private readonly removeListener: () => void;
+  private readonly onFree: () => void;
+  private readonly continueFill: () => void;
+  /** Frames taken from the allocator and not yet freed. */
+  outstanding = 0;
+  /** How often `allocate()` found no free frame (back-pressure events). */
+  stalls = 0;
+
+  constructor(pin: Pin, allocator: FrameAllocator, options: RequesterOptions = {}) {
+    const perTurn = options.framesPerTurn ?? 4096;
+    if (!(perTurn >= 1)) throw argumentError('range', 'framesPerTurn', perTurn, 'a number ≥ 1 or Infinity');
+    if (pin.queue === null) {
+      throw argumentError('type', 'pin', 'no standard transport', 'a pin with a queue (standard transport)');
+    }
+    this.pin = pin;
+    this.allocator = allocator;
+    this.framesPerTurn = perTurn;
+    this.onFree = () => this.fill();
+    this.continueFill = () => {
+      this.continuationQueued = false;
+      this.fill();
+    };
+    this.removeListener = allocator.onFreeFrame(this.onFree);
+    pin._stateObservers.push(this);
+    if (pin.deviceState >= KsState.acquire) this.fill();
+  }
+
+  /** @internal PinStateObserver: start filling when the pin leaves STOP. */
+  onPinState(_pin: Pin, from: KsStateValue, to: KsStateValue): void {
+    if (from === KsState.stop && to > KsState.stop) this.fill();
+  }
+
+  private active(): boolean {
+    const pin = this.pin;
+    return (
+      !this.detached &&
+      pin.deviceState >= KsState.acquire &&
+      !pin.injectionMode &&
+      pin.resetState === KsReset.end &&
+      pin.isOpen &&
+      this.allocator.state === 'initialized'
+    );
+  }
+
+  /**
+   * Queues empty frames until the allocator runs out (then FREEFRAME resumes it) or a turn's quota is used
+   * (then it continues on the scheduler). Re-entrant calls (a frame freed while filling) only mark more work.
+   */
+  fill(): void {
+    if (this.filling) {
+      this.again = true;
+      return;
+    }
+    this.filling = true;
+    const queue = this.pin.queue!;
+    const allocator = this.allocator;
+    let budget = this.framesPerTurn;
+    try {
+      do {
+        this.again = false;
+        while (this.active()) {
+          if (budget <= 0) {
+            if (!this.continuationQueued) {
+              this.continuationQueued = true;
+              this.pin.filter._scheduler(this.continueFill);
+            }
+            return;
+          }
+          const buffer = allocator.allocate();
+          if (buffer === null) {
+            this.stalls++;
+            break;
+          }
+          budget--;
+          this.outstanding++;
+          queue.add(this.frameFor(buffer));
+        }
+      } while (this.again && this.active());
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private frameFor(buffer: FrameBuffer): PinFrame {
+    let frame = this.frames[buffer.index];
+    if (frame === undefined) {
+      frame = {
+        data: buffer.data,
+        header: { frameExtent: buffer.data.byteLength, dataUsed: 0, optionsFlags: 0 },
+        buffer,
+        context: null,
+        status: Status.pending,
+        returnTo: this,
+      };
+      this.frames[buffer.index] = frame;
+    } else if (frame.buffer !== buffer) {
+      frame.buffer = buffer;
+      (frame as { data: Uint8Array }).data = buffer.data;
+      frame.header.frameExtent = buffer.data.byteLength;
+    }
+    frame.header.dataUsed = 0;
+    frame.header.optionsFlags = 0;
+    frame.status = Status.pending;
+    return frame;
+  }
+
+  /** @internal FrameReturnSink: a frame left the circuit; free it (FREEFRAME then refills). */
+  returnFrame(frame: PinFrame): void {
+    const buffer = frame.buffer;
+    if (buffer === null) return;
+    this.outstanding--;
+    this.allocator.free(buffer);
+  }
+
+  /** Stops requesting: unhooks from the pin and the allocator (frames still out come back through returnFrame). */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.removeListener();
+    const list = this.pin._stateObservers;
+    const i = list.indexOf(this);
+    if (i >= 0) list.splice(i, 1);
+  }
+}
