@@ -90,3 +90,38 @@ export {
 export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
+
+// stream: frames, stream headers, stream requests, queues, stream pointers, schedulers
+export { Frame, FrameState, type FrameStateValue } from './stream/frame.js';
+export {
+  type AvailableByteCount,
+  DATAFLOW_IN,
+  DATAFLOW_OUT,
+  type MappingsHook,
+  Queue,
+  type QueueHost,
+  type QueueOptions,
+} from './stream/queue.js';
+export {
+  defaultScheduler,
+  ManualScheduler,
+  type Scheduler,
+  TICKS_PER_MILLISECOND,
+  type TimerHandle,
+} from './stream/scheduler.js';
+export { type KsTime, STREAM_HEADER_SIZE, StreamHeader } from './stream/stream-header.js';
+export { STREAM_HEADER_OPTIONS_MASK, StreamHeaderOptionsFlags } from './stream/stream-header-flags.js';
+export {
+  type IrpFrameFlags,
+  StreamPointer,
+  type StreamPointerCallback,
+  StreamPointerOffset,
+  StreamPointerState,
+  type StreamPointerStateValue,
+} from './stream/stream-pointer.js';
+export {
+  StreamRequest,
+  type StreamRequestOptions,
+  StreamRequestState,
+  type StreamRequestStateValue,
+} from './stream/stream-request.js';

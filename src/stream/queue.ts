@@ -1,0 +1,792 @@
+import { argumentError, StreamError } from '../errors.js';
+import { PinFlags } from '../pin/pin-flags.js';
+import { KsState, type KsStateValue } from '../state.js';
+import { ntSuccess, Status, type StatusCode } from '../status.js';
+import { Frame, FrameState } from './frame.js';
+import { defaultScheduler, type Scheduler } from './scheduler.js';
+import {
+  StreamPointer,
+  type StreamPointerCallback,
+  StreamPointerState,
+  type StreamPointerStateValue,
+} from './stream-pointer.js';
+import { StreamRequest, StreamRequestState } from './stream-request.js';
+
+/** KSPIN_DATAFLOW_IN: the pin receives frames (its pointers use `offsetIn`). */
+export const DATAFLOW_IN = 1;
+/** KSPIN_DATAFLOW_OUT: the pin produces frames (its pointers use `offsetOut`). */
+export const DATAFLOW_OUT = 2;
+
+/**
+ * What a {@link Queue} needs from its owner (a pin). The queue never imports pin classes.
+ *
+ * Called synchronously; callbacks run only once the queue's state is consistent (at the end of the queue operation
+ * that caused them), so they may call back into the queue (e.g. re-add a completed frame).
+ */
+export interface QueueHost {
+  /** KSPIN_FLAG_* bits ({@link PinFlags}); read once, when the queue is created. */
+  readonly flags: number;
+  /** KSPIN_DATAFLOW: {@link DATAFLOW_IN} (1) or {@link DATAFLOW_OUT} (2); read once. Chooses `StreamPointer.offset`. */
+  readonly dataFlow: number;
+  /** The pin's current KSSTATE (read when a timeout is scheduled: the PAUSE caveat). */
+  readonly deviceState: KsStateValue;
+  /**
+   * Frames entered the queue (one call per `add` / `addRequest`). `wasEmpty`: no frame was at or ahead of the leading
+   * edge before they came — the arrival trigger of spec §3.5 (2).
+   */
+  _onArrival(queue: Queue, wasEmpty: boolean): void;
+  /**
+   * A frame completed: its references reached zero (with KSPIN_FLAG_ENFORCE_FIFO, only after every earlier frame
+   * completed). Called in completion order; the frame is idle again (it may be reset and re-added at once). Its
+   * `status` and `request` tell how and for whom it completed.
+   */
+  _onFrameComplete(frame: Frame): void;
+  /** A stream request completed (after its last frame's `_onFrameComplete`). */
+  _onStreamRequestComplete?(request: StreamRequest): void;
+}
+
+/**
+ * The DMA extension point (KSPIN_FLAG_GENERATE_MAPPINGS, spec §6 / §9.28): `generate` runs each time a pointer
+ * locks a frame (it may fill `pointer.offset.mappings` and set `count`/`remaining` in mappings); a failure status
+ * fails the lock. `release` runs when the pointer unlocks or leaves the frame.
+ */
+export interface MappingsHook {
+  /** Builds the mappings of `frame` for `pointer`; returns `success` or the failure the lock reports. */
+  generate(pointer: StreamPointer, frame: Frame): StatusCode;
+  /** Releases what `generate` built (optional). */
+  release?(pointer: StreamPointer, frame: Frame): void;
+}
+
+/** Options of a {@link Queue}. */
+export interface QueueOptions {
+  /** Clock and timers for stream-pointer timeouts (default: `setTimeout`-backed). */
+  scheduler?: Scheduler;
+  /** Initial ring capacity (rounded up to a power of two; grows by doubling). Default 16. */
+  initialCapacity?: number;
+  /** The mappings hook (KSPIN_FLAG_GENERATE_MAPPINGS). */
+  mappings?: MappingsHook | null;
+}
+
+/** KsPinGetAvailableByteCount's two results. */
+export interface AvailableByteCount {
+  /** InputDataBytes: input data at and ahead of the leading edge (the leading frame counts its `offsetIn.remaining`). */
+  inputDataBytes: number;
+  /** OutputBufferBytes: output space at and ahead of the leading edge (the leading frame counts `offsetOut.remaining`). */
+  outputBufferBytes: number;
+}
+
+/**
+ * A pin's queue of frames (spec §4): a ring of frames in arrival order, the leading edge, the trailing edge (with
+ * KSPIN_FLAG_DISTINCT_TRAILING_EDGE), clones, reference counting, completion (ENFORCE_FIFO), cancellation, reset and
+ * flush. Steady state allocates nothing: a frame arriving, locked, ejected and completed touches only preallocated
+ * objects.
+ *
+ * Reference counting: a queued frame holds +1 per stream pointer on it and +1 "queue hold" while it is at or ahead of
+ * the leading edge or inside the trailing↔leading window. It completes exactly when the count reaches zero.
+ */
+export class Queue<H extends QueueHost = QueueHost> {
+  /** The owner (the pin). */
+  readonly host: H;
+  /** The KSPIN_FLAG_* bits captured at creation. */
+  readonly flags: number;
+  /** The clock and timers for timeouts. */
+  readonly scheduler: Scheduler;
+  /** The mappings hook run at lock time with KSPIN_FLAG_GENERATE_MAPPINGS (null: none). */
+  mappings: MappingsHook | null;
+
+  /** @internal */
+  readonly _inputPin: boolean;
+  /** @internal */
+  readonly _fifo: boolean;
+  /** @internal */
+  readonly _generateMappings: boolean;
+  /** @internal ring of frames by sequence number (null = retired slot) */
+  _ring: (Frame | null)[];
+  /** @internal */
+  _mask: number;
+  /** @internal sequence number of the oldest slot not retired */
+  _head = 0;
+  /** @internal next sequence number */
+  _tail = 0;
+  /** @internal frames in the queue (queued or done, not yet completed) */
+  _live = 0;
+  /** @internal */
+  readonly _leading: StreamPointer<H>;
+  /** @internal */
+  readonly _trailing: StreamPointer<H> | null;
+  /** @internal */
+  _firstClone: StreamPointer<H> | null = null;
+  /** @internal */
+  _lastClone: StreamPointer<H> | null = null;
+  /** @internal */
+  _cloneCount = 0;
+  /** @internal completion ring (without ENFORCE_FIFO) */
+  _done: (Frame | null)[];
+  /** @internal */
+  _doneMask: number;
+  /** @internal */
+  _doneHead = 0;
+  /** @internal */
+  _doneTail = 0;
+  /** @internal completions are deferred while > 0 */
+  _hold = 0;
+  /** @internal */
+  _draining = false;
+  /** @internal */
+  _resetting = false;
+  /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
+  _parked: StreamPointer<H>[] = [];
+
+  /**
+   * @param host - the owner (see {@link QueueHost})
+   * @param options - scheduler, initial capacity, mappings hook
+   */
+  constructor(host: H, options: QueueOptions = {}) {
+    if (host === null || typeof host !== 'object') throw argumentError('type', 'host', host, 'a QueueHost object');
+    if (typeof host._onArrival !== 'function' || typeof host._onFrameComplete !== 'function') {
+      throw argumentError('type', 'host', host, 'an object with _onArrival and _onFrameComplete methods');
+    }
+    const flags = host.flags;
+    if (!Number.isInteger(flags)) throw argumentError('type', 'host.flags', flags, 'KSPIN_FLAG_* bits');
+    if (host.dataFlow !== DATAFLOW_IN && host.dataFlow !== DATAFLOW_OUT) {
+      throw argumentError('range', 'host.dataFlow', host.dataFlow, '1 (KSPIN_DATAFLOW_IN) or 2 (KSPIN_DATAFLOW_OUT)');
+    }
+    const capacity = options.initialCapacity ?? 16;
+    if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > 1 << 24) {
+      throw argumentError('range', 'initialCapacity', capacity, 'an integer in 1..2^24');
+    }
+    let size = 1;
+    while (size < capacity) size <<= 1;
+    this.host = host;
+    this.flags = flags >>> 0;
+    this.scheduler = options.scheduler ?? defaultScheduler;
+    this.mappings = options.mappings ?? null;
+    this._inputPin = host.dataFlow === DATAFLOW_IN;
+    this._fifo = (this.flags & PinFlags.enforceFifo) !== 0;
+    this._generateMappings = (this.flags & PinFlags.generateMappings) !== 0;
+    this._ring = new Array<Frame | null>(size).fill(null);
+    this._mask = size - 1;
+    this._done = new Array<Frame | null>(size).fill(null);
+    this._doneMask = size - 1;
+    this._leading = new StreamPointer<H>(this, 0);
+    this._trailing = (this.flags & PinFlags.distinctTrailingEdge) !== 0 ? new StreamPointer<H>(this, 1) : null;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Public API
+
+  /** Frames in the queue not yet completed (queued, or done and waiting for ENFORCE_FIFO). */
+  get length(): number {
+    return this._live;
+  }
+
+  /** Live clones. */
+  get cloneCount(): number {
+    return this._cloneCount;
+  }
+
+  /** True between {@link resetBegin} and {@link resetEnd}: new frames are rejected with `deviceNotReady`. */
+  get resetting(): boolean {
+    return this._resetting;
+  }
+
+  /** The leading edge as it is (no lock-state change): for the owner's bookkeeping. */
+  get leadingEdge(): StreamPointer<H> {
+    return this._leading;
+  }
+
+  /** The trailing edge as it is, or null without KSPIN_FLAG_DISTINCT_TRAILING_EDGE. */
+  get trailingEdge(): StreamPointer<H> | null {
+    return this._trailing;
+  }
+
+  /** Frames at or ahead of the leading edge (not cancelled): what processing can still consume. */
+  get framesAhead(): number {
+    const lead = this._leading._frame;
+    if (lead === null) return 0;
+    let n = 0;
+    for (let s = lead._seq; s < this._tail; s++) {
+      const f = this._ring[s & this._mask];
+      if (f != null && f._state === FrameState.queued && !f._cancelled) n++;
+    }
+    return n;
+  }
+
+  /**
+   * Puts a frame (circulating without a request) at the end of the queue. The frame must be idle; its `request` is
+   * cleared and its `status` set to success. A pointer waiting past the end (e.g. the leading edge of an empty queue)
+   * moves onto it.
+   * @throws StreamError (`deviceNotReady`) between resetBegin and resetEnd
+   * @throws TypeError when `frame` is not an idle Frame
+   */
+  add(frame: Frame): void {
+    if (!(frame instanceof Frame)) throw argumentError('type', 'frame', frame, 'a Frame');
+    this._assertAccepting();
+    frame._assertIdle('add');
+    frame.request = null;
+    frame._requestIndex = -1;
+    const wasEmpty = this._leading._frame === null;
+    this._hold++;
+    this._enqueue(frame);
+    this._hold--;
+    this._flush();
+    this.host._onArrival(this as unknown as Queue, wasEmpty);
+  }
+
+  /**
+   * Submits a stream request: its frames enter in order (as IOCTL_KS_READ/WRITE_STREAM). The request completes when
+   * its last frame does. A request cancelled before (or an aborted signal) is cancelled as it enters.
+   * @throws StreamError (`deviceNotReady`) between resetBegin and resetEnd (the request stays idle)
+   * @throws TypeError when the request is not idle or one of its frames is queued
+   */
+  addRequest(request: StreamRequest): void {
+    if (!(request instanceof StreamRequest)) throw argumentError('type', 'request', request, 'a StreamRequest');
+    this._assertAccepting();
+    if (request._state !== StreamRequestState.idle) {
+      throw argumentError('type', 'request', 'a submitted request', 'an idle request (reset() a completed one)');
+    }
+    request._begin(this);
+    const wasEmpty = this._leading._frame === null;
+    this._hold++;
+    const frames = request.frames;
+    for (let i = 0; i < frames.length; i++) this._enqueue(frames[i]!);
+    const cancelled = request._cancelRequested;
+    if (cancelled) this._cancelRequestFrames(request);
+    this._hold--;
+    this._flush();
+    if (!cancelled) this.host._onArrival(this as unknown as Queue, wasEmpty);
+  }
+
+  /**
+   * KsPinGetLeadingEdgeStreamPointer. LOCKED: locks the edge on its frame, or null when there is no frame (or the lock
+   * fails). UNLOCKED: the edge whether on a frame or not, unlocked if it was locked.
+   */
+  getLeadingEdge(state: StreamPointerStateValue): StreamPointer<H> | null {
+    return this._getEdge(this._leading, state);
+  }
+
+  /** KsPinGetTrailingEdgeStreamPointer: as {@link getLeadingEdge}; null without KSPIN_FLAG_DISTINCT_TRAILING_EDGE. */
+  getTrailingEdge(state: StreamPointerStateValue): StreamPointer<H> | null {
+    if (this._trailing === null) {
+      checkState(state);
+      return null;
+    }
+    return this._getEdge(this._trailing, state);
+  }
+
+  /** KsPinGetFirstCloneStreamPointer: the oldest live clone, or null. */
+  getFirstClone(): StreamPointer<H> | null {
+    return this._firstClone;
+  }
+
+  /**
+   * KsPinGetAvailableByteCount: input bytes and output space at and ahead of the leading edge.
+   * @param out - an object to fill (avoids an allocation)
+   */
+  availableByteCount(out: AvailableByteCount = { inputDataBytes: 0, outputBufferBytes: 0 }): AvailableByteCount {
+    let inBytes = 0;
+    let outBytes = 0;
+    const lead = this._leading;
+    if (lead._frame !== null) {
+      inBytes = lead.offsetIn.remaining;
+      outBytes = lead.offsetOut.remaining;
+      for (let s = lead._pos + 1; s < this._tail; s++) {
+        const f = this._ring[s & this._mask];
+        if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+        inBytes += f.header.dataUsed;
+        outBytes += f.header.frameExtent;
+      }
+    }
+    out.inputDataBytes = inBytes;
+    out.outputBufferBytes = outBytes;
+    return out;
+  }
+
+  /**
+   * KSRESET_BEGIN: cancels every queued frame (locked ones when unlocked) and rejects new frames with
+   * `deviceNotReady` until {@link resetEnd}. A state change does not end a reset. Idempotent.
+   */
+  resetBegin(): void {
+    this._resetting = true;
+    this._cancelAll(Status.cancelled);
+  }
+
+  /** KSRESET_END: accepts frames again. */
+  resetEnd(): void {
+    this._resetting = false;
+  }
+
+  /**
+   * The →STOP flush: unlocks the edges and cancels every queued frame with `status`, so each completes back to the
+   * host once no clone holds it (unlocked clones get their cancel callbacks; locked clones keep their frame until
+   * unlocked or deleted). Deleting clones at STOP is the owner's policy.
+   */
+  flush(status: StatusCode = Status.cancelled): void {
+    this._hold++;
+    if (this._leading._locked) this._unlockPointer(this._leading, false);
+    if (this._trailing?._locked) this._unlockPointer(this._trailing, false);
+    this._hold--;
+    this._cancelAll(status >>> 0);
+  }
+
+  /** Cancels a request queued here (same as `request.cancel()`). */
+  cancelRequest(request: StreamRequest): void {
+    request.cancel();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Internals used by StreamPointer / StreamRequest
+
+  /** @internal */
+  _assertAccepting(): void {
+    if (this._resetting) {
+      throw new StreamError(
+        'queue: new I/O during a reset is not allowed; expected KSRESET_END first',
+        Status.deviceNotReady,
+      );
+    }
+  }
+
+  /** @internal */
+  _enqueue(f: Frame): void {
+    if (this._tail - this._head > this._mask) this._grow();
+    const seq = this._tail++;
+    f._queue = this;
+    f._seq = seq;
+    f._state = FrameState.queued;
+    f._refs = 1;
+    f._held = true;
+    f._locks = 0;
+    f._cancelled = false;
+    f._cancelPending = false;
+    f.status = Status.success;
+    this._ring[seq & this._mask] = f;
+    this._live++;
+    // Pointers waiting past the end take the new frame.
+    if (this._leading._frame === null) this._place(this._leading, f);
+    const t = this._trailing;
+    if (t !== null && t._frame === null) this._place(t, f);
+    for (let c = this._firstClone; c !== null; c = c._nextClone) if (c._frame === null) this._place(c, f);
+  }
+
+  /** @internal */
+  _grow(): void {
+    const old = this._ring;
+    const oldMask = this._mask;
+    const size = (oldMask + 1) * 2;
+    const ring = new Array<Frame | null>(size).fill(null);
+    for (let s = this._head; s < this._tail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
+    this._ring = ring;
+    this._mask = size - 1;
+  }
+
+  /** @internal puts a pointer (at the end) on a frame */
+  _place(p: StreamPointer<H>, f: Frame): void {
+    p._frame = f;
+    p._pos = f._seq;
+    f._refs++;
+    p.offsetIn._set(f.header.data, f.header.dataUsed);
+    p.offsetOut._set(f.header.data, f.header.frameExtent);
+  }
+
+  /** @internal the first present (queued, not cancelled) frame with seq in [from, limit) */
+  _scan(from: number, limit: number): Frame | null {
+    const ring = this._ring;
+    const mask = this._mask;
+    for (let s = from; s < limit; s++) {
+      const f = ring[s & mask];
+      if (f != null && f._state === FrameState.queued && !f._cancelled) return f;
+    }
+    return null;
+  }
+
+  /**
+   * @internal moves an unlocked pointer to the next present frame (or past the end; the trailing edge stops at the
+   * leading edge). Returns false when the pointer could not move. `leaving` applies the GENERATE_MAPPINGS DataUsed
+   * rule.
+   */
+  _step(p: StreamPointer<H>, leaving: boolean): boolean {
+    const old = p._frame;
+    if (old === null) return true; // past the end: stays there (and takes the next arrival)
+    let target: Frame | null;
+    let limitPos: number;
+    if (p._kind === 1) {
+      const lead = this._leading;
+      if (p._pos >= lead._pos) return false; // the trailing edge never passes the leading edge
+      target = this._scan(p._pos + 1, lead._pos);
+      if (target === null) target = lead._frame;
+      limitPos = target === null ? this._tail : target._seq;
+    } else {
+      target = this._scan(p._pos + 1, this._tail);
+      limitPos = target === null ? this._tail : target._seq;
+    }
+    if (leaving && this._generateMappings) {
+      const off = this._inputPin ? p.offsetIn : p.offsetOut;
+      old.header.dataUsed = off.count - off.remaining;
+    }
+    const oldPos = p._pos;
+    // leave the old frame
+    if (target === null) {
+      p._frame = null;
+      p._pos = this._tail;
+      p.offsetIn._set(null, 0);
+      p.offsetOut._set(null, 0);
+    } else {
+      this._place(p, target);
+    }
+    // the release edge (trailing if distinct, else leading) releases the queue hold of the frames it passed
+    if (p._kind === 1 || (p._kind === 0 && this._trailing === null)) this._releaseHolds(oldPos, limitPos);
+    this._release(old);
+    return true;
+  }
+
+  /** @internal */
+  _releaseHolds(from: number, to: number): void {
+    const ring = this._ring;
+    const mask = this._mask;
+    for (let s = from; s < to; s++) {
+      const f = ring[s & mask];
+      if (f?._held) {
+        f._held = false;
+        this._release(f);
+      }
+    }
+  }
+
+  /** @internal −1 reference; at 0 the frame is done */
+  _release(f: Frame): void {
+    if (--f._refs > 0) return;
+    f._state = FrameState.done;
+    if (!this._fifo) {
+      if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
+      this._done[this._doneTail++ & this._doneMask] = f;
+    }
+    this._flush();
+  }
+
+  /** @internal */
+  _growDone(): void {
+    const old = this._done;
+    const oldMask = this._doneMask;
+    const size = (oldMask + 1) * 2;
+    const ring = new Array<Frame | null>(size).fill(null);
+    for (let s = this._doneHead; s < this._doneTail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
+    this._done = ring;
+    this._doneMask = size - 1;
+  }
+
+  /** @internal completes done frames (in FIFO order with ENFORCE_FIFO), unless deferred */
+  _flush(): void {
+    if (this._hold > 0 || this._draining) return;
+    this._draining = true;
+    try {
+      for (;;) {
+        let f: Frame | null = null;
+        if (this._fifo) {
+          while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+          const h = this._head < this._tail ? this._ring[this._head & this._mask]! : null;
+          if (h !== null && h._state === FrameState.done) f = h;
+        } else if (this._doneHead < this._doneTail) {
+          const i = this._doneHead++ & this._doneMask;
+          f = this._done[i]!;
+          this._done[i] = null;
+        }
+        if (f === null) break;
+        this._retire(f);
+      }
+      while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+    } finally {
+      this._draining = false;
+    }
+  }
+
+  /** @internal hands a done frame back */
+  _retire(f: Frame): void {
+    this._ring[f._seq & this._mask] = null;
+    f._state = FrameState.idle;
+    f._queue = null;
+    f._refs = 0;
+    f._held = false;
+    f._locks = 0;
+    f._cancelPending = false;
+    this._live--;
+    this.host._onFrameComplete(f);
+    const r = f.request;
+    if (r !== null && r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
+      this.host._onStreamRequestComplete?.(r);
+      r._finish();
+    }
+  }
+
+  /** @internal */
+  _getEdge(p: StreamPointer<H>, state: StreamPointerStateValue): StreamPointer<H> | null {
+    checkState(state);
+    if (state === StreamPointerState.locked) {
+      if (p._frame === null) return null;
+      return this._lock(p) === Status.success ? p : null;
+    }
+    if (p._locked) this._unlock(p, false);
+    return p;
+  }
+
+  /** @internal */
+  _lock(p: StreamPointer<H>): StatusCode {
+    if (p._locked) return Status.success;
+    const f = p._frame;
+    if (f === null || f._cancelled || f._state !== FrameState.queued) return Status.deviceNotReady;
+    if (this._generateMappings && this.mappings !== null) {
+      const status = this.mappings.generate(p as unknown as StreamPointer, f);
+      if (!ntSuccess(status)) return status;
+    }
+    p._locked = true;
+    f._locks++;
+    return Status.success;
+  }
+
+  /** @internal unlocks without acting on a pending cancellation; returns the frame */
+  _unlockPointer(p: StreamPointer<H>, _unused: boolean): Frame {
+    const f = p._frame!;
+    p._locked = false;
+    f._locks--;
+    if (this._generateMappings && this.mappings?.release !== undefined) {
+      this.mappings.release(p as unknown as StreamPointer, f);
+    }
+    return f;
+  }
+
+  /** @internal a frame whose cancellation waited for its last lock */
+  _afterUnlock(f: Frame): void {
+    if (f._locks === 0 && f._cancelPending && f._state === FrameState.queued && f._queue === this) {
+      this._cancelFrame(f, Status.cancelled);
+    }
+  }
+
+  /** @internal */
+  _unlock(p: StreamPointer<H>, eject: boolean): void {
+    this._hold++;
+    const f = this._unlockPointer(p, false);
+    if (eject) this._step(p, true);
+    this._afterUnlock(f);
+    this._hold--;
+    this._flush();
+  }
+
+  /** @internal */
+  _advance(p: StreamPointer<H>): StatusCode {
+    if (!p._locked) {
+      this._hold++;
+      this._step(p, true);
+      this._hold--;
+      this._flush();
+      return Status.success;
+    }
+    return this._advanceLocked(p);
+  }
+
+  /** @internal unlock, move, relock */
+  _advanceLocked(p: StreamPointer<H>): StatusCode {
+    this._hold++;
+    const f = this._unlockPointer(p, false);
+    const moved = this._step(p, true);
+    this._afterUnlock(f);
+    let status: StatusCode;
+    if (!moved || p._frame === null) status = Status.deviceNotReady;
+    else status = this._lock(p);
+    this._hold--;
+    this._flush();
+    return status;
+  }
+
+  /** @internal */
+  _advanceOffsets(p: StreamPointer<H>, inUsed: number, outUsed: number, eject: boolean, unlock: boolean): StatusCode {
+    if (!Number.isSafeInteger(inUsed) || inUsed < 0) throw argumentError('range', 'inUsed', inUsed, 'an integer ≥ 0');
+    if (!Number.isSafeInteger(outUsed) || outUsed < 0) {
+      throw argumentError('range', 'outUsed', outUsed, 'an integer ≥ 0');
+    }
+    if (!p._locked) return Status.deviceNotReady;
+    if (inUsed > p.offsetIn.remaining) {
+      throw argumentError('range', 'inUsed', inUsed, `≤ offsetIn.remaining (${p.offsetIn.remaining})`);
+    }
+    if (outUsed > p.offsetOut.remaining) {
+      throw argumentError('range', 'outUsed', outUsed, `≤ offsetOut.remaining (${p.offsetOut.remaining})`);
+    }
+    p.offsetIn.remaining -= inUsed;
+    p.offsetOut.remaining -= outUsed;
+    const finished = eject || (this._inputPin ? p.offsetIn : p.offsetOut).remaining === 0;
+    if (unlock) {
+      this._unlock(p, finished);
+      return Status.success;
+    }
+    return finished ? this._advanceLocked(p) : Status.success;
+  }
+
+  /** @internal */
+  _clone(p: StreamPointer<H>, cancelCallback: StreamPointerCallback<H> | null, contextSize: number): StreamPointer<H> {
+    const c = new StreamPointer<H>(this, 2);
+    c._cancelCallback = cancelCallback;
+    c.context = contextSize > 0 ? new Uint8Array(contextSize) : null;
+    const f = p._frame;
+    if (f !== null) {
+      c._frame = f;
+      c._pos = f._seq;
+      f._refs++;
+      if (p._locked) {
+        c._locked = true;
+        f._locks++;
+      }
+    } else {
+      c._pos = this._tail;
+    }
+    c.offsetIn._copy(p.offsetIn);
+    c.offsetOut._copy(p.offsetOut);
+    c._prevClone = this._lastClone;
+    if (this._lastClone !== null) this._lastClone._nextClone = c;
+    else this._firstClone = c;
+    this._lastClone = c;
+    this._cloneCount++;
+    return c;
+  }
+
+  /** @internal */
+  _delete(c: StreamPointer<H>): void {
+    this._hold++;
+    this._cancelTimeout(c);
+    c._deleted = true;
+    // unlink
+    if (c._prevClone !== null) c._prevClone._nextClone = c._nextClone;
+    else this._firstClone = c._nextClone;
+    if (c._nextClone !== null) c._nextClone._prevClone = c._prevClone;
+    else this._lastClone = c._prevClone;
+    c._prevClone = null;
+    c._nextClone = null;
+    this._cloneCount--;
+    const f = c._frame;
+    if (f !== null) {
+      if (c._locked) {
+        this._unlockPointer(c, false);
+        this._afterUnlock(f);
+      }
+      c._frame = null;
+      this._release(f);
+    }
+    c.offsetIn._set(null, 0);
+    c.offsetOut._set(null, 0);
+    this._hold--;
+    this._flush();
+  }
+
+  /** @internal cancels one frame now (unlocked) or when its last lock goes (locked) */
+  _cancelFrame(f: Frame, status: StatusCode): void {
+    if (f._state !== FrameState.queued || f._cancelled) return;
+    if (f._locks > 0) {
+      f._cancelPending = true;
+      return;
+    }
+    this._hold++;
+    f._cancelPending = false;
+    f._cancelled = true;
+    f.status = status;
+    if (f._held) {
+      f._held = false;
+      this._release(f);
+    }
+    if (this._leading._frame === f) this._step(this._leading, false);
+    const t = this._trailing;
+    if (t !== null && t._frame === f) this._step(t, false);
+    // cancel callbacks of the unlocked clones on the frame, in creation order (each at most once per cancellation)
+    for (;;) {
+      let c = this._firstClone;
+      while (c !== null && !(c._frame === f && !c._locked && c._notified !== f && c._cancelCallback !== null)) {
+        c = c._nextClone;
+      }
+      if (c === null) break;
+      c._notified = f;
+      c._cancelCallback!(c);
+    }
+    this._hold--;
+  }
+
+  /** @internal */
+  _cancelRequest(request: StreamRequest): void {
+    this._hold++;
+    this._cancelRequestFrames(request);
+    this._hold--;
+    this._flush();
+  }
+
+  /** @internal */
+  _cancelRequestFrames(request: StreamRequest): void {
+    request.status = Status.cancelled;
+    const frames = request.frames;
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i]!;
+      if (f._queue === this) this._cancelFrame(f, Status.cancelled);
+    }
+  }
+
+  /** @internal */
+  _cancelAll(status: StatusCode): void {
+    this._hold++;
+    for (let s = this._head; s < this._tail; s++) {
+      const f = this._ring[s & this._mask];
+      if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+      if (f.request !== null) f.request.status = status;
+      this._cancelFrame(f, status);
+    }
+    this._hold--;
+    this._flush();
+  }
+
+  /** @internal */
+  _scheduleTimeout(p: StreamPointer<H>, callback: StreamPointerCallback<H>, ticks: number): void {
+    this._cancelTimeout(p);
+    p._timeoutCallback = callback;
+    const sched = this.scheduler;
+    if (this.host.deviceState === KsState.run) {
+      p._timer = sched.setTimer(ticks, p._fire);
+      const parked = this._parked;
+      if (parked.length > 0) {
+        const now = sched.now();
+        parked.sort((a, b) => a._timeoutDue - b._timeoutDue);
+        for (const q of parked) {
+          q._parked = false;
+          q._timer = sched.setTimer(Math.max(0, q._timeoutDue - now), q._fire);
+        }
+        parked.length = 0;
+      }
+    } else {
+      p._timeoutDue = sched.now() + ticks;
+      p._parked = true;
+      this._parked.push(p);
+    }
+  }
+
+  /** @internal */
+  _cancelTimeout(p: StreamPointer<H>): void {
+    if (p._timeoutCallback === null) return;
+    p._timeoutCallback = null;
+    if (p._parked) {
+      p._parked = false;
+      const i = this._parked.indexOf(p);
+      if (i >= 0) this._parked.splice(i, 1);
+    } else if (p._timer !== null) {
+      this.scheduler.clearTimer(p._timer);
+    }
+    p._timer = null;
+  }
+
+  /** @internal */
+  _fireTimeout(p: StreamPointer<H>): void {
+    const cb = p._timeoutCallback;
+    p._timer = null;
+    p._timeoutCallback = null;
+    if (cb === null || p._deleted) return;
+    cb(p);
+  }
+}
+
+function checkState(state: StreamPointerStateValue): void {
+  if (state !== StreamPointerState.locked && state !== StreamPointerState.unlocked) {
+    throw argumentError('range', 'state', state, '0 (StreamPointerState.unlocked) or 1 (StreamPointerState.locked)');
+  }
+}
