@@ -2,8 +2,9 @@ import { argumentError, StateError } from '../errors.js';
 import type { FilterDescriptor } from '../filter/filter-descriptor.js';
 import { FilterFactory } from '../filter/filter-factory.js';
 import type { DispatchResult } from '../pin/pin-descriptor.js';
-import { defaultScheduler, type Scheduler } from '../processing/scheduler.js';
+import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { Status, type StatusCode, statusName } from '../status.js';
+import type { Scheduler } from '../stream/scheduler.js';
 
 /** KSDEVICE_DISPATCH, the members a JS device uses (all optional). */
 export interface DeviceDispatch {
@@ -28,7 +29,9 @@ export interface DeviceDescriptor {
 /** Options of a {@link Device}. */
 export interface DeviceOptions {
   /** Where asynchronous processing runs (default: a microtask); filters inherit it. */
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: WorkScheduler;
+  /** The clock and timers of the pins' queues (stream-pointer timeouts; default: performance.now/setTimeout). */
+  readonly timers?: Scheduler;
 }
 
 function dispatchStatus(r: DispatchResult): StatusCode {
@@ -43,7 +46,9 @@ export class Device {
   /** The device descriptor. */
   readonly descriptor: DeviceDescriptor;
   /** The scheduler filters of this device use. */
-  readonly scheduler: Scheduler;
+  readonly scheduler: WorkScheduler;
+  /** The clock and timers pins' queues use, if one was given. */
+  readonly timers: Scheduler | undefined;
   /** Context: the driver's to use. */
   context: unknown = null;
   /** True between a successful start() and stop(). */
@@ -58,7 +63,8 @@ export class Device {
       throw argumentError('type', 'descriptor', descriptor, 'a KSDEVICE_DESCRIPTOR with filterDescriptors');
     }
     this.descriptor = descriptor;
-    this.scheduler = options.scheduler ?? defaultScheduler;
+    this.scheduler = options.scheduler ?? defaultWorkScheduler;
+    this.timers = options.timers;
     const status = dispatchStatus(descriptor.dispatch?.add?.(this));
     if (status !== Status.success) throw new StateError(`device: add returned ${statusName(status)}`, status);
     for (const fd of descriptor.filterDescriptors) this._factories.push(new FilterFactory(fd, {}, this));

@@ -1,14 +1,17 @@
-import { StateError } from '../errors.js';
 import type { Device } from '../device/device.js';
-import { defaultScheduler, type Scheduler } from '../processing/scheduler.js';
+import { StateError } from '../errors.js';
+import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { Status, type StatusCode, statusName } from '../status.js';
+import type { Scheduler } from '../stream/scheduler.js';
 import { Filter } from './filter.js';
 import { type FilterDescriptor, validateFilterDescriptor } from './filter-descriptor.js';
 
 /** Options of a {@link FilterFactory}. */
 export interface FilterFactoryOptions {
   /** Where `attemptProcessing({ async: true })` work runs (default: a microtask). */
-  readonly scheduler?: Scheduler;
+  readonly scheduler?: WorkScheduler;
+  /** The clock and timers of the pins' queues (stream-pointer timeouts; default: performance.now/setTimeout). */
+  readonly timers?: Scheduler;
 }
 
 /**
@@ -21,7 +24,9 @@ export class FilterFactory {
   /** The filter descriptor. */
   readonly descriptor: FilterDescriptor;
   /** The scheduler filters of this factory use. */
-  readonly scheduler: Scheduler;
+  readonly scheduler: WorkScheduler;
+  /** The clock and timers pins' queues use, if one was given. */
+  readonly timers: Scheduler | undefined;
   private readonly _filters: Filter[] = [];
 
   /**
@@ -30,7 +35,8 @@ export class FilterFactory {
    */
   constructor(descriptor: FilterDescriptor, options: FilterFactoryOptions = {}, device: Device | null = null) {
     this.descriptor = validateFilterDescriptor(descriptor);
-    this.scheduler = options.scheduler ?? device?.scheduler ?? defaultScheduler;
+    this.scheduler = options.scheduler ?? device?.scheduler ?? defaultWorkScheduler;
+    this.timers = options.timers ?? device?.timers;
     this.device = device;
   }
 
@@ -44,13 +50,16 @@ export class FilterFactory {
    * @throws StateError with the Create status when it fails
    */
   createFilter(context: unknown = null): Filter {
-    const filter = new Filter(this, this.descriptor, this.scheduler);
+    const filter = new Filter(this, this.descriptor, this.scheduler, this.timers);
     filter.context = context;
     const create = this.descriptor.dispatch?.create;
     if (create) {
       const status = (create(filter) as StatusCode | undefined) ?? Status.success;
       if (status !== Status.success) {
-        throw new StateError(`filter: create returned ${statusName(status)}`, status === Status.pending ? Status.notSupported : status);
+        throw new StateError(
+          `filter: create returned ${statusName(status)}`,
+          status === Status.pending ? Status.notSupported : status,
+        );
       }
     }
     this._filters.push(filter);

@@ -4,9 +4,11 @@ import { Gate } from '../pin/gate.js';
 import { type AttemptProcessingOptions, Pin } from '../pin/pin.js';
 import { DataFlow, INSTANCES_UNLIMITED } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
-import type { Scheduler } from '../processing/scheduler.js';
+import type { WorkScheduler } from '../processing/scheduler.js';
 import { KsState } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
+import type { Scheduler } from '../stream/scheduler.js';
+import { StreamPointerState } from '../stream/stream-pointer.js';
 import type { FilterDescriptor, FilterDispatch } from './filter-descriptor.js';
 import type { FilterFactory } from './filter-factory.js';
 import { ProcessPin, type ProcessPinIndexEntry } from './process-pin.js';
@@ -42,8 +44,10 @@ export class Filter {
   readonly andGate: Gate = Gate.and();
   /** Context: the driver's to use; new pins start with it. */
   context: unknown = null;
-  /** @internal */
-  readonly _scheduler: Scheduler;
+  /** @internal where asynchronous processing runs */
+  readonly _scheduler: WorkScheduler;
+  /** @internal the clock and timers of the pins' queues (stream-pointer timeouts) */
+  readonly _timers: Scheduler | undefined;
 
   private readonly _pins: Pin[][];
   private readonly _index: MutableIndexEntry[];
@@ -58,12 +62,13 @@ export class Filter {
   private _closed = false;
 
   /** @internal use `factory.createFilter()`. */
-  constructor(factory: FilterFactory, descriptor: FilterDescriptor, scheduler: Scheduler) {
+  constructor(factory: FilterFactory, descriptor: FilterDescriptor, scheduler: WorkScheduler, timers?: Scheduler) {
     this.factory = factory;
     this.descriptor = descriptor;
     this._dispatch = descriptor.dispatch ?? null;
     this.filterCentric = typeof this._dispatch?.process === 'function';
     this._scheduler = scheduler;
+    this._timers = timers;
     const n = descriptor.pinDescriptors.length;
     this._pins = Array.from({ length: n }, () => []);
     this._index = Array.from({ length: n }, () => ({ pins: [], count: 0 }));
@@ -291,27 +296,38 @@ export class Filter {
       for (let i = 0; i < pins.length; i++) {
         const pp = pins[i]!;
         const queue = pp.pin.queue;
-        const frame = queue !== null && pp.pin.deviceState !== KsState.stop ? queue.leadingFrame() : null;
+        const lead =
+          queue !== null && pp.pin.deviceState !== KsState.stop
+            ? queue.getLeadingEdge(StreamPointerState.locked)
+            : null;
         pp.bytesUsed = 0;
         pp.terminate = false;
-        if (frame === null) {
+        if (lead === null) {
           pp.streamPointer = null;
+          pp._frame = null;
           pp.data = null;
           pp.bytesAvailable = 0;
           pp.flags = 0;
           continue;
         }
-        const offset = queue!.leadingOffset();
-        const limit = pp.pin.dataFlow === DataFlow.in ? frame.header.dataUsed : frame.data.byteLength;
-        pp.streamPointer = frame;
-        pp.data = offset === 0 && limit === frame.data.byteLength ? frame.data : frame.data.subarray(offset, limit);
-        pp.bytesAvailable = Math.max(0, limit - offset);
-        pp.flags = frame.header.optionsFlags;
+        const offset = lead.offset;
+        const data = offset.data!;
+        const position = offset.position;
+        const remaining = offset.remaining;
+        pp.streamPointer = lead;
+        pp._frame = lead.frame;
+        pp.data =
+          position === 0 && remaining === data.byteLength ? data : data.subarray(position, position + remaining);
+        pp.bytesAvailable = remaining;
+        pp.flags = lead.frame!.header.optionsFlags;
       }
     }
   }
 
-  /** Advances every process pin by its bytesUsed; returns true when any frame moved or was consumed. */
+  /**
+   * After a Process call: advances every process pin's leading edge by its bytesUsed (an output pin's DataUsed
+   * grows by it); a frame used up, or with `terminate`, leaves. Returns true when any edge moved.
+   */
   private finishPins(): boolean {
     const index = this._index;
     let moved = false;
@@ -319,21 +335,23 @@ export class Filter {
       const pins = index[e]!.pins;
       for (let i = 0; i < pins.length; i++) {
         const pp = pins[i]!;
-        const frame = pp.streamPointer as ReturnType<NonNullable<Pin['queue']>['leadingFrame']>;
-        if (frame === null) continue;
-        const queue = pp.pin.queue!;
+        const lead = pp.streamPointer;
+        const frame = pp._frame;
         pp.streamPointer = null;
+        pp._frame = null;
         pp.data = null;
-        if (queue.leadingFrame() !== frame) continue;
-        const used = Math.min(Math.max(0, pp.bytesUsed | 0), pp.bytesAvailable);
+        // The driver may have moved or unlocked the edge itself: then it is in charge of that frame.
+        if (lead === null || frame === null || !lead.locked || lead.frame !== frame) continue;
+        const remaining = lead.offset.remaining;
+        const used = Math.min(Math.max(0, Math.floor(pp.bytesUsed) || 0), remaining);
         const input = pp.pin.dataFlow === DataFlow.in;
-        const offset = queue.leadingOffset();
-        if (!input) frame.header.dataUsed = offset + used;
-        const consumedAll = used === pp.bytesAvailable;
-        if (used > 0 || pp.terminate || (consumedAll && input)) {
+        if (!input) frame.header.dataUsed = lead.offset.position + used;
+        const eject = pp.terminate || used === remaining;
+        if (used > 0 || eject) {
           moved = true;
-          // Input frames end at DataUsed; output frames at FrameExtent. Terminate forwards a partly used frame.
-          queue.advanceLeading(used, pp.terminate || consumedAll);
+          lead.advanceOffsetsAndUnlock(input ? used : 0, input ? 0 : used, eject);
+        } else {
+          lead.unlock(false);
         }
       }
     }
@@ -369,7 +387,7 @@ export class Filter {
     if (!this.filterCentric) return;
     let want = INPUT_NONE;
     if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.deviceState !== KsState.stop) {
-      want = pin.queue !== null && pin.queue.framesAhead > 0 ? INPUT_ON : INPUT_OFF;
+      want = pin.hasFramesAhead() ? INPUT_ON : INPUT_OFF;
     }
     this.setFrameInput(pin, want);
   }

@@ -1,4 +1,6 @@
 import type { Pin } from '../pin/pin.js';
+import type { Frame } from '../stream/frame.js';
+import type { StreamPointer } from '../stream/stream-pointer.js';
 
 /**
  * KSPROCESSPIN: one pin instance as a filter-centric Process routine sees it. The objects are built once per pin
@@ -14,7 +16,7 @@ export class ProcessPin {
   /** Pin: the pin instance. */
   readonly pin: Pin;
   /** StreamPointer: the locked leading edge while the pin has a frame, else null. */
-  streamPointer: unknown = null;
+  streamPointer: StreamPointer<Pin> | null = null;
   /**
    * InPlaceCounterpart: for an in-place transform, the process pin on the other side of the filter that shares
    * this pin's frames (set by the graph wiring), else null.
@@ -34,6 +36,9 @@ export class ProcessPin {
   flags = 0;
   /** Terminate: set by the driver to send the current frame on even though not all of it was used. */
   terminate = false;
+
+  /** @internal the frame the leading edge was locked on before the call. */
+  _frame: Frame | null = null;
 
   /** @internal */
   constructor(pin: Pin) {

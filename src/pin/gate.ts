@@ -147,6 +147,7 @@ export class Gate {
   }
 
   private assertKind(kind: GateKind): void {
-    if (this.kind !== kind) throw new TypeError(`gate: a ${this.kind.toUpperCase()} gate is not allowed; expected ${kind.toUpperCase()}`);
+    if (this.kind !== kind)
+      throw new TypeError(`gate: a ${this.kind.toUpperCase()} gate is not allowed; expected ${kind.toUpperCase()}`);
   }
 }

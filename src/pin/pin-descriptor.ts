@@ -42,6 +42,7 @@ export const INSTANCES_UNLIMITED = 0xffffffff;
  * The result a dispatch routine returns: an NTSTATUS, or nothing (= STATUS_SUCCESS) for routines whose AVStream
  * signature returns NTSTATUS but whose JS implementation has nothing to report.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a dispatch routine may simply return nothing (= success)
 export type DispatchResult = StatusCode | undefined | void;
 
 /**

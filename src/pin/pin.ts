@@ -1,22 +1,25 @@
 import { argumentError, StateError, StreamError } from '../errors.js';
+import type { Filter } from '../filter/filter.js';
 import type { AllocatorFramingEx } from '../framing/types.js';
 import { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from '../state.js';
 import { ntSuccess, Status, type StatusCode, statusName } from '../status.js';
-import type { Filter } from '../filter/filter.js';
-import { BasicPinQueue } from './basic-queue.js';
+import type { Frame } from '../stream/frame.js';
+import { type AvailableByteCount, Queue, type QueueHost } from '../stream/queue.js';
+import type { StreamHeader } from '../stream/stream-header.js';
+import type { StreamPointer, StreamPointerStateValue } from '../stream/stream-pointer.js';
+import { CircuitFrame, type FrameReturnSink } from './circuit-frame.js';
 import { dataRangeMatchesFormat, type KsDataFormat, validateDataFormat } from './data-format.js';
 import { Gate } from './gate.js';
 import {
   type CommunicationValue,
+  DataFlow,
   type DataFlowValue,
   type DispatchResult,
-  DataFlow,
   type PinDescriptorEx,
   type PinDispatch,
   usesStandardTransport,
 } from './pin-descriptor.js';
 import { PinFlags } from './pin-flags.js';
-import type { FrameReturnSink, PinFrame, PinQueue, PinQueueHost, PinStreamHeader } from './pin-queue.js';
 
 /** Options of {@link Pin.attemptProcessing} and {@link Filter.attemptProcessing}. */
 export interface AttemptProcessingOptions {
@@ -34,22 +37,23 @@ export interface AttemptProcessingOptions {
 export type FrameReturnCallback = (
   pin: Pin,
   data: Uint8Array,
-  header: PinStreamHeader,
+  header: StreamHeader,
   context: unknown,
   status: StatusCode,
 ) => void;
 
-/** Creates the queue of a standard-transport pin. @internal */
-export type PinQueueFactory = (host: PinQueueHost, pin: Pin) => PinQueue;
-
-let queueFactory: PinQueueFactory = (host) => new BasicPinQueue(host);
-
-/**
- * Replaces the queue implementation used by pins created from now on (the stream layer plugs its queue in here).
- * @internal
- */
-export function setPinQueueFactory(factory: PinQueueFactory): void {
-  queueFactory = factory;
+/** Header fields given to {@link Pin.submitFrame} (the rest start at their defaults). */
+export interface FrameHeaderInit {
+  /** DataUsed (default: the data length for an input pin, 0 for an output pin). */
+  readonly dataUsed?: number;
+  /** OptionsFlags: KSSTREAM_HEADER_OPTIONSF_* bits. */
+  readonly optionsFlags?: number;
+  /** TypeSpecificFlags */
+  readonly typeSpecificFlags?: number;
+  /** Duration (100 ns units). */
+  readonly duration?: number;
+  /** PresentationTime. */
+  readonly presentationTime?: { readonly time: number; readonly numerator: number; readonly denominator: number };
 }
 
 /** Observes a pin's successful state steps (the requester and the graph manager use it). @internal */
@@ -71,7 +75,7 @@ function stepStatus(result: DispatchResult): StatusCode {
  * pin is walked one step at a time (RUN→STOP = RUN→PAUSE→ACQUIRE→STOP); a failing step stops the walk, leaves
  * `deviceState` at the last step that succeeded and restores `clientState`. Other pins get the raw jump.
  */
-export class Pin implements PinQueueHost, FrameReturnSink {
+export class Pin implements QueueHost, FrameReturnSink {
   /** The pin id: the index of its descriptor in the filter descriptor. */
   readonly id: number;
   /** The filter this instance belongs to. */
@@ -104,8 +108,8 @@ export class Pin implements PinQueueHost, FrameReturnSink {
   resetState: KsResetValue = KsReset.end;
   /** The pin's AND gate: pin-centric processing needs it open (turn inputs off for flow control). */
   readonly andGate: Gate = Gate.and();
-  /** The queue (standard transport only). */
-  readonly queue: PinQueue | null;
+  /** The queue (standard transport only; null with DO_NOT_USE_STANDARD_TRANSPORT). */
+  readonly queue: Queue<Pin> | null;
   /** The connected pin (output → input), or null. */
   peer: Pin | null = null;
   /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
@@ -142,13 +146,12 @@ export class Pin implements PinQueueHost, FrameReturnSink {
     this.dataFlow = descriptor.dataFlow;
     this.communication = descriptor.communication;
     this.standardTransport = usesStandardTransport(this.flags);
-    this.minimumProcessingState =
-      (this.flags & PinFlags.processInRunStateOnly) !== 0 ? KsState.run : KsState.pause;
+    this.minimumProcessingState = (this.flags & PinFlags.processInRunStateOnly) !== 0 ? KsState.run : KsState.pause;
     this.context = filter.context;
     this._dispatch = descriptor.dispatch ?? null;
     const process = this._dispatch?.process;
     this._process = typeof process === 'function' ? process : null;
-    this.queue = this.standardTransport ? queueFactory(this, this) : null;
+    this.queue = this.standardTransport ? new Queue<Pin>(this, { scheduler: filter._timers }) : null;
     this._runAsync = () => {
       this._asyncQueued = false;
       this._attempt();
@@ -251,7 +254,7 @@ export class Pin implements PinQueueHost, FrameReturnSink {
       this.filter._onPinStateChanged(this);
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
       // Trigger (1): the pin rises into its minimum processing state with frames already queued.
-      if (this.queue !== null && this.queue.framesAhead > 0) this.trigger();
+      if (this.hasFramesAhead()) this.trigger();
     }
   }
 
@@ -272,8 +275,11 @@ export class Pin implements PinQueueHost, FrameReturnSink {
     this.assertOpen();
     this.resetState = reset;
     if (reset === KsReset.begin) {
-      this.flushQueue();
-      this.filter.descriptor.dispatch?.reset?.(this.filter);
+      this.queue?.resetBegin();
+      this._dispatch?.reset?.(this);
+      if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+    } else {
+      this.queue?.resetEnd();
     }
   }
 
@@ -385,25 +391,32 @@ export class Pin implements PinQueueHost, FrameReturnSink {
     if (this.mayProcess()) this.runProcess();
   }
 
+  /** True when a frame is at or ahead of the leading edge. */
+  hasFramesAhead(): boolean {
+    const queue = this.queue;
+    return queue !== null && queue.leadingEdge.frame !== null;
+  }
+
   private runProcess(): void {
     const process = this._process!;
     const queue = this.queue;
+    const lead = queue === null ? null : queue.leadingEdge;
     this._processing = true;
     try {
       for (;;) {
         this._rerun = false;
-        const frameBefore = queue ? queue.leadingFrame() : null;
-        const aheadBefore = queue ? queue.framesAhead : 0;
-        const offsetBefore = queue ? queue.leadingOffset() : 0;
+        const frameBefore = lead === null ? null : lead.frame;
+        const remainingBefore = lead === null ? 0 : lead.offset.remaining;
+        const lengthBefore = queue === null ? 0 : queue.length;
         const status = process(this);
         if (!this.mayProcess()) break;
-        if (status === Status.success && queue !== null && queue.framesAhead > 0) {
+        if (status === Status.success && lead !== null && lead.frame !== null) {
           // SUCCESS re-invokes while frames remain ahead of the leading edge — provided the call made progress
           // (a JS thread cannot spin on a routine that returns SUCCESS without touching the queue).
           if (
-            queue.leadingFrame() !== frameBefore ||
-            queue.framesAhead !== aheadBefore ||
-            queue.leadingOffset() !== offsetBefore
+            lead.frame !== frameBefore ||
+            lead.offset.remaining !== remainingBefore ||
+            queue!.length !== lengthBefore
           ) {
             continue;
           }
@@ -423,8 +436,8 @@ export class Pin implements PinQueueHost, FrameReturnSink {
 
   // ---------------------------------------------------------------- queue host
 
-  /** @internal PinQueueHost: a frame arrived. */
-  onArrival(wasEmpty: boolean): void {
+  /** @internal QueueHost: frames arrived; `wasEmpty` = none was at or ahead of the leading edge. */
+  _onArrival(_queue: Queue, wasEmpty: boolean): void {
     if (this.filter.filterCentric) {
       this.filter._onPinArrival(this, wasEmpty);
       return;
@@ -436,9 +449,15 @@ export class Pin implements PinQueueHost, FrameReturnSink {
     this.trigger();
   }
 
-  /** @internal PinQueueHost: a frame left the queue; pass it to the next pin of the circuit or return it. */
-  onFrameComplete(frame: PinFrame): void {
-    if (frame.status === Status.success || frame.status === Status.pending) {
+  /**
+   * @internal QueueHost: a frame's references reached zero. A circulating frame that completed with success goes
+   * on to the next pin of its circuit (the in-place counterpart, or the connected input pin); otherwise — or at the
+   * circuit's end, or when the next pin is stopped — it returns to where it came from (the requester or the
+   * injecting pin). A frame passed to a pin in reset returns with `deviceNotReady`.
+   */
+  _onFrameComplete(frame: Frame): void {
+    if (!(frame instanceof CircuitFrame)) return;
+    if (frame.status === Status.success) {
       let next: Pin | null;
       if (this.dataFlow === DataFlow.in) {
         next = this.inPlaceCounterpart;
@@ -451,19 +470,51 @@ export class Pin implements PinQueueHost, FrameReturnSink {
         if (next.resetState === KsReset.begin) {
           frame.status = Status.deviceNotReady;
         } else {
-          frame.status = Status.success;
           next.queue.add(frame);
           return;
         }
       }
     }
-    const sink = frame.returnTo;
-    if (sink !== null) sink.returnFrame(frame);
+    frame.returnTo.returnFrame(frame);
   }
 
   /** @internal true when frames arriving at this pin are processed here (pin process routine or filter-centric). */
   _processesFrames(): boolean {
     return this._process !== null || this.filter.filterCentric;
+  }
+
+  // ---------------------------------------------------------------- stream pointers
+
+  /**
+   * KsPinGetLeadingEdgeStreamPointer: LOCKED ⇒ the edge locked on its frame, or null when there is none;
+   * UNLOCKED ⇒ the edge (unlocked). Null when the pin has no queue.
+   */
+  getLeadingEdge(state: StreamPointerStateValue): StreamPointer<Pin> | null {
+    return this.queue === null ? null : this.queue.getLeadingEdge(state);
+  }
+
+  /** KsPinGetTrailingEdgeStreamPointer: as {@link getLeadingEdge}; null without DISTINCT_TRAILING_EDGE. */
+  getTrailingEdge(state: StreamPointerStateValue): StreamPointer<Pin> | null {
+    return this.queue === null ? null : this.queue.getTrailingEdge(state);
+  }
+
+  /** KsPinGetFirstCloneStreamPointer: the oldest clone, or null. */
+  getFirstClone(): StreamPointer<Pin> | null {
+    return this.queue === null ? null : this.queue.getFirstClone();
+  }
+
+  /**
+   * KsPinGetAvailableByteCount: input bytes and output space at and ahead of the leading edge.
+   * @throws StateError `invalidDeviceRequest` when the pin has no queue
+   */
+  getAvailableByteCount(out?: AvailableByteCount): AvailableByteCount {
+    if (this.queue === null) {
+      throw new StateError(
+        `pin ${this.id}: the pin has no queue (DO_NOT_USE_STANDARD_TRANSPORT)`,
+        Status.invalidDeviceRequest,
+      );
+    }
+    return this.queue.availableByteCount(out);
   }
 
   // ---------------------------------------------------------------- injection
@@ -499,7 +550,7 @@ export class Pin implements PinQueueHost, FrameReturnSink {
    * @throws StateError `invalidDeviceState` when the pin is not in injection mode; StreamError `deviceNotReady`
    *   during a reset
    */
-  submitFrame(data: Uint8Array, header: Partial<PinStreamHeader> | null = null, context: unknown = null): void {
+  submitFrame(data: Uint8Array, header: FrameHeaderInit | null = null, context: unknown = null): void {
     if (!(data instanceof Uint8Array)) throw argumentError('type', 'data', data, 'a Uint8Array');
     if (!this._injecting || this.queue === null) {
       throw new StateError(
@@ -508,27 +559,34 @@ export class Pin implements PinQueueHost, FrameReturnSink {
       );
     }
     if (this.resetState === KsReset.begin) {
-      throw new StreamError(`pin ${this.id}: submitFrame during a reset is not allowed`, Status.deviceNotReady);
+      throw new StreamError(
+        `pin ${this.id}: submitFrame during a reset is not allowed; expected KSRESET_END`,
+        Status.deviceNotReady,
+      );
     }
-    const frame: PinFrame = {
-      data,
-      header: {
-        frameExtent: data.byteLength,
-        dataUsed: header?.dataUsed ?? (this.dataFlow === DataFlow.in ? data.byteLength : 0),
-        optionsFlags: header?.optionsFlags ?? 0,
-      },
-      buffer: null,
-      context,
-      status: Status.pending,
-      returnTo: this,
-    };
+    const frame = new CircuitFrame(this, null, data);
+    if (header) {
+      if (header.dataUsed !== undefined) frame.header.dataUsed = header.dataUsed;
+      if (header.optionsFlags !== undefined) frame.header.optionsFlags = header.optionsFlags;
+      if (header.typeSpecificFlags !== undefined) frame.header.typeSpecificFlags = header.typeSpecificFlags;
+      if (header.duration !== undefined) frame.header.duration = header.duration;
+      const t = header.presentationTime;
+      if (t !== undefined) {
+        frame.header.presentationTime.time = t.time;
+        frame.header.presentationTime.numerator = t.numerator;
+        frame.header.presentationTime.denominator = t.denominator;
+      }
+    } else if (this.dataFlow === DataFlow.in) {
+      frame.header.dataUsed = data.byteLength;
+    }
+    frame.context = context;
     this.queue.add(frame);
   }
 
   /** @internal FrameReturnSink for injected frames. */
-  returnFrame(frame: PinFrame): void {
+  returnFrame(frame: CircuitFrame): void {
     const cb = this._frameReturn;
-    if (cb) cb(this, frame.data, frame.header, frame.context, frame.status);
+    if (cb) cb(this, frame.data!, frame.header, frame.context, frame.status);
   }
 
   // ---------------------------------------------------------------- gates & lifetime
@@ -615,7 +673,10 @@ export function connectPins(output: Pin, input: Pin): void {
     if (status !== Status.success) {
       output.peer = null;
       input.peer = null;
-      throw new StateError(`pin ${sink.id}: connect returned ${statusName(status)}`, ntSuccess(status) ? Status.invalidDeviceRequest : status);
+      throw new StateError(
+        `pin ${sink.id}: connect returned ${statusName(status)}`,
+        ntSuccess(status) ? Status.invalidDeviceRequest : status,
+      );
     }
   }
 }

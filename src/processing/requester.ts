@@ -1,9 +1,8 @@
 import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
+import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
 import type { Pin, PinStateObserver } from '../pin/pin.js';
-import type { FrameReturnSink, PinFrame } from '../pin/pin-queue.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
-import { Status } from '../status.js';
 
 /** Options of a {@link Requester}. */
 export interface RequesterOptions {
@@ -28,7 +27,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   /** The pipe's allocator (initialized by the graph manager). */
   readonly allocator: FrameAllocator;
   private readonly framesPerTurn: number;
-  private readonly frames: Array<PinFrame | undefined> = [];
+  private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
   private continuationQueued = false;
@@ -116,31 +115,19 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     }
   }
 
-  private frameFor(buffer: FrameBuffer): PinFrame {
+  private frameFor(buffer: FrameBuffer): CircuitFrame {
     let frame = this.frames[buffer.index];
     if (frame === undefined) {
-      frame = {
-        data: buffer.data,
-        header: { frameExtent: buffer.data.byteLength, dataUsed: 0, optionsFlags: 0 },
-        buffer,
-        context: null,
-        status: Status.pending,
-        returnTo: this,
-      };
+      frame = new CircuitFrame(this, buffer);
       this.frames[buffer.index] = frame;
     } else if (frame.buffer !== buffer) {
-      frame.buffer = buffer;
-      (frame as { data: Uint8Array }).data = buffer.data;
-      frame.header.frameExtent = buffer.data.byteLength;
+      frame.attach(buffer);
     }
-    frame.header.dataUsed = 0;
-    frame.header.optionsFlags = 0;
-    frame.status = Status.pending;
-    return frame;
+    return frame.reset();
   }
 
   /** @internal FrameReturnSink: a frame left the circuit; free it (FREEFRAME then refills). */
-  returnFrame(frame: PinFrame): void {
+  returnFrame(frame: CircuitFrame): void {
     const buffer = frame.buffer;
     if (buffer === null) return;
     this.outstanding--;

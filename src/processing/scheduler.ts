@@ -1,22 +1,22 @@
 /**
  * Where asynchronous processing runs (the work-item queue of `attemptProcessing({ async: true })`). It must never
- * call `task` synchronously. The default is `queueMicrotask`; tests inject a {@link ManualScheduler}.
+ * call `task` synchronously. The default is `queueMicrotask`; tests inject a {@link ManualWorkScheduler}.
  */
-export type Scheduler = (task: () => void) => void;
+export type WorkScheduler = (task: () => void) => void;
 
 /** The default scheduler: a microtask. */
-export const defaultScheduler: Scheduler = (task) => queueMicrotask(task);
+export const defaultWorkScheduler: WorkScheduler = (task) => queueMicrotask(task);
 
 /**
  * A scheduler that only runs tasks when told to, for deterministic tests: `scheduler.schedule` is the
- * {@link Scheduler}; `runAll()` runs queued tasks (including ones queued meanwhile) and returns how many ran.
+ * {@link WorkScheduler}; `runAll()` runs queued tasks (including ones queued meanwhile) and returns how many ran.
  */
-export class ManualScheduler {
+export class ManualWorkScheduler {
   private readonly tasks: Array<() => void> = [];
   private head = 0;
 
-  /** The {@link Scheduler} function to inject. */
-  readonly schedule: Scheduler = (task) => {
+  /** The {@link WorkScheduler} function to inject. */
+  readonly schedule: WorkScheduler = (task) => {
     this.tasks.push(task);
   };
 
