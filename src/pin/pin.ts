@@ -254,7 +254,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       this.filter._onPinStateChanged(this);
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
       // Trigger (1): the pin rises into its minimum processing state with frames already queued.
-      if (this.hasFramesAhead()) this.trigger();
+      if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) this.trigger();
     }
   }
 

@@ -306,7 +306,13 @@ describe('§9.12 states', () => {
   it('ClientState is set before SetDeviceState runs', () => {
     let seen: number | undefined;
     const { filter } = makeFilter([
-      pinDescriptor({ dispatch: { setDeviceState: (pin) => void (seen = pin.clientState) } }),
+      pinDescriptor({
+        dispatch: {
+          setDeviceState: (pin) => {
+            seen = pin.clientState;
+          },
+        },
+      }),
     ]);
     filter.createPin(0, streamFormat).setState(KsState.pause);
     assert.equal(seen, KsState.pause);
