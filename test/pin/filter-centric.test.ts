@@ -45,7 +45,17 @@ describe('filter-centric processing', () => {
     let pinProcess = 0;
     let seen: Array<[number, number]> = [];
     const { filter, frames } = fcFilter(
-      [input({ dispatch: { process: () => (pinProcess++, Status.success) } }), output()],
+      [
+        input({
+          dispatch: {
+            process: () => {
+              pinProcess++;
+              return Status.success;
+            },
+          },
+        }),
+        output(),
+      ],
       (index) => {
         seen = index.map((e) => [e.count, e.pins.length]);
         return useAll(index);
