@@ -21,7 +21,12 @@ const inp = (process?: (pin: Pin) => number) => pinDescriptor({ dispatch: proces
 
 /** source → in-place transform → sink, wired as the graph manager would; `frames` in the pool. */
 function pipeline(total: number, frames = 4) {
-  const seen = { produced: 0, transformed: [] as Frame[], sunk: [] as Frame[], sinkMode: 'consume' as 'consume' | 'pend' };
+  const seen = {
+    produced: 0,
+    transformed: [] as Frame[],
+    sunk: [] as Frame[],
+    sinkMode: 'consume' as 'consume' | 'pend',
+  };
   const source = makeFilter([
     out((pin) => {
       if (seen.produced >= total) return Status.pending;
