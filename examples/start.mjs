@@ -1,4 +1,53 @@
-// The default example: more arrives as the library grows.
-import { Status, statusName } from 'avstream';
+// `npm start`: a default allocator built from a legacy KSALLOCATOR_FRAMING, exhausted, refilled, and reported.
+import { createDefaultAllocator, FileAlignment, PoolType } from 'avstream';
 
-console.log(`avstream: ${statusName(Status.success)}`);
+// KSALLOCATOR_FRAMING: 8 frames of 4 KiB, data 64-byte aligned, NonPagedPool (the whole slab is committed now).
+const framing = {
+  optionsFlags: 0,
+  poolType: PoolType.nonPagedPool,
+  frames: 8,
+  frameSize: 4096,
+  fileAlignment: FileAlignment.bytes64,
+  reserved: 0,
+};
+
+const allocator = createDefaultAllocator({ prefix: 32, padding: 16 });
+allocator.initialize(null, framing);
+const { stride, dataOffset } = allocator.layout;
+console.log(
+  `default allocator: ${framing.frames} × ${framing.frameSize} B, stride ${stride} B, data at +${dataOffset}`,
+);
+
+// Function-table path: allocate() never waits — it returns null at once when all frames are outstanding.
+const frames = [];
+for (let frame = allocator.allocate(); frame !== null; frame = allocator.allocate()) {
+  frame.data.fill(frames.length);
+  frames.push(frame);
+}
+console.log(`allocated ${frames.length} frames (byte offsets ${frames.map((f) => f.data.byteOffset).join(', ')})`);
+console.log('allocate() at exhaustion →', allocator.allocate());
+
+// IRP path: acquire() pends until a frame is freed, then the oldest waiter is served; FREEFRAME fires after the free.
+const stopListening = allocator.onFreeFrame(() => console.log('FREEFRAME event'));
+const pending = allocator.acquire();
+console.log(`acquire() pending: ${allocator.status().pendingAcquires} waiter(s)`);
+allocator.free(frames.shift());
+const served = await pending;
+console.log(`acquire() served by that free: frame ${served.index}`);
+frames.push(served);
+
+const status = allocator.status();
+console.log('status() — KSSTREAMALLOCATOR_STATUS plus counters (failures: 2 nulls and 1 pended acquire):');
+console.table({
+  frames: status.framing.frames,
+  frameSize: status.framing.frameSize,
+  allocatedFrames: status.allocatedFrames,
+  highWaterMark: status.highWaterMark,
+  failures: status.failures,
+  pendingAcquires: status.pendingAcquires,
+});
+
+stopListening();
+for (const frame of frames.splice(0)) allocator.free(frame);
+allocator.delete(); // allowed once every frame is back
+console.log(`allocator ${allocator.state}; ${allocator.outstanding} frames outstanding`);

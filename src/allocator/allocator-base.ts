@@ -134,7 +134,12 @@ export abstract class AllocatorBase implements FrameAllocator {
     if (this._state !== INITIALIZED) return Promise.reject(this._stateError('acquire'));
     if (signal?.aborted) return Promise.reject(cancelled(signal));
     if (this._waiters.pending === 0) {
-      const frame = this.allocate();
+      let frame: FrameBuffer | null;
+      try {
+        frame = this.allocate();
+      } catch (error) {
+        return Promise.reject(error); // e.g. a vendor contract violation
+      }
       if (frame !== null) return Promise.resolve(frame);
     } else {
       this._failures++;

@@ -112,4 +112,6 @@ export interface FrameAllocator {
   deleteWhenIdle(): Promise<void>;
   /** True between {@link FrameAllocator.deleteWhenIdle} and the deletion it waits for. */
   readonly deletePending: boolean;
+  /** `using allocator = …`: calls {@link FrameAllocator.delete}. */
+  [Symbol.dispose](): void;
 }

@@ -251,8 +251,11 @@ export class Queue<H extends QueueHost = QueueHost> {
     const frames = request.frames;
     for (let i = 0; i < frames.length; i++) this._enqueue(frames[i]!);
     const cancelled = request._cancelRequested;
-    if (cancelled) this._cancelRequestFrames(request);
-    this._hold--;
+    try {
+      if (cancelled) this._cancelRequestFrames(request);
+    } finally {
+      this._hold--;
+    }
     this._flush();
     if (!cancelled) this.host._onArrival(this as unknown as Queue, wasEmpty);
   }
@@ -323,8 +326,8 @@ export class Queue<H extends QueueHost = QueueHost> {
    */
   flush(status: StatusCode = Status.cancelled): void {
     this._hold++;
-    if (this._leading._locked) this._unlockPointer(this._leading, false);
-    if (this._trailing?._locked) this._unlockPointer(this._trailing, false);
+    if (this._leading._locked) this._unlockPointer(this._leading);
+    if (this._trailing?._locked) this._unlockPointer(this._trailing);
     this._hold--;
     this._cancelAll(status >>> 0);
   }
@@ -422,7 +425,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     }
     if (leaving && this._generateMappings) {
       const off = this._inputPin ? p.offsetIn : p.offsetOut;
-      old.header.dataUsed = off.count - off.remaining;
+      if (off.remaining < off.count) old.header.dataUsed = off.count - off.remaining;
     }
     const oldPos = p._pos;
     // leave the old frame
@@ -544,7 +547,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   }
 
   /** @internal unlocks without acting on a pending cancellation; returns the frame */
-  _unlockPointer(p: StreamPointer<H>, _unused: boolean): Frame {
+  _unlockPointer(p: StreamPointer<H>): Frame {
     const f = p._frame!;
     p._locked = false;
     f._locks--;
@@ -564,10 +567,13 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
     this._hold++;
-    const f = this._unlockPointer(p, false);
-    if (eject) this._step(p, true);
-    this._afterUnlock(f);
-    this._hold--;
+    try {
+      const f = this._unlockPointer(p);
+      if (eject) this._step(p, true);
+      this._afterUnlock(f);
+    } finally {
+      this._hold--;
+    }
     this._flush();
   }
 
@@ -586,13 +592,16 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal unlock, move, relock */
   _advanceLocked(p: StreamPointer<H>): StatusCode {
     this._hold++;
-    const f = this._unlockPointer(p, false);
-    const moved = this._step(p, true);
-    this._afterUnlock(f);
     let status: StatusCode;
-    if (!moved || p._frame === null) status = Status.deviceNotReady;
-    else status = this._lock(p);
-    this._hold--;
+    try {
+      const f = this._unlockPointer(p);
+      const moved = this._step(p, true);
+      this._afterUnlock(f);
+      if (!moved || p._frame === null) status = Status.deviceNotReady;
+      else status = this._lock(p);
+    } finally {
+      this._hold--;
+    }
     this._flush();
     return status;
   }
@@ -650,6 +659,16 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal */
   _delete(c: StreamPointer<H>): void {
     this._hold++;
+    try {
+      this._unlink(c);
+    } finally {
+      this._hold--;
+    }
+    this._flush();
+  }
+
+  /** @internal */
+  _unlink(c: StreamPointer<H>): void {
     this._cancelTimeout(c);
     c._deleted = true;
     // unlink
@@ -663,7 +682,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     const f = c._frame;
     if (f !== null) {
       if (c._locked) {
-        this._unlockPointer(c, false);
+        this._unlockPointer(c);
         this._afterUnlock(f);
       }
       c._frame = null;
@@ -671,8 +690,6 @@ export class Queue<H extends QueueHost = QueueHost> {
     }
     c.offsetIn._set(null, 0);
     c.offsetOut._set(null, 0);
-    this._hold--;
-    this._flush();
   }
 
   /** @internal cancels one frame now (unlocked) or when its last lock goes (locked) */
@@ -683,6 +700,15 @@ export class Queue<H extends QueueHost = QueueHost> {
       return;
     }
     this._hold++;
+    try {
+      this._cancelNow(f, status);
+    } finally {
+      this._hold--;
+    }
+  }
+
+  /** @internal */
+  _cancelNow(f: Frame, status: StatusCode): void {
     f._cancelPending = false;
     f._cancelled = true;
     f.status = status;
@@ -701,16 +727,18 @@ export class Queue<H extends QueueHost = QueueHost> {
       }
       if (c === null) break;
       c._notified = f;
-      c._cancelCallback!(c);
+      (c._cancelCallback as StreamPointerCallback<H>)(c);
     }
-    this._hold--;
   }
 
   /** @internal */
   _cancelRequest(request: StreamRequest): void {
     this._hold++;
-    this._cancelRequestFrames(request);
-    this._hold--;
+    try {
+      this._cancelRequestFrames(request);
+    } finally {
+      this._hold--;
+    }
     this._flush();
   }
 
@@ -727,13 +755,16 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal */
   _cancelAll(status: StatusCode): void {
     this._hold++;
-    for (let s = this._head; s < this._tail; s++) {
-      const f = this._ring[s & this._mask];
-      if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
-      if (f.request !== null) f.request.status = status;
-      this._cancelFrame(f, status);
+    try {
+      for (let s = this._head; s < this._tail; s++) {
+        const f = this._ring[s & this._mask];
+        if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+        if (f.request !== null) f.request.status = status;
+        this._cancelFrame(f, status);
+      }
+    } finally {
+      this._hold--;
     }
-    this._hold--;
     this._flush();
   }
 
@@ -781,7 +812,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     p._timer = null;
     p._timeoutCallback = null;
     if (cb === null || p._deleted) return;
-    cb(p);
+    (cb as StreamPointerCallback<H>)(p);
   }
 }
 

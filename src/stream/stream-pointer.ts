@@ -97,16 +97,16 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
   _locked = false;
   /** @internal */
   _deleted = false;
-  /** @internal */
-  _cancelCallback: StreamPointerCallback<H> | null = null;
+  /** @internal (typed loosely so that StreamPointer<H> stays covariant in H) */
+  _cancelCallback: ((pointer: never) => void) | null = null;
   /** @internal the frame whose cancellation this clone was already told about */
   _notified: Frame | null = null;
   /** @internal clone list (creation order) */
   _prevClone: StreamPointer<H> | null = null;
   /** @internal */
   _nextClone: StreamPointer<H> | null = null;
-  /** @internal timeout */
-  _timeoutCallback: StreamPointerCallback<H> | null = null;
+  /** @internal timeout (typed loosely, as `_cancelCallback`) */
+  _timeoutCallback: ((pointer: never) => void) | null = null;
   /** @internal a scheduler handle while armed */
   _timer: unknown = null;
   /** @internal parked (scheduled below RUN): the absolute due time */

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import {
+  type AllocatorFraming,
+  FramingError,
+  MAX_ALLOCATOR_FRAMES,
+  Status,
+  validateAllocatorFraming,
+} from '../../src/index.js';
+import { framing } from './helpers.js';
+
+function rejects(overrides: Partial<AllocatorFraming>, field: string, status: number = Status.invalidParameter) {
+  assert.throws(
+    () => validateAllocatorFraming(framing(overrides)),
+    (error: unknown) => {
+      assert.ok(error instanceof FramingError, String(error));
+      assert.equal(error.field, field);
+      assert.equal(error.status, status);
+      assert.match(error.message, new RegExp(`^${field}: .* is not allowed; expected `));
+      return true;
+    },
+  );
+}
+
+describe('validateAllocatorFraming (KsValidateAllocatorCreateRequest)', () => {
+  it('accepts a valid create request and returns a frozen copy', () => {
+    const f = framing();
+    const copy = validateAllocatorFraming(f);
+    assert.deepEqual(copy, f);
+    assert.notEqual(copy, f);
+    assert.equal(Object.isFrozen(copy), true);
+  });
+
+  it('FrameSize 0 is STATUS_INVALID_PARAMETER naming frameSize', () => rejects({ frameSize: 0 }, 'frameSize'));
+
+  it('unknown option bits are STATUS_INVALID_PARAMETER naming optionsFlags', () => {
+    rejects({ optionsFlags: 0x4 }, 'optionsFlags');
+    rejects({ optionsFlags: 0x80000002 }, 'optionsFlags');
+    assert.doesNotThrow(() => validateAllocatorFraming(framing({ optionsFlags: 0x3 })));
+  });
+
+  it('a FileAlignment that is not a mask 2^k − 1 is STATUS_INVALID_PARAMETER', () => {
+    rejects({ fileAlignment: 5 }, 'fileAlignment');
+    rejects({ fileAlignment: 64 }, 'fileAlignment');
+  });
+
+  it('a FileAlignment above PAGE_SIZE − 1 is STATUS_INVALID_PARAMETER', () => {
+    rejects({ fileAlignment: 0x1fff }, 'fileAlignment');
+    assert.doesNotThrow(() => validateAllocatorFraming(framing({ fileAlignment: 0xfff })));
+  });
+
+  it('Frames 0 is rejected (a pool needs a frame budget) and so is a count above MAX_ALLOCATOR_FRAMES', () => {
+    rejects({ frames: 0 }, 'frames');
+    rejects({ frames: MAX_ALLOCATOR_FRAMES + 1 }, 'frames', Status.insufficientResources);
+  });
+
+  it('only the POOL_TYPE values 0, 1, 4, 5 and 512 are accepted', () => {
+    for (const poolType of [0, 1, 4, 5, 512])
+      assert.doesNotThrow(() => validateAllocatorFraming(framing({ poolType })));
+    for (const poolType of [2, 3, 6, 32, 513]) rejects({ poolType }, 'poolType');
+  });
+
+  it('a non-zero Reserved field is rejected', () => rejects({ reserved: 1 }, 'reserved'));
+
+  it('non-uint32 values are FramingErrors; non-numbers and non-objects are TypeErrors naming the field', () => {
+    rejects({ frames: -1 }, 'frames');
+    rejects({ frameSize: 1.5 }, 'frameSize');
+    rejects({ frameSize: 2 ** 32 }, 'frameSize');
+    assert.throws(() => validateAllocatorFraming(framing({ frameSize: '4096' as unknown as number })), {
+      name: 'TypeError',
+      message: /^framing\.frameSize: "4096" is not allowed/,
+    });
+    assert.throws(() => validateAllocatorFraming(null as unknown as AllocatorFraming), TypeError);
+  });
+
+  it('property: every accepted framing has frames ≥ 1, frameSize ≥ 1 and a mask alignment ≤ 4095', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          optionsFlags: fc.integer({ min: 0, max: 7 }),
+          poolType: fc.constantFrom(0, 1, 2, 4, 5, 512),
+          frames: fc.integer({ min: 0, max: 64 }),
+          frameSize: fc.integer({ min: 0, max: 1 << 20 }),
+          fileAlignment: fc.integer({ min: 0, max: 8192 }),
+          reserved: fc.constantFrom(0, 0, 1),
+        }),
+        (f) => {
+          let ok = true;
+          try {
+            validateAllocatorFraming(f);
+          } catch (error) {
+            assert.ok(error instanceof FramingError);
+            ok = false;
+          }
+          const expected =
+            f.optionsFlags <= 3 &&
+            f.poolType !== 2 &&
+            f.frames >= 1 &&
+            f.frameSize >= 1 &&
+            (f.fileAlignment & (f.fileAlignment + 1)) === 0 &&
+            f.fileAlignment <= 4095 &&
+            f.reserved === 0;
+          assert.equal(ok, expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
