@@ -1,2 +1,3 @@
 // Every bench-case file, imported for its registrations. Add yours here (graph.ts, negotiate.ts, …).
 import './alloc.js';
+import './graph.js';
