@@ -52,7 +52,7 @@ let checksum = 0;
  * source → in-place transform → sink, pin-centric, default allocator (POOL × 4 KiB). `run(n)` pushes n frames:
  * the source produces while it has budget, then pends; the next run refills the budget and attempts processing.
  */
-function buildGraph() {
+export function buildGraph() {
   let budget = 0;
   const source = new FilterFactory({
     pinDescriptors: [
@@ -87,7 +87,7 @@ function buildGraph() {
       pinDesc(DataFlow.in, (pin) => {
         const lead = pin.getLeadingEdge(StreamPointerState.locked);
         if (lead === null) return Status.pending;
-        checksum += lead.offset.data![1]!;
+        checksum = (checksum + lead.offset.data![1]!) | 0;
         lead.unlock(true);
         return Status.success;
       }),
@@ -140,7 +140,7 @@ function floorLoop(n: number): void {
   };
   let sum = 0;
   const consume = (b: Uint8Array) => {
-    sum += b[1]!;
+    sum = (sum + b[1]!) | 0;
   };
   for (let i = 0; i < n; i++) {
     const slot = free[--top]!;
@@ -150,7 +150,7 @@ function floorLoop(n: number): void {
     consume(b);
     free[top++] = slot;
   }
-  checksum += sum;
+  checksum = (checksum + sum) | 0;
 }
 
 function nodeStreams(n: number): Promise<void> {
@@ -220,7 +220,7 @@ async function whatwgStreams(n: number): Promise<void> {
       },
     }),
   );
-  checksum += sum;
+  checksum = (checksum + sum) | 0;
 }
 
 async function asyncOpsPerSecond(body: (n: number) => Promise<void>, n: number, rounds = 3): Promise<number> {

@@ -88,12 +88,13 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     this.filling = true;
     const queue = this.pin.queue!;
     const allocator = this.allocator;
-    let budget = this.framesPerTurn;
+    const perTurn = this.framesPerTurn;
+    let made = 0; // counts up (a small integer): a float budget would box a number per frame
     try {
       do {
         this.again = false;
         while (this.active()) {
-          if (budget <= 0) {
+          if (made >= perTurn) {
             if (!this.continuationQueued) {
               this.continuationQueued = true;
               this.pin.filter._scheduler(this.continueFill);
@@ -105,7 +106,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
             this.stalls++;
             break;
           }
-          budget--;
+          made++;
           this.outstanding++;
           queue.add(this.frameFor(buffer));
         }
