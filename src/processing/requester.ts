@@ -27,6 +27,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   /** The pipe's allocator (initialized by the graph manager). */
   readonly allocator: FrameAllocator;
   private readonly framesPerTurn: number;
+  private readonly limit: number;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
@@ -49,6 +50,8 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     this.pin = pin;
     this.allocator = allocator;
     this.framesPerTurn = perTurn;
+    const frames = allocator.framing?.frames ?? 0;
+    this.limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
     this.onFree = () => this.fill();
     this.continueFill = () => {
       this.continuationQueued = false;
@@ -101,7 +104,8 @@ export class Requester implements FrameReturnSink, PinStateObserver {
             }
             return;
           }
-          const buffer = allocator.allocate();
+          // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
+          const buffer = allocator.outstanding < this.limit ? allocator.allocate() : null;
           if (buffer === null) {
             this.stalls++;
             break;
