@@ -58,8 +58,14 @@ export interface FrameHeaderInit {
 
 /** Observes a pin's successful state steps (the requester and the graph manager use it). @internal */
 export interface PinStateObserver {
+  /**
+   * Called before each step `from` → `to`, ahead of the pin's SetDeviceState (e.g. the graph manager creates the
+   * pipe's allocator at STOP→ACQUIRE here). A non-success status fails the step exactly like a failing
+   * SetDeviceState (the dispatch is then not called).
+   */
+  willPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): StatusCode | undefined;
   /** Called after each successful step `from` → `to`. */
-  onPinState(pin: Pin, from: KsStateValue, to: KsStateValue): void;
+  onPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): void;
 }
 
 function stepStatus(result: DispatchResult): StatusCode {
@@ -121,7 +127,7 @@ export class Pin implements QueueHost, FrameReturnSink {
   _frameGate: Gate | null = null;
   /** @internal current frame input in the frame gate: 0 none, 1 off, 2 on. */
   _frameInput = 0;
-  /** @internal observers of state steps. */
+  /** @internal observers of state steps (see {@link addStateObserver}). */
   readonly _stateObservers: PinStateObserver[] = [];
   /** @internal the frame-return callback (injection). */
   _frameReturn: FrameReturnCallback | null = null;
@@ -227,19 +233,23 @@ export class Pin implements QueueHost, FrameReturnSink {
     if (from === to) return;
     const handler = this._dispatch?.setDeviceState;
     let status: StatusCode = Status.success;
-    if (handler) {
-      try {
-        status = stepStatus(handler(this, to, from));
-      } catch (error) {
-        this.clientState = previousClient;
-        throw error;
+    let who = 'setDeviceState';
+    try {
+      for (const o of this._stateObservers) {
+        if (status !== Status.success) break;
+        if (o.willPinState) status = o.willPinState(this, from, to) ?? Status.success;
+        if (status !== Status.success) who = 'the pipe';
       }
+      if (status === Status.success && handler) status = stepStatus(handler(this, to, from));
+    } catch (error) {
+      this.clientState = previousClient;
+      throw error;
     }
     if (status !== Status.success) {
       this.clientState = previousClient;
       const why = status === Status.pending ? ' (SetDeviceState may not pend)' : '';
       throw new StateError(
-        `pin ${this.id}: setDeviceState(${ksStateName(to)}, ${ksStateName(from)}) returned ${statusName(status)}${why}; state stays ${ksStateName(from)}`,
+        `pin ${this.id}: ${who} refused ${ksStateName(from)}→${ksStateName(to)} with ${statusName(status)}${why}; state stays ${ksStateName(from)}`,
         status === Status.pending ? Status.invalidDeviceRequest : status,
       );
     }
@@ -249,7 +259,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       this.flushQueue();
       this._injecting = false;
     }
-    for (const o of this._stateObservers) o.onPinState(this, from, to);
+    for (const o of this._stateObservers) o.onPinState?.(this, from, to);
     if (this.filter.filterCentric) {
       this.filter._onPinStateChanged(this);
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
@@ -587,6 +597,21 @@ export class Pin implements QueueHost, FrameReturnSink {
   returnFrame(frame: CircuitFrame): void {
     const cb = this._frameReturn;
     if (cb) cb(this, frame.data!, frame.header, frame.context, frame.status);
+  }
+
+  /**
+   * Adds an observer of this pin's state steps (the graph manager and the requester use it). Returns the function
+   * that removes it.
+   */
+  addStateObserver(observer: PinStateObserver): () => void {
+    if (observer === null || typeof observer !== 'object') {
+      throw argumentError('type', 'observer', observer, 'an object with willPinState and/or onPinState');
+    }
+    this._stateObservers.push(observer);
+    return () => {
+      const i = this._stateObservers.indexOf(observer);
+      if (i >= 0) this._stateObservers.splice(i, 1);
+    };
   }
 
   // ---------------------------------------------------------------- gates & lifetime

@@ -34,6 +34,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   private continuationQueued = false;
   private detached = false;
   private readonly removeListener: () => void;
+  private readonly removeObserver: () => void;
   private readonly onFree: () => void;
   private readonly continueFill: () => void;
   /** Frames taken from the allocator and not yet freed. */
@@ -58,7 +59,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
       this.fill();
     };
     this.removeListener = allocator.onFreeFrame(this.onFree);
-    pin._stateObservers.push(this);
+    this.removeObserver = pin.addStateObserver(this);
     if (pin.deviceState >= KsState.acquire) this.fill();
   }
 
@@ -144,8 +145,6 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     if (this.detached) return;
     this.detached = true;
     this.removeListener();
-    const list = this.pin._stateObservers;
-    const i = list.indexOf(this);
-    if (i >= 0) list.splice(i, 1);
+    this.removeObserver();
   }
 }

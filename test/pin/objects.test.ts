@@ -303,6 +303,26 @@ describe('§9.12 states', () => {
     assert.equal(p.pin.deviceState, KsState.stop);
   });
 
+  it('a state observer can refuse a step (pipe creation at STOP→ACQUIRE) like a failing SetDeviceState', () => {
+    const { pin, steps } = tracked(0);
+    const seen: string[] = [];
+    const remove = pin.addStateObserver({
+      willPinState: (_p, from, to) =>
+        from === KsState.stop && to === KsState.acquire ? Status.insufficientResources : undefined,
+      onPinState: (_p, from, to) => {
+        seen.push(`${from}>${to}`);
+      },
+    });
+    rejectsWith(() => pin.setState(KsState.run), Status.insufficientResources);
+    assert.deepEqual(steps, [], 'the dispatch is not called for a refused step');
+    assert.equal(pin.deviceState, KsState.stop);
+    assert.equal(pin.clientState, KsState.stop);
+    remove();
+    pin.setState(KsState.pause);
+    assert.deepEqual(seen, []);
+    assert.equal(pin.deviceState, KsState.pause);
+  });
+
   it('ClientState is set before SetDeviceState runs', () => {
     let seen: number | undefined;
     const { filter } = makeFilter([
