@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { createDefaultAllocator } from '../../src/allocator/default-allocator.js';
+import { connectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
+import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
 import { PinFlags } from '../../src/pin/pin-flags.js';
+import { setPipeSource } from '../../src/processing/wiring.js';
 import { KsState, type KsStateValue } from '../../src/state.js';
 import { Status } from '../../src/status.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
@@ -134,6 +138,90 @@ describe('pin-centric processing against a plain model (fast-check)', () => {
         for (const s of frames.statuses) assert.ok(s === Status.success || s === Status.cancelled);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('a source → in-place transform → sink circuit against a plain model (fast-check)', () => {
+  type Stage = 0 | 1 | 2;
+  type PAction =
+    | { kind: 'state'; stage: Stage; to: KsStateValue }
+    | { kind: 'mode'; stage: Stage; consume: boolean }
+    | { kind: 'attempt'; stage: Stage }
+    | { kind: 'budget'; n: number };
+  const stage = fc.constantFrom<Stage>(0, 1, 2);
+  const pAction: fc.Arbitrary<PAction> = fc.oneof(
+    fc.record({ kind: fc.constant('state' as const), stage, to: fc.constantFrom<KsStateValue>(0, 1, 2, 3) }),
+    fc.record({ kind: fc.constant('mode' as const), stage, consume: fc.boolean() }),
+    fc.record({ kind: fc.constant('attempt' as const), stage }),
+    fc.record({ kind: fc.constant('budget' as const), n: fc.integer({ min: 0, max: 12 }) }),
+  );
+
+  it('frames are never lost or freed twice, processing happens only at/above PAUSE, and every frame is back after STOP', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(pAction, { maxLength: 50 }), (poolFrames, actions) => {
+        const consume = [true, true, true];
+        let budget = 0;
+        const processed = [0, 0, 0];
+        const body = (k: Stage) => (pin: Pin) => {
+          assert.ok(pin.deviceState >= KsState.pause, `stage ${k} processing in state ${pin.deviceState}`);
+          if (!consume[k] || (k === 0 && budget === 0)) return Status.pending;
+          const lead = pin.getLeadingEdge(StreamPointerState.locked);
+          if (lead === null) return Status.pending;
+          if (k === 0) budget--;
+          processed[k]!++;
+          lead.unlock(true);
+          return Status.success;
+        };
+        const src = makeFilter([
+          pinDescriptor({
+            dataFlow: DataFlow.out,
+            communication: Communication.source,
+            dispatch: { process: body(0) },
+          }),
+        ]).filter.createPin(0, streamFormat);
+        const tf = makeFilter([
+          pinDescriptor({ dispatch: { process: body(1) } }),
+          pinDescriptor({ dataFlow: DataFlow.out, communication: Communication.source }),
+        ]).filter;
+        const tin = tf.createPin(0, streamFormat);
+        const tout = tf.createPin(1, streamFormat);
+        const snk = makeFilter([pinDescriptor({ dispatch: { process: body(2) } })]).filter.createPin(0, streamFormat);
+        connectPins(src, tin);
+        linkInPlace(tin, tout);
+        connectPins(tout, snk);
+        const allocator = createDefaultAllocator();
+        allocator.initialize(null, {
+          optionsFlags: 0,
+          poolType: 0,
+          frames: poolFrames,
+          frameSize: 32,
+          fileAlignment: 3,
+          reserved: 0,
+        });
+        const requester = setPipeSource(src, allocator);
+        const stages = [src, tin, snk];
+        for (const a of actions) {
+          if (a.kind === 'state') {
+            stages[a.stage]!.setState(a.to);
+            if (a.stage === 1) tout.setState(a.to);
+          } else if (a.kind === 'mode') consume[a.stage] = a.consume;
+          else if (a.kind === 'attempt') stages[a.stage]!.attemptProcessing();
+          else budget += a.n;
+          assert.ok(allocator.outstanding <= poolFrames, 'never more than Frames outstanding');
+          assert.equal(allocator.outstanding, requester.outstanding);
+          assert.ok(
+            processed[1]! <= processed[0]! && processed[2]! <= processed[1]!,
+            'frames pass the stages in order',
+          );
+          if (stages.every((p) => p.deviceState === KsState.stop)) assert.equal(allocator.outstanding, 0);
+        }
+        for (const p of [src, tin, tout, snk]) p.setState(KsState.stop);
+        assert.equal(allocator.outstanding, 0, 'every frame back on the allocator after STOP');
+        requester.detach();
+        allocator.delete();
+      }),
+      { numRuns: 200 },
     );
   });
 });
