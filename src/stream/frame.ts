@@ -53,6 +53,8 @@ export class Frame {
   _cancelled = false;
   /** @internal cancellation requested while locked: takes effect when the last lock is released */
   _cancelPending = false;
+  /** @internal the status a pending cancellation completes the frame with */
+  _cancelStatus = 0;
   /** @internal the frame's index inside its request */
   _requestIndex = -1;
 

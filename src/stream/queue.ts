@@ -46,15 +46,15 @@ export interface QueueHost {
 }
 
 /**
- * The DMA extension point (KSPIN_FLAG_GENERATE_MAPPINGS, spec §6 / §9.28): `generate` runs each time a pointer
- * locks a frame (it may fill `pointer.offset.mappings` and set `count`/`remaining` in mappings); a failure status
- * fails the lock. `release` runs when the pointer unlocks or leaves the frame.
+ * The DMA extension point (KSPIN_FLAG_GENERATE_MAPPINGS, spec §6 / §9.28): `generateMappings` runs each time a
+ * pointer locks a frame (it may fill `pointer.offset.mappings` and set `count`/`remaining` in mappings); a failure
+ * status fails the lock. `releaseMappings` runs when the pointer unlocks or leaves the frame.
  */
 export interface MappingsHook {
   /** Builds the mappings of `frame` for `pointer`; returns `success` or the failure the lock reports. */
-  generate(pointer: StreamPointer, frame: Frame): StatusCode;
-  /** Releases what `generate` built (optional). */
-  release?(pointer: StreamPointer, frame: Frame): void;
+  generateMappings(pointer: StreamPointer, frame: Frame): StatusCode;
+  /** Releases what `generateMappings` built (optional). */
+  releaseMappings?(pointer: StreamPointer, frame: Frame): void;
 }
 
 /** Options of a {@link Queue}. */
@@ -226,10 +226,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     frame.request = null;
     frame._requestIndex = -1;
     const wasEmpty = this._leading._frame === null;
-    this._hold++;
-    this._enqueue(frame);
-    this._hold--;
-    this._flush();
+    this._enqueue(frame); // completes nothing
     this.host._onArrival(this as unknown as Queue, wasEmpty);
   }
 
@@ -387,6 +384,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   _place(p: StreamPointer<H>, f: Frame): void {
     p._frame = f;
     p._pos = f._seq;
+    p._notified = null; // frames are reused: a new pass may be cancelled again
     f._refs++;
     p.offsetIn._set(f.header.data, f.header.dataUsed);
     p.offsetOut._set(f.header.data, f.header.frameExtent);
@@ -464,7 +462,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
       this._done[this._doneTail++ & this._doneMask] = f;
     }
-    this._flush();
+    if (this._hold === 0) this._flush();
   }
 
   /** @internal */
@@ -538,7 +536,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     const f = p._frame;
     if (f === null || f._cancelled || f._state !== FrameState.queued) return Status.deviceNotReady;
     if (this._generateMappings && this.mappings !== null) {
-      const status = this.mappings.generate(p as unknown as StreamPointer, f);
+      const status = this.mappings.generateMappings(p as unknown as StreamPointer, f);
       if (!ntSuccess(status)) return status;
     }
     p._locked = true;
@@ -551,8 +549,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     const f = p._frame!;
     p._locked = false;
     f._locks--;
-    if (this._generateMappings && this.mappings?.release !== undefined) {
-      this.mappings.release(p as unknown as StreamPointer, f);
+    if (this._generateMappings && this.mappings?.releaseMappings !== undefined) {
+      this.mappings.releaseMappings(p as unknown as StreamPointer, f);
     }
     return f;
   }
@@ -560,7 +558,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal a frame whose cancellation waited for its last lock */
   _afterUnlock(f: Frame): void {
     if (f._locks === 0 && f._cancelPending && f._state === FrameState.queued && f._queue === this) {
-      this._cancelFrame(f, Status.cancelled);
+      this._cancelFrame(f, f._cancelStatus);
     }
   }
 
@@ -696,7 +694,10 @@ export class Queue<H extends QueueHost = QueueHost> {
   _cancelFrame(f: Frame, status: StatusCode): void {
     if (f._state !== FrameState.queued || f._cancelled) return;
     if (f._locks > 0) {
-      f._cancelPending = true;
+      if (!f._cancelPending) {
+        f._cancelPending = true;
+        f._cancelStatus = status;
+      }
       return;
     }
     this._hold++;
@@ -712,6 +713,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     f._cancelPending = false;
     f._cancelled = true;
     f.status = status;
+    if (f.request !== null) f.request.status = status;
     if (f._held) {
       f._held = false;
       this._release(f);
@@ -744,11 +746,10 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _cancelRequestFrames(request: StreamRequest): void {
-    request.status = Status.cancelled;
     const frames = request.frames;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      if (f._queue === this) this._cancelFrame(f, Status.cancelled);
+      if (f._queue === this && f.request === request) this._cancelFrame(f, Status.cancelled);
     }
   }
 
@@ -759,7 +760,6 @@ export class Queue<H extends QueueHost = QueueHost> {
       for (let s = this._head; s < this._tail; s++) {
         const f = this._ring[s & this._mask];
         if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
-        if (f.request !== null) f.request.status = status;
         this._cancelFrame(f, status);
       }
     } finally {

@@ -71,7 +71,9 @@ export class StreamPointerOffset {
  * (KSPIN_FLAG_DISTINCT_TRAILING_EDGE) or a clone. Stream pointers only move forward.
  *
  * A pointer on a frame holds one reference to it. A locked pointer guarantees the frame is present and not
- * cancellable; `streamHeader`, `getIrp()` and `getMdl()` are only available while locked. Edges live as long as the
+ * cancellable; `getIrp()` and `getMdl()` are only available while locked. An unlocked pointer still reaches its
+ * frame's `streamHeader` (e.g. a DPC sets DataUsed through an unlocked clone before deleting it), but the frame may be
+ * cancelled under it. Edges live as long as the
  * queue (they cannot be deleted); clones are created by {@link clone} and end with {@link delete} (or
  * `Symbol.dispose`). A pointer with no frame (past the last frame) takes the next frame that arrives.
  *
@@ -133,9 +135,13 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
     return this.queue._inputPin ? this.offsetIn : this.offsetOut;
   }
 
-  /** StreamHeader: the current frame's header while locked; null when unlocked. */
+  /**
+   * StreamHeader: the current frame's header, or null past the end. Valid while locked; an unlocked pointer may read
+   * and write it, but its frame can be cancelled meanwhile (AVStream: "it is possible to access data pointed to by an
+   * unlocked stream pointer").
+   */
   get streamHeader(): StreamHeader | null {
-    return this._locked ? this._frame!.header : null;
+    return this._frame === null ? null : this._frame.header;
   }
 
   /**

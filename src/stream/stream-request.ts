@@ -28,9 +28,9 @@ export type StreamRequestStateValue = (typeof StreamRequestState)[keyof typeof S
  * submitted together (e.g. by a user-mode endpoint), completed with a status when its last frame completes.
  *
  * Frames inside an AVStream pipe circulate without a request (`frame.request === null`); both kinds share a queue.
- * The status is `success` unless a stream pointer sets another ({@link StreamPointer.setStatusCode}) or the request
- * is cancelled (`cancelled`). Cancellation affects only frames that are not locked: a locked frame is cancelled when
- * its last lock is released.
+ * The status is `success` unless a stream pointer sets another (StreamPointer.setStatusCode) or one of its frames is
+ * cancelled (`cancelled`). Cancellation affects only frames that are not locked: a locked frame is cancelled when its
+ * last lock is released, unless the minidriver finished it meanwhile.
  */
 export class StreamRequest {
   /** The frames, in order (the IRP's KSSTREAM_HEADER array). */
@@ -113,11 +113,15 @@ export class StreamRequest {
     });
   }
 
-  /** Prepares a completed (or never submitted) request for reuse: status success, frames reset. */
+  /**
+   * Prepares a completed (or never submitted) request for reuse: status success, frames reset.
+   * @throws TypeError when the request is pending or one of its frames is queued (e.g. reused elsewhere)
+   */
   reset(): this {
     if (this._state === StreamRequestState.pending) {
       throw new TypeError('request: a pending request is not allowed for reset; expected an idle or completed one');
     }
+    for (const f of this.frames) f._assertIdle('request reset');
     this._state = StreamRequestState.idle;
     this.status = Status.success;
     this._cancelRequested = false;

@@ -50,7 +50,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       andUnlock: fc.boolean(),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('clone' as const), p, cb: fc.nat({ max: 2 }) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('clone' as const), p, cb: fc.nat({ max: 3 }) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('delete' as const), p }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('cancel' as const), r: fc.nat({ max: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('timeout' as const), p, interval: fc.nat({ max: 50 }) }) },
@@ -73,6 +73,10 @@ class ModelHost implements QueueHost {
   readonly completionOrder: number[] = [];
   readonly requestsCompleted = new Set<StreamRequest>();
   arrival = new Map<Frame, number>();
+  /** frames whose cancellation was asked (their request cancelled, a reset or a flush) in this pass */
+  readonly cancelAllowed = new Set<Frame>();
+  /** requests with a frame that completed cancelled */
+  readonly requestHadCancelledFrame = new Set<StreamRequest>();
   constructor(
     readonly flags: number,
     readonly dataFlow: number,
@@ -83,6 +87,12 @@ class ModelHost implements QueueHost {
     assert.equal(frame.state, FrameState.idle);
     this.inFlight.delete(frame);
     this.completionOrder.push(this.arrival.get(frame)!);
+    if (frame.cancelled) {
+      assert.ok(this.cancelAllowed.has(frame), 'only frames whose cancellation was asked are cancelled');
+      assert.equal(frame.status, Status.cancelled);
+      if (frame.request !== null) this.requestHadCancelledFrame.add(frame.request);
+    } else assert.equal(frame.status, Status.success);
+    this.cancelAllowed.delete(frame);
   }
   _onStreamRequestComplete(request: StreamRequest): void {
     assert.ok(!this.requestsCompleted.has(request), 'a request completes once');
@@ -90,6 +100,11 @@ class ModelHost implements QueueHost {
       if (f.request === request) assert.ok(!this.inFlight.has(f), 'a request completes after its last frame');
     }
     this.requestsCompleted.add(request);
+    assert.equal(
+      request.status,
+      this.requestHadCancelledFrame.has(request) ? Status.cancelled : Status.success,
+      'a request completes cancelled exactly when one of its frames was cancelled',
+    );
   }
 }
 
@@ -127,6 +142,12 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
   };
   const passiveCallback = (c: StreamPointer) => {
     assert.ok(!c.locked, 'cancel callbacks reach unlocked clones only');
+  };
+  const advancingCallback = (c: StreamPointer) => {
+    assert.ok(!c.locked, 'cancel callbacks reach unlocked clones only');
+    const from = c.frame;
+    assert.equal(c.advance(), Status.success);
+    assert.notEqual(c.frame, from, 'moved off the cancelled frame');
   };
   const onTimeout = (ptr: StreamPointer) => {
     assert.ok(!deleted.has(ptr), 'deleted pointers never time out');
@@ -169,6 +190,16 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
       }
     }
     assert.equal(queue.length, host.inFlight.size);
+    for (const f of host.inFlight) {
+      if (f.cancelled) assert.ok(host.cancelAllowed.has(f), 'only frames whose cancellation was asked are cancelled');
+    }
+    const mustCancel = (f: Frame) =>
+      assert.ok(f.cancelled || f.locked || f.state === FrameState.done, 'an unlocked frame is cancelled at once');
+    if (op.t === 'resetBegin' || op.t === 'flush') for (const f of host.inFlight) mustCancel(f);
+    if (op.t === 'cancel') {
+      const r = requests[op.r % Math.max(1, requests.length)];
+      if (r !== undefined) for (const f of host.inFlight) if (f.request === r) mustCancel(f);
+    }
     for (const r of requests) {
       if (r.completed) assert.ok(host.requestsCompleted.has(r), 'completion reported to the host');
       else {
@@ -248,7 +279,8 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
       }
       case 'clone': {
         const src = pointer(o.p);
-        const c = src.clone(o.cb === 1 ? deletingCallback : o.cb === 2 ? passiveCallback : null, 4);
+        const callbacks = [null, deletingCallback, passiveCallback, advancingCallback] as const;
+        const c = src.clone(callbacks[o.cb] ?? null, 4);
         assert.equal(c.frame, src.frame);
         assert.equal(c.locked, src.locked);
         clones.push(c);
@@ -266,6 +298,7 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
       }
       case 'cancel': {
         const r = requests[o.r % Math.max(1, requests.length)];
+        if (r !== undefined) for (const f of host.inFlight) if (f.request === r) host.cancelAllowed.add(f);
         r?.cancel();
         break;
       }
@@ -285,12 +318,14 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
         scheduler.advance(o.d);
         break;
       case 'resetBegin':
+        for (const f of host.inFlight) host.cancelAllowed.add(f);
         queue.resetBegin();
         break;
       case 'resetEnd':
         queue.resetEnd();
         break;
       case 'flush':
+        for (const f of host.inFlight) host.cancelAllowed.add(f);
         queue.flush();
         break;
       case 'state':
@@ -312,6 +347,7 @@ export function run(flags: number, dataFlow: number, ops: Op[]): void {
   }
 
   // STOP: flush, the owner deletes its clones; every frame comes back
+  for (const f of host.inFlight) host.cancelAllowed.add(f);
   queue.flush();
   for (const c of [...clones]) {
     if (c.deleted) continue; // a cancel callback deleted it meanwhile
@@ -334,7 +370,7 @@ describe('stream queue model (fast-check)', () => {
         fc.boolean(),
         fc.boolean(),
         fc.boolean(),
-        fc.array(op, { maxLength: 60 }),
+        fc.array(op, { maxLength: 80 }),
         (fifo, trailing, mappings, input, ops) => {
           const flags =
             (fifo ? PinFlags.enforceFifo : 0) |
@@ -343,7 +379,7 @@ describe('stream queue model (fast-check)', () => {
           run(flags, input ? DATAFLOW_IN : DATAFLOW_OUT, ops);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
   });
 });
