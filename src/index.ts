@@ -3,7 +3,6 @@
  * @packageDocumentation
  */
 
-// Allocators (spec §1, §8): lifecycle base, default pool allocator, vendor KSALLOCATOR_DISPATCH wrapper, user memory.
 export { AllocatorBase } from './allocator/allocator-base.js';
 export {
   createDefaultAllocator,

@@ -73,6 +73,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     return this._outstanding;
   }
 
+  /** {@inheritDoc FrameAllocator.initialize} */
   initialize(pin: unknown, framing: Readonly<AllocatorFraming>): void {
     if (this._state !== CREATED) {
       throw new AllocatorError(
@@ -94,6 +95,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     this._state = INITIALIZED;
   }
 
+  /** {@inheritDoc FrameAllocator.allocate} */
   allocate(): FrameBuffer | null {
     if (this._state !== INITIALIZED) throw this._stateError('allocate');
     if (this._outstanding >= this._limit) {
@@ -109,6 +111,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     return frame;
   }
 
+  /** {@inheritDoc FrameAllocator.free} */
   free(buffer: FrameBuffer): void {
     if (this._state !== INITIALIZED && this._state !== DELETE_PENDING) throw this._stateError('free');
     if (buffer === null || typeof buffer !== 'object') {
@@ -130,6 +133,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     if (deferred !== null) throw deferred;
   }
 
+  /** {@inheritDoc FrameAllocator.acquire} */
   acquire(signal?: AbortSignal): Promise<FrameBuffer> {
     if (this._state !== INITIALIZED) return Promise.reject(this._stateError('acquire'));
     if (signal?.aborted) return Promise.reject(cancelled(signal));
@@ -160,6 +164,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     });
   }
 
+  /** {@inheritDoc FrameAllocator.onFreeFrame} */
   onFreeFrame(listener: () => void): () => void {
     if (typeof listener !== 'function') throw argumentError('type', 'listener', listener, 'a function');
     this._listeners = [...this._listeners, listener];
@@ -172,6 +177,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     };
   }
 
+  /** {@inheritDoc FrameAllocator.status} */
   status(): AllocatorStatus {
     if (this._framing === null) throw this._stateError('status');
     return {
@@ -183,6 +189,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     };
   }
 
+  /** {@inheritDoc FrameAllocator.delete} */
   delete(): void {
     if (this._state === DELETED) return;
     if (this._state === CREATED) {
@@ -199,6 +206,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     this._finishDelete();
   }
 
+  /** {@inheritDoc FrameAllocator.deleteWhenIdle} */
   deleteWhenIdle(): Promise<void> {
     if (this._state === CREATED || this._state === DELETED || this._outstanding === 0) {
       this.delete();
@@ -216,6 +224,7 @@ export abstract class AllocatorBase implements FrameAllocator {
     return this._idle.promise;
   }
 
+  /** Deletes the allocator (`using` support). */
   [Symbol.dispose](): void {
     this.delete();
   }

@@ -91,6 +91,7 @@ export class Slab {
   ensure(byteLength: number): boolean {
     const current = this.buffer.byteLength;
     if (byteLength <= current) return true;
+    if (byteLength > this.maxByteLength) return false;
     const next = Math.min(this.maxByteLength, Math.max(byteLength, current * 2));
     try {
       if (!this._growable) {

@@ -345,3 +345,64 @@ for (const c of ALLOCATOR_CASES) {
     });
   });
 }
+
+describe('allocator lifecycle: details', () => {
+  const c = ALLOCATOR_CASES[0]!;
+
+  it('deleteWhenIdle with no frame outstanding deletes at once', async () => {
+    const a = initialized(c);
+    await a.deleteWhenIdle();
+    assert.equal(a.state, 'deleted');
+    assert.equal(a.deletePending, false);
+  });
+
+  it('a FREEFRAME listener may allocate again (re-entrancy): the allocator is consistent when listeners run', () => {
+    const a = initialized(c, { frames: 1 });
+    const got: FrameBuffer[] = [];
+    let take = true;
+    a.onFreeFrame(() => {
+      assert.equal(a.outstanding, 0);
+      const f = take ? a.allocate() : null;
+      if (f !== null) got.push(f);
+    });
+    a.free(a.allocate()!);
+    assert.equal(got.length, 1);
+    assert.equal(a.outstanding, 1);
+    a.free(got[0]!); // the listener takes it again
+    assert.equal(got.length, 2);
+    take = false;
+    a.free(got[1]!);
+    assert.equal(a.outstanding, 0);
+    a.delete();
+  });
+
+  it('aborted acquires do not grow the waiter ring without bound', async () => {
+    const a = initialized(c, { frames: 1 });
+    const f = a.allocate()!;
+    for (let i = 0; i < 1000; i++) {
+      const controller = new AbortController();
+      const p = a.acquire(controller.signal);
+      controller.abort();
+      await p.catch(() => {});
+    }
+    const ring = (a as unknown as { _waiters: { _ring: unknown[] } })._waiters._ring;
+    assert.ok(ring.length <= 16, `ring grew to ${ring.length}`);
+    assert.equal(a.status().pendingAcquires, 0);
+    a.free(f);
+    a.delete();
+  });
+
+  it('a vendor contract violation during acquire rejects the promise instead of throwing', async () => {
+    const { createVendorAllocator } = await import('../../src/index.js');
+    const a = createVendorAllocator<null>({
+      initializeAllocator: () => ({ status: 0, context: null }),
+      deleteAllocator: () => {},
+      allocate: () => new Uint8Array(1),
+      free: () => {},
+    });
+    a.initialize(null, framing());
+    await assert.rejects(a.acquire(), isAllocatorError('contractViolation'));
+    assert.equal(a.outstanding, 0);
+    a.delete();
+  });
+});

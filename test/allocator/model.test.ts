@@ -5,6 +5,7 @@ import {
   AllocatorError,
   AvStreamError,
   createDefaultAllocator,
+  createUserMemoryAllocator,
   createVendorAllocator,
   type FrameAllocator,
   type FrameBuffer,
@@ -46,12 +47,12 @@ interface Waiting {
   actual: Outcome;
 }
 
-async function runModel(create: () => FrameAllocator, frames: number, alignment: number, ops: Op[]): Promise<void> {
-  const a = create();
-  a.initialize(
-    null,
-    framing({ frames, frameSize: 200, fileAlignment: alignment - 1, poolType: PoolType.nonPagedPool }),
-  );
+/** A fresh allocator for `frames` frames and the most it can hand out (a vendor may have fewer buffers). */
+type Factory = (frames: number) => { allocator: FrameAllocator; limit: number; poolType?: number };
+
+async function runModel(factory: Factory, frames: number, alignment: number, ops: Op[]): Promise<void> {
+  const { allocator: a, limit, poolType = PoolType.nonPagedPool } = factory(frames);
+  a.initialize(null, framing({ frames, frameSize: 200, fileAlignment: alignment - 1, poolType }));
   const held: FrameBuffer[] = [];
   const waiting: Waiting[] = []; // model FIFO of pending waiter ids
   const served: number[] = []; // ids in the order the allocator served them
@@ -86,7 +87,7 @@ async function runModel(create: () => FrameAllocator, frames: number, alignment:
           break;
         }
         const frame = a.allocate();
-        if (held.length < frames) {
+        if (held.length < limit) {
           assert.ok(frame !== null, 'allocate returned null with frames free');
           take(frame);
         } else {
@@ -129,7 +130,7 @@ async function runModel(create: () => FrameAllocator, frames: number, alignment:
           break;
         }
         const pendingBefore = waiting.some((x) => x.outcome === 'pending');
-        if (!pendingBefore && held.length + countServedUndelivered() < frames) {
+        if (!pendingBefore && held.length + countServedUndelivered() < limit) {
           w.outcome = 'served';
         }
         waiting.push(w);
@@ -225,35 +226,34 @@ async function runModel(create: () => FrameAllocator, frames: number, alignment:
 const modelArb = fc.tuple(
   fc.integer({ min: 1, max: 4 }),
   fc.constantFrom(1, 4, 16, 64),
-  fc.array(opArb, { maxLength: 40 }),
+  fc.array(opArb, { maxLength: 50, size: 'max' }),
 );
 
-const FACTORIES: ReadonlyArray<[string, () => FrameAllocator]> = [
-  ['default nonpaged', () => createDefaultAllocator()],
-  ['default debug', () => createDefaultAllocator({ debug: true })],
-  ['vendor (common buffer)', () => createVendorAllocator(commonBufferVendor().dispatch)],
+const FACTORIES: ReadonlyArray<[string, Factory]> = [
+  ['default nonpaged', (frames) => ({ allocator: createDefaultAllocator(), limit: frames })],
+  ['default paged', (frames) => ({ allocator: createDefaultAllocator(), limit: frames, poolType: PoolType.pagedPool })],
+  ['default debug', (frames) => ({ allocator: createDefaultAllocator({ debug: true }), limit: frames })],
+  [
+    'vendor (common buffer)',
+    (frames) => ({ allocator: createVendorAllocator(commonBufferVendor().dispatch), limit: frames }),
+  ],
+  [
+    'vendor with fewer buffers than frames',
+    (frames) => {
+      const capacity = Math.max(1, frames - 1);
+      return { allocator: createVendorAllocator(commonBufferVendor({ capacity }).dispatch), limit: capacity };
+    },
+  ],
+  ['user memory', (frames) => ({ allocator: createUserMemoryAllocator(), limit: frames })],
 ];
 
 describe('allocator model tests (fast-check)', () => {
-  for (const [name, create] of FACTORIES) {
+  for (const [name, factory] of FACTORIES) {
     it(`${name}: random allocate/free/acquire/abort/delete sequences match the model`, async () => {
       await fc.assert(
-        fc.asyncProperty(modelArb, ([frames, alignment, ops]) => runModel(create, frames, alignment, ops)),
+        fc.asyncProperty(modelArb, ([frames, alignment, ops]) => runModel(factory, frames, alignment, ops)),
         { numRuns: 100 },
       );
     });
   }
-
-  it('default paged: random sequences match the model', async () => {
-    const create = (): FrameAllocator => {
-      const a = createDefaultAllocator();
-      const init = a.initialize.bind(a);
-      a.initialize = (pin, f) => init(pin, { ...f, poolType: PoolType.pagedPool });
-      return a;
-    };
-    await fc.assert(
-      fc.asyncProperty(modelArb, ([frames, alignment, ops]) => runModel(create, frames, alignment, ops)),
-      { numRuns: 100 },
-    );
-  });
 });

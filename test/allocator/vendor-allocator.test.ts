@@ -14,6 +14,14 @@ function isReason(reason: string) {
 }
 
 describe('vendor allocator (KSALLOCATOR_DISPATCH)', () => {
+  it('§9.1: creating (or deleting a never-initialized) vendor allocator calls none of the vendor callbacks', () => {
+    const vendor = commonBufferVendor();
+    const a = createVendorAllocator(vendor.dispatch);
+    assert.equal(a.state, 'created');
+    a.delete();
+    assert.equal(vendor.calls.length, 0);
+  });
+
   it('§9.3: the context from initializeAllocator reaches every allocate, free and deleteAllocator unchanged', () => {
     const vendor = commonBufferVendor();
     const a = createVendorAllocator(vendor.dispatch);
