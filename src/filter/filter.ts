@@ -55,6 +55,7 @@ export class Filter {
   private readonly _implicitOr: Array<Gate | null>;
   private readonly _implicitOrUsers: number[];
   private readonly _dispatch: FilterDispatch | null;
+  private _inPlaceOutputs = 0;
   private _processing = false;
   private _rerun = false;
   private _asyncQueued = false;
@@ -168,10 +169,20 @@ export class Filter {
     const entry = this._index[id]!;
     entry.pins = this._pins[id]!.map((p) => this._processPins.get(p)!);
     entry.count = entry.pins.length;
-    for (const pp of entry.pins) {
+    let inPlaceOutputs = 0;
+    for (const pp of this._processPins.values()) {
       const other = pp.pin.inPlaceCounterpart;
       pp.inPlaceCounterpart = other ? (this._processPins.get(other) ?? null) : null;
+      if (pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out) inPlaceOutputs++;
     }
+    this._inPlaceOutputs = inPlaceOutputs;
+  }
+
+  /** @internal `linkInPlace` paired two of this filter's pins: refresh the process pins' counterparts and inputs. */
+  _onInPlaceLink(input: Pin, output: Pin): void {
+    this.rebuildIndex(input.id);
+    this.rebuildIndex(output.id);
+    this.updateFrameInputs(input);
   }
 
   /** @internal the process pin of an instance. */
@@ -296,8 +307,9 @@ export class Filter {
       for (let i = 0; i < pins.length; i++) {
         const pp = pins[i]!;
         const queue = pp.pin.queue;
+        const shared = pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out;
         const lead =
-          queue !== null && pp.pin.deviceState !== KsState.stop
+          queue !== null && !shared && pp.pin.deviceState !== KsState.stop
             ? queue.getLeadingEdge(StreamPointerState.locked)
             : null;
         pp.bytesUsed = 0;
@@ -320,6 +332,21 @@ export class Filter {
           position === 0 && remaining === data.byteLength ? data : data.subarray(position, position + remaining);
         pp.bytesAvailable = remaining;
         pp.flags = lead.frame!.header.optionsFlags;
+      }
+    }
+    if (this._inPlaceOutputs === 0) return;
+    // An in-place output pin sees its input's frame (the same bytes); only the input's edge moves.
+    for (let e = 0; e < index.length; e++) {
+      const pins = index[e]!.pins;
+      for (let i = 0; i < pins.length; i++) {
+        const pp = pins[i]!;
+        const other = pp.inPlaceCounterpart;
+        if (other === null || pp.pin.dataFlow !== DataFlow.out) continue;
+        pp.streamPointer = null;
+        pp._frame = null;
+        pp.data = other.data;
+        pp.bytesAvailable = other.bytesAvailable;
+        pp.flags = other.flags;
       }
     }
   }
@@ -364,7 +391,7 @@ export class Filter {
 
   /** @internal a pin of this (filter-centric) filter got a frame. */
   _onPinArrival(pin: Pin, wasEmpty: boolean): void {
-    this.updateFrameInput(pin);
+    this.updateFrameInputs(pin);
     const flags = pin.flags;
     if ((flags & PinFlags.doNotInitiateProcessing) !== 0) return;
     if (!wasEmpty && (flags & PinFlags.initiateProcessingOnEveryArrival) === 0) return;
@@ -373,13 +400,13 @@ export class Filter {
 
   /** @internal a pin of this filter changed state. */
   _onPinStateChanged(pin: Pin): void {
-    this.updateFrameInput(pin);
+    this.updateFrameInputs(pin);
     this._attempt();
   }
 
   /** @internal a pin of this filter flushed its queue. */
   _onPinFlushed(pin: Pin): void {
-    this.updateFrameInput(pin);
+    this.updateFrameInputs(pin);
     this._dispatch?.reset?.(this);
   }
 
@@ -387,9 +414,18 @@ export class Filter {
     if (!this.filterCentric) return;
     let want = INPUT_NONE;
     if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.deviceState !== KsState.stop) {
-      want = pin.hasFramesAhead() ? INPUT_ON : INPUT_OFF;
+      // An in-place output pin shares its input's frames: it has a frame when its input pin has one.
+      const counterpart = pin.inPlaceCounterpart;
+      const holder = counterpart !== null && pin.dataFlow === DataFlow.out ? counterpart : pin;
+      want = holder.hasFramesAhead() ? INPUT_ON : INPUT_OFF;
     }
     this.setFrameInput(pin, want);
+  }
+
+  private updateFrameInputs(pin: Pin): void {
+    this.updateFrameInput(pin);
+    const counterpart = pin.inPlaceCounterpart;
+    if (counterpart !== null) this.updateFrameInput(counterpart);
   }
 
   private frameGateOf(pin: Pin, create: boolean): Gate | null {

@@ -490,7 +490,9 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /** @internal true when frames arriving at this pin are processed here (pin process routine or filter-centric). */
   _processesFrames(): boolean {
-    return this._process !== null || this.filter.filterCentric;
+    // Filter-centric: an in-place output pin shares its input's frames (no hop of its own).
+    if (this.filter.filterCentric) return !(this.dataFlow === DataFlow.out && this.inPlaceCounterpart !== null);
+    return this._process !== null;
   }
 
   // ---------------------------------------------------------------- stream pointers
@@ -726,4 +728,5 @@ export function linkInPlace(input: Pin, output: Pin): void {
   }
   input.inPlaceCounterpart = output;
   output.inPlaceCounterpart = input;
+  input.filter._onInPlaceLink(input, output);
 }

@@ -130,3 +130,64 @@ describe('requester and in-place circuit', () => {
     assert.equal(allocator.outstanding, 0);
   });
 });
+
+describe('filter-centric in-place transform in a circuit', () => {
+  it('the in-place output process pin sees the input frame (InPlaceCounterpart); the frame goes on to the sink', () => {
+    let produced = 0;
+    const sunk: Frame[] = [];
+    const source = makeFilter([
+      out((pin) => {
+        if (produced >= 12) return Status.pending;
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        lead.frame!.header.dataUsed = 8;
+        lead.offset.data![0] = produced++;
+        lead.unlock(true);
+        return Status.success;
+      }),
+    ]);
+    const transform = makeFilter([inp(), out()], {
+      process: (_f, index) => {
+        const i = index[0]!.pins[0]!;
+        const o = index[1]!.pins[0]!;
+        assert.equal(o.inPlaceCounterpart, i);
+        assert.equal(i.inPlaceCounterpart, o);
+        assert.equal(o.data, i.data, 'the same bytes');
+        i.data![1] = 0x77;
+        i.bytesUsed = i.bytesAvailable;
+        return Status.success;
+      },
+    });
+    const sink = makeFilter([
+      inp((pin) => {
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        assert.equal(lead.offset.data![1], 0x77);
+        sunk.push(lead.frame!);
+        lead.unlock(true);
+        return Status.success;
+      }),
+    ]);
+    const src = source.filter.createPin(0, streamFormat);
+    const tin = transform.filter.createPin(0, streamFormat);
+    const tout = transform.filter.createPin(1, streamFormat);
+    const snk = sink.filter.createPin(0, streamFormat);
+    connectPins(src, tin);
+    linkInPlace(tin, tout);
+    connectPins(tout, snk);
+    const allocator = createDefaultAllocator();
+    allocator.initialize(null, {
+      optionsFlags: 0,
+      poolType: PoolType.nonPagedPool,
+      frames: 3,
+      frameSize: 16,
+      fileAlignment: FileAlignment.long,
+      reserved: 0,
+    });
+    setPipeSource(src, allocator);
+    for (const p of [snk, tout, tin, src]) p.setState(KsState.run);
+    assert.equal(sunk.length, 12);
+    for (const p of [src, tin, tout, snk]) p.setState(KsState.stop);
+    assert.equal(allocator.outstanding, 0);
+  });
+});
