@@ -16,8 +16,10 @@ export interface RequesterOptions {
 /**
  * The requester at a pipe's source pin (spec §7): it takes empty frames from the pipe's allocator into the source
  * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting), and takes every frame back when
- * it leaves the circuit (after the last pin, or flushed) to free it. When `allocate()` returns null it waits for
- * the allocator's FREEFRAME signal — back-pressure: the source stalls until downstream completes frames.
+ * it leaves the circuit (after the last pin, or flushed) to free it. When `allocate()` returns null it stalls until a
+ * frame comes back — back-pressure: the source waits until downstream completes frames. Its own frames come back
+ * through `returnFrame`, which resumes it directly; when someone else also holds frames of the allocator it
+ * subscribes to the allocator's FREEFRAME signal (once) and resumes on any free.
  *
  * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
  */
@@ -33,7 +35,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   private again = false;
   private continuationQueued = false;
   private detached = false;
-  private readonly removeListener: () => void;
+  private removeListener: (() => void) | null = null;
   private readonly removeObserver: () => void;
   private readonly onFree: () => void;
   private readonly continueFill: () => void;
@@ -58,7 +60,6 @@ export class Requester implements FrameReturnSink, PinStateObserver {
       this.continuationQueued = false;
       this.fill();
     };
-    this.removeListener = allocator.onFreeFrame(this.onFree);
     this.removeObserver = pin.addStateObserver(this);
     if (pin.deviceState >= KsState.acquire) this.fill();
   }
@@ -81,7 +82,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   }
 
   /**
-   * Queues empty frames until the allocator runs out (then FREEFRAME resumes it) or a turn's quota is used
+   * Queues empty frames until the allocator runs out (a returning frame or FREEFRAME resumes it) or a turn's quota is used
    * (then it continues on the scheduler). Re-entrant calls (a frame freed while filling) only mark more work.
    */
   fill(): void {
@@ -109,6 +110,11 @@ export class Requester implements FrameReturnSink, PinStateObserver {
           const buffer = allocator.outstanding < this.limit ? allocator.allocate() : null;
           if (buffer === null) {
             this.stalls++;
+            // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames
+            // of this allocator, wait for its FREEFRAME signal too (subscribed once, kept).
+            if (this.removeListener === null && allocator.outstanding > this.outstanding) {
+              this.removeListener = allocator.onFreeFrame(this.onFree);
+            }
             break;
           }
           made++;
@@ -132,19 +138,21 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     return frame.reset();
   }
 
-  /** @internal FrameReturnSink: a frame left the circuit; free it (FREEFRAME then refills). */
+  /** @internal FrameReturnSink: a frame left the circuit; free it and refill. */
   returnFrame(frame: CircuitFrame): void {
     const buffer = frame.buffer;
     if (buffer === null) return;
     this.outstanding--;
     this.allocator.free(buffer);
+    if (this.removeListener === null) this.fill();
   }
 
   /** Stops requesting: unhooks from the pin and the allocator (frames still out come back through returnFrame). */
   detach(): void {
     if (this.detached) return;
     this.detached = true;
-    this.removeListener();
+    this.removeListener?.();
+    this.removeListener = null;
     this.removeObserver();
   }
 }

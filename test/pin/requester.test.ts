@@ -118,6 +118,19 @@ describe('requester and in-place circuit', () => {
     assert.equal(allocator.outstanding, 0);
   });
 
+  it('a shared allocator: frames held elsewhere stall the source; their FREEFRAME resumes it', () => {
+    const { seen, allocator, snk, setAll } = pipeline(6);
+    const held = [allocator.allocate()!, allocator.allocate()!, allocator.allocate()!, allocator.allocate()!];
+    snk.setState(KsState.run);
+    setAll(KsState.run);
+    assert.equal(seen.produced, 0, 'no frame to be had');
+    allocator.free(held.pop()!);
+    assert.equal(seen.produced, 6, 'one freed frame circulates until the source is done');
+    for (const b of held) allocator.free(b);
+    setAll(KsState.stop);
+    assert.equal(allocator.outstanding, 0);
+  });
+
   it('a frame reaching a stopped pin goes back to the allocator', () => {
     const { seen, snk, allocator, setAll } = pipeline(10);
     setAll(KsState.acquire);
