@@ -304,51 +304,53 @@ export class Filter {
     const index = this._index;
     for (let e = 0; e < index.length; e++) {
       const pins = index[e]!.pins;
-      for (let i = 0; i < pins.length; i++) {
-        const pp = pins[i]!;
-        const queue = pp.pin.queue;
-        const shared = pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out;
-        const lead =
-          queue !== null && !shared && pp.pin.deviceState !== KsState.stop
-            ? queue.getLeadingEdge(StreamPointerState.locked)
-            : null;
-        pp.bytesUsed = 0;
-        pp.terminate = false;
-        if (lead === null) {
-          pp.streamPointer = null;
-          pp._frame = null;
-          pp.data = null;
-          pp.bytesAvailable = 0;
-          pp.flags = 0;
-          continue;
-        }
-        const offset = lead.offset;
-        const data = offset.data!;
-        const position = offset.position;
-        const remaining = offset.remaining;
-        pp.streamPointer = lead;
-        pp._frame = lead.frame;
-        pp.data =
-          position === 0 && remaining === data.byteLength ? data : data.subarray(position, position + remaining);
-        pp.bytesAvailable = remaining;
-        pp.flags = lead.frame!.header.optionsFlags;
-      }
+      for (let i = 0; i < pins.length; i++) this.preparePin(pins[i]!);
     }
     if (this._inPlaceOutputs === 0) return;
-    // An in-place output pin sees its input's frame (the same bytes); only the input's edge moves.
     for (let e = 0; e < index.length; e++) {
       const pins = index[e]!.pins;
-      for (let i = 0; i < pins.length; i++) {
-        const pp = pins[i]!;
-        const other = pp.inPlaceCounterpart;
-        if (other === null || pp.pin.dataFlow !== DataFlow.out) continue;
-        pp.streamPointer = null;
-        pp._frame = null;
-        pp.data = other.data;
-        pp.bytesAvailable = other.bytesAvailable;
-        pp.flags = other.flags;
-      }
+      for (let i = 0; i < pins.length; i++) this.mirrorInPlace(pins[i]!);
     }
+  }
+
+  /** Locks the pin's leading edge and shows the unused bytes of its frame (nothing for an in-place output pin). */
+  private preparePin(pp: ProcessPin): void {
+    const queue = pp.pin.queue;
+    const shared = pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out;
+    const lead =
+      queue !== null && !shared && pp.pin.deviceState !== KsState.stop
+        ? queue.getLeadingEdge(StreamPointerState.locked)
+        : null;
+    pp.bytesUsed = 0;
+    pp.terminate = false;
+    if (lead === null) {
+      pp.streamPointer = null;
+      pp._frame = null;
+      pp.data = null;
+      pp.bytesAvailable = 0;
+      pp.flags = 0;
+      return;
+    }
+    const offset = lead.offset;
+    const data = offset.data!;
+    const position = offset.position;
+    const remaining = offset.remaining;
+    pp.streamPointer = lead;
+    pp._frame = lead.frame;
+    pp.data = position === 0 && remaining === data.byteLength ? data : data.subarray(position, position + remaining);
+    pp.bytesAvailable = remaining;
+    pp.flags = lead.frame!.header.optionsFlags;
+  }
+
+  /** An in-place output pin sees its input's frame (the same bytes); only the input's edge moves. */
+  private mirrorInPlace(pp: ProcessPin): void {
+    const other = pp.inPlaceCounterpart;
+    if (other === null || pp.pin.dataFlow !== DataFlow.out) return;
+    pp.streamPointer = null;
+    pp._frame = null;
+    pp.data = other.data;
+    pp.bytesAvailable = other.bytesAvailable;
+    pp.flags = other.flags;
   }
 
   /**
@@ -360,33 +362,55 @@ export class Filter {
     let moved = false;
     for (let e = 0; e < index.length; e++) {
       const pins = index[e]!.pins;
-      for (let i = 0; i < pins.length; i++) {
-        const pp = pins[i]!;
-        const lead = pp.streamPointer;
-        const frame = pp._frame;
-        pp.streamPointer = null;
-        pp._frame = null;
-        pp.data = null;
-        // The driver may have moved or unlocked the edge itself: then it is in charge of that frame.
-        if (lead === null || frame === null || !lead.locked || lead.frame !== frame) continue;
-        const remaining = lead.offset.remaining;
-        const used = Math.min(Math.max(0, Math.floor(pp.bytesUsed) || 0), remaining);
-        const input = pp.pin.dataFlow === DataFlow.in;
-        if (!input) frame.header.dataUsed = lead.offset.position + used;
-        const eject = pp.terminate || used === remaining;
-        if (used > 0 || eject) {
-          moved = true;
-          lead.advanceOffsetsAndUnlock(input ? used : 0, input ? 0 : used, eject);
-        } else {
-          lead.unlock(false);
-        }
-      }
+      for (let i = 0; i < pins.length; i++) if (this.finishPin(pins[i]!)) moved = true;
     }
     for (let id = 0; id < this._pins.length; id++) {
       const list = this._pins[id]!;
       for (let i = 0; i < list.length; i++) this.updateFrameInput(list[i]!);
     }
     return moved;
+  }
+
+  /** Advances one process pin's edge by its bytesUsed and unlocks it; true when the edge moved. */
+  private finishPin(pp: ProcessPin): boolean {
+    const lead = pp.streamPointer;
+    const frame = pp._frame;
+    pp.streamPointer = null;
+    pp._frame = null;
+    pp.data = null;
+    // The driver may have moved or unlocked the edge itself: then it is in charge of that frame.
+    if (lead === null || frame === null || !lead.locked || lead.frame !== frame) return false;
+    const remaining = lead.offset.remaining;
+    const used = Math.min(Math.max(0, Math.floor(pp.bytesUsed) || 0), remaining);
+    const input = pp.pin.dataFlow === DataFlow.in;
+    if (!input) frame.header.dataUsed = lead.offset.position + used;
+    const eject = pp.terminate || used === remaining;
+    if (used > 0 || eject) {
+      lead.advanceOffsetsAndUnlock(input ? used : 0, input ? 0 : used, eject);
+      return true;
+    }
+    lead.unlock(false);
+    return false;
+  }
+
+  /**
+   * KsProcessPinUpdate, from inside a filter-centric Process call: applies `pp.bytesUsed` / `pp.terminate` now
+   * (as after the call), then shows the pin's next unused bytes (resetting bytesUsed and terminate). Returns true
+   * when the pin has data to work on and its conditions still hold — false in STOP or with no frame.
+   */
+  processPinUpdate(pp: ProcessPin): boolean {
+    if (!(pp instanceof ProcessPin) || this._processPins.get(pp.pin) !== pp) {
+      throw argumentError('type', 'processPin', pp, "a ProcessPin of this filter's index");
+    }
+    const counterpart = pp.inPlaceCounterpart;
+    const holder = counterpart !== null && pp.pin.dataFlow === DataFlow.out ? counterpart : pp;
+    if (holder !== pp) holder.bytesUsed = Math.max(holder.bytesUsed, pp.bytesUsed);
+    this.finishPin(holder);
+    this.preparePin(holder);
+    if (holder !== pp) this.mirrorInPlace(pp);
+    else if (counterpart !== null) this.mirrorInPlace(counterpart);
+    this.updateFrameInputs(pp.pin);
+    return pp.pin.deviceState >= pp.pin.minimumProcessingState && pp.data !== null;
   }
 
   /** @internal a pin of this (filter-centric) filter got a frame. */

@@ -257,6 +257,30 @@ describe('filter-centric processing', () => {
     assert.equal(frames.outstanding, 0);
   });
 
+  it('KsProcessPinUpdate: consumes several frames in one call; false when no frame is left and in STOP', () => {
+    const seen: number[] = [];
+    const made = fcFilter([input()], (index) => {
+      const pp = index[0]!.pins[0]!;
+      for (;;) {
+        seen.push(pp.bytesAvailable);
+        pp.bytesUsed = pp.bytesAvailable;
+        if (!made.filter.processPinUpdate(pp)) break;
+      }
+      return Status.pending;
+    });
+    const { filter, log, frames } = made;
+    const a = filter.createPin(0, streamFormat);
+    a.setState(KsState.acquire);
+    frames.feed(a, 3, 8);
+    a.setState(KsState.pause);
+    assert.equal(log.calls, 1);
+    assert.deepEqual(seen, [8, 8, 8]);
+    assert.equal(frames.outstanding, 0);
+    a.setState(KsState.stop);
+    assert.equal(filter.processPinUpdate(filter.processPinIndex[0]!.pins[0]!), false);
+    assert.throws(() => filter.processPinUpdate({} as never), TypeError);
+  });
+
   it('→STOP flushes, calls the filter Reset, and takes the pin out of the gates', () => {
     const { filter, log, frames } = fcFilter([input(), input()], () => Status.pending);
     const a = filter.createPin(0, streamFormat);
