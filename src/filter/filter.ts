@@ -40,6 +40,8 @@ export class Filter {
   readonly descriptor: FilterDescriptor;
   /** True when the dispatch has a Process routine (pins' own process routines are ignored). */
   readonly filterCentric: boolean;
+  /** The descriptor's KSFILTER_FLAG_* bits. */
+  readonly flags: number;
   /** The filter's AND gate. */
   readonly andGate: Gate = Gate.and();
   /** Context: the driver's to use; new pins start with it. */
@@ -68,6 +70,7 @@ export class Filter {
     this.descriptor = descriptor;
     this._dispatch = descriptor.dispatch ?? null;
     this.filterCentric = typeof this._dispatch?.process === 'function';
+    this.flags = (descriptor.flags ?? 0) >>> 0;
     this._scheduler = scheduler;
     this._timers = timers;
     const n = descriptor.pinDescriptors.length;

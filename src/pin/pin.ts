@@ -1,5 +1,6 @@
 import { argumentError, StateError, StreamError } from '../errors.js';
 import type { Filter } from '../filter/filter.js';
+import { FilterFlags } from '../filter/filter-descriptor.js';
 import type { AllocatorFramingEx } from '../framing/types.js';
 import { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from '../state.js';
 import { ntSuccess, Status, type StatusCode, statusName } from '../status.js';
@@ -468,14 +469,9 @@ export class Pin implements QueueHost, FrameReturnSink {
   _onFrameComplete(frame: Frame): void {
     if (!(frame instanceof CircuitFrame)) return;
     if (frame.status === Status.success) {
-      let next: Pin | null;
-      if (this.dataFlow === DataFlow.in) {
-        next = this.inPlaceCounterpart;
-        // An in-place output pin that does not process itself is part of the same pipe section: skip its queue.
-        if (next !== null && !next._processesFrames()) next = next.peer;
-      } else {
-        next = this.peer;
-      }
+      let next = this._nextPin();
+      // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
+      while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
       if (next !== null && next.queue !== null && next.deviceState !== KsState.stop && !next._closed) {
         if (next.resetState === KsReset.begin) {
           frame.status = Status.deviceNotReady;
@@ -486,6 +482,19 @@ export class Pin implements QueueHost, FrameReturnSink {
       }
     }
     frame.returnTo.returnFrame(frame);
+  }
+
+  /** @internal where a frame completed here goes next in its circuit (null: the circuit ends here). */
+  _nextPin(): Pin | null {
+    if (this.dataFlow === DataFlow.out) return this.peer;
+    const next = this.inPlaceCounterpart;
+    // An in-place output pin that does not process itself is part of the same pipe section: skip its queue.
+    return next !== null && !next._processesFrames() ? next.peer : next;
+  }
+
+  /** @internal an input pin of a filter without KSFILTER_FLAG_RECEIVE_ZERO_LENGTH_SAMPLES. */
+  _bypassesEmptyFrames(): boolean {
+    return this.dataFlow === DataFlow.in && (this.filter.flags & FilterFlags.receiveZeroLengthSamples) === 0;
   }
 
   /** @internal true when frames arriving at this pin are processed here (pin process routine or filter-centric). */

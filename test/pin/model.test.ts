@@ -168,7 +168,10 @@ describe('a source → in-place transform → sink circuit against a plain model
           if (!consume[k] || (k === 0 && budget === 0)) return Status.pending;
           const lead = pin.getLeadingEdge(StreamPointerState.locked);
           if (lead === null) return Status.pending;
-          if (k === 0) budget--;
+          if (k === 0) {
+            budget--;
+            lead.frame!.header.dataUsed = 8;
+          }
           processed[k]!++;
           lead.unlock(true);
           return Status.success;

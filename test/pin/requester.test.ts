@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDefaultAllocator } from '../../src/allocator/default-allocator.js';
+import { FilterFlags } from '../../src/filter/filter-descriptor.js';
+import { FilterFactory } from '../../src/filter/filter-factory.js';
 import { FileAlignment, PoolType } from '../../src/framing/constants.js';
 import { connectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
@@ -200,6 +202,58 @@ describe('filter-centric in-place transform in a circuit', () => {
     setPipeSource(src, allocator);
     for (const p of [snk, tout, tin, src]) p.setState(KsState.run);
     assert.equal(sunk.length, 12);
+    for (const p of [src, tin, tout, snk]) p.setState(KsState.stop);
+    assert.equal(allocator.outstanding, 0);
+  });
+});
+
+describe('zero-length frames', () => {
+  it('bypass a filter without RECEIVE_ZERO_LENGTH_SAMPLES and reach one with it', () => {
+    let produced = 0;
+    const seenBy = { transform: [] as number[], sink: [] as number[] };
+    const source = makeFilter([
+      out((pin) => {
+        if (produced >= 6) return Status.pending;
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        lead.frame!.header.dataUsed = produced % 2 === 0 ? 0 : 4;
+        produced++;
+        lead.unlock(true);
+        return Status.success;
+      }),
+    ]);
+    const record = (list: number[]) => (pin: Pin) => {
+      const lead = pin.getLeadingEdge(StreamPointerState.locked);
+      if (lead === null) return Status.pending;
+      list.push(lead.frame!.header.dataUsed);
+      lead.unlock(true);
+      return Status.success;
+    };
+    const transform = makeFilter([inp(record(seenBy.transform)), out()]);
+    const sinkFactory = new FilterFactory({
+      pinDescriptors: [inp(record(seenBy.sink))],
+      flags: FilterFlags.receiveZeroLengthSamples,
+    });
+    const src = source.filter.createPin(0, streamFormat);
+    const tin = transform.filter.createPin(0, streamFormat);
+    const tout = transform.filter.createPin(1, streamFormat);
+    const snk = sinkFactory.createFilter().createPin(0, streamFormat);
+    connectPins(src, tin);
+    linkInPlace(tin, tout);
+    connectPins(tout, snk);
+    const allocator = createDefaultAllocator();
+    allocator.initialize(null, {
+      optionsFlags: 0,
+      poolType: PoolType.nonPagedPool,
+      frames: 2,
+      frameSize: 16,
+      fileAlignment: FileAlignment.long,
+      reserved: 0,
+    });
+    setPipeSource(src, allocator);
+    for (const p of [snk, tout, tin, src]) p.setState(KsState.run);
+    assert.deepEqual(seenBy.transform, [4, 4, 4]);
+    assert.deepEqual(seenBy.sink, [0, 4, 0, 4, 0, 4]);
     for (const p of [src, tin, tout, snk]) p.setState(KsState.stop);
     assert.equal(allocator.outstanding, 0);
   });
