@@ -291,7 +291,13 @@ export class Filter {
       for (;;) {
         this._rerun = false;
         this.preparePins();
-        const status = process(this, index);
+        let status: StatusCode;
+        try {
+          status = process(this, index);
+        } catch (error) {
+          this.abandonPins();
+          throw error;
+        }
         const moved = this.finishPins();
         if (!this.conditionsHold()) break;
         if (status === Status.success && moved) continue;
@@ -372,6 +378,17 @@ export class Filter {
       for (let i = 0; i < list.length; i++) this.updateFrameInput(list[i]!);
     }
     return moved;
+  }
+
+  /** After a throwing Process call: unlocks the edges without moving them. */
+  private abandonPins(): void {
+    for (const pp of this._processPins.values()) {
+      const lead = pp.streamPointer;
+      pp.streamPointer = null;
+      pp._frame = null;
+      pp.data = null;
+      if (lead?.locked && !lead.deleted) lead.unlock(false);
+    }
   }
 
   /** Advances one process pin's edge by its bytesUsed and unlocks it; true when the edge moved. */

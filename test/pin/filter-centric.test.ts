@@ -281,6 +281,23 @@ describe('filter-centric processing', () => {
     assert.throws(() => filter.processPinUpdate({} as never), TypeError);
   });
 
+  it('a throwing Process leaves the edges unlocked and the filter usable', () => {
+    let fail = true;
+    const { filter, log, frames } = fcFilter([input()], (index) => {
+      if (fail) throw new Error('boom');
+      return useAll(index);
+    });
+    const a = filter.createPin(0, streamFormat);
+    a.setState(KsState.pause);
+    assert.throws(() => frames.feed(a, 1), /boom/);
+    assert.equal(a.queue!.leadingEdge.locked, false);
+    assert.equal(filter.isProcessing, false);
+    fail = false;
+    filter.attemptProcessing();
+    assert.equal(log.calls, 2);
+    assert.equal(frames.outstanding, 0);
+  });
+
   it('→STOP flushes, calls the filter Reset, and takes the pin out of the gates', () => {
     const { filter, log, frames } = fcFilter([input(), input()], () => Status.pending);
     const a = filter.createPin(0, streamFormat);
