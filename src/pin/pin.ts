@@ -12,6 +12,7 @@ import { CircuitFrame, type FrameReturnSink } from './circuit-frame.js';
 import { dataRangeMatchesFormat, type KsDataFormat, validateDataFormat } from './data-format.js';
 import { Gate } from './gate.js';
 import {
+  Communication,
   type CommunicationValue,
   DataFlow,
   type DataFlowValue,
@@ -696,6 +697,19 @@ export function connectPins(output: Pin, input: Pin): void {
   }
   if (!(input instanceof Pin) || input.dataFlow !== DataFlow.in) {
     throw argumentError('type', 'input', input?.dataFlow, 'a pin with DataFlow.in');
+  }
+  for (const [name, pin] of [
+    ['output', output],
+    ['input', input],
+  ] as const) {
+    if (pin.communication === Communication.none || pin.communication === Communication.bridge) {
+      throw argumentError(
+        'type',
+        `${name}.communication`,
+        pin.communication,
+        'a connectable pin (Communication.sink, .source or .both)',
+      );
+    }
   }
   if (output.peer !== null || input.peer !== null) {
     throw argumentError('type', 'pins', 'connected', 'pins that are not connected yet');

@@ -289,6 +289,20 @@ describe('§9.12 states', () => {
     assert.equal(inp.deviceState, KsState.stop);
   });
 
+  it('pins that cannot communicate (NONE, BRIDGE) cannot be connected; a failing Connect undoes the link', () => {
+    const { filter } = makeFilter([
+      pinDescriptor({ dataFlow: DataFlow.out, communication: Communication.source }),
+      pinDescriptor({ communication: Communication.bridge }),
+      pinDescriptor({ dispatch: { connect: () => Status.noMatch } }),
+    ]);
+    const out = filter.createPin(0, streamFormat);
+    assert.throws(() => connectPins(out, filter.createPin(1, streamFormat)), /communication/);
+    const refusing = filter.createPin(2, streamFormat);
+    rejectsWith(() => connectPins(out, refusing), Status.noMatch);
+    assert.equal(out.peer, null);
+    assert.equal(refusing.peer, null);
+  });
+
   it('§9.12 a failed SetDeviceState restores ClientState; DeviceState stays at the last step that succeeded', () => {
     const { pin, steps } = tracked(0, (to) => (to === KsState.run ? Status.insufficientResources : undefined));
     pin.setState(KsState.acquire);
