@@ -14,7 +14,7 @@ const results: BenchResult[] = [];
 for (const c of benchCases()) {
   if (!c.id.startsWith(filter)) continue;
   if (!json) process.stderr.write(`running ${c.id} …\n`);
-  results.push(c.run());
+  results.push(await c.run());
 }
 
 if (json) {

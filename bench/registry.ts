@@ -13,11 +13,11 @@ export interface BenchResult {
   readonly notes?: readonly string[];
 }
 
-/** A bench case: `run` returns its result (it may print nothing on stdout). */
+/** A bench case: `run` returns its result, or a promise of it for peers that are asynchronous (it may print nothing on stdout). */
 export interface BenchCase {
   readonly id: string;
   readonly description: string;
-  run(): BenchResult;
+  run(): BenchResult | Promise<BenchResult>;
 }
 
 const cases: BenchCase[] = [];

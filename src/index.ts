@@ -29,6 +29,8 @@ export {
 } from './allocator/user-memory-allocator.js';
 export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/validate.js';
 export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
+// pin, filter, device: descriptors, dispatch tables, states, formats, gates, processing, requester
+export { Device, type DeviceDescriptor, type DeviceDispatch, type DeviceOptions } from './device/device.js';
 export {
   AllocatorError,
   type AllocatorErrorReason,
@@ -38,6 +40,17 @@ export {
   StateError,
   StreamError,
 } from './errors.js';
+export { Filter } from './filter/filter.js';
+export {
+  FILTER_FLAGS_MASK,
+  type FilterDescriptor,
+  type FilterDispatch,
+  FilterFlags,
+  KSFILTER_DESCRIPTOR_VERSION,
+  validateFilterDescriptor,
+} from './filter/filter-descriptor.js';
+export { FilterFactory, type FilterFactoryOptions } from './filter/filter-factory.js';
+export { ProcessPin, type ProcessPinIndexEntry } from './filter/process-pin.js';
 export { cloneFraming, cloneFramingEx, freezeFraming, freezeFramingEx } from './framing/clone.js';
 export {
   decodeFraming,
@@ -170,10 +183,50 @@ export {
   type PoolKind,
   poolKind,
 } from './memory/pool-type.js';
+export { CircuitFrame, type FrameReturnSink } from './pin/circuit-frame.js';
+export {
+  DataFormatFlags,
+  DataFormatSpecifier,
+  DataFormatSubtype,
+  DataFormatType,
+  DataRangeFlags,
+  dataRangeMatchesFormat,
+  KSDATAFORMAT_SIZE,
+  type KsDataFormat,
+  type KsDataRange,
+  sameFormatHeader,
+  validateDataFormat,
+} from './pin/data-format.js';
+export { Gate, type GateKind } from './pin/gate.js';
+export {
+  type AttemptProcessingOptions,
+  connectPins,
+  disconnectPins,
+  type FrameHeaderInit,
+  type FrameReturnCallback,
+  linkInPlace,
+  Pin,
+  type PinStateObserver,
+} from './pin/pin.js';
+export {
+  Communication,
+  type CommunicationValue,
+  DataFlow,
+  type DataFlowValue,
+  type DispatchResult,
+  INSTANCES_UNLIMITED,
+  type IntersectHandler,
+  type PinDescriptorEx,
+  type PinDispatch,
+  usesStandardTransport,
+  validatePinDescriptor,
+} from './pin/pin-descriptor.js';
 export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
+export { Requester, type RequesterOptions } from './processing/requester.js';
+export { defaultWorkScheduler, ManualWorkScheduler, type WorkScheduler } from './processing/scheduler.js';
+export { clearPipeSource, pipeSourceOf, setPipeSource } from './processing/wiring.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
-
 // stream: frames, stream headers, stream requests, queues, stream pointers, schedulers
 export { Frame, FrameState, type FrameStateValue } from './stream/frame.js';
 export {

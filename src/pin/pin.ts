@@ -1,0 +1,755 @@
+import { argumentError, StateError, StreamError } from '../errors.js';
+import type { Filter } from '../filter/filter.js';
+import { FilterFlags } from '../filter/filter-descriptor.js';
+import type { AllocatorFramingEx } from '../framing/types.js';
+import { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from '../state.js';
+import { ntSuccess, Status, type StatusCode, statusName } from '../status.js';
+import type { Frame } from '../stream/frame.js';
+import { type AvailableByteCount, Queue, type QueueHost } from '../stream/queue.js';
+import type { StreamHeader } from '../stream/stream-header.js';
+import type { StreamPointer, StreamPointerStateValue } from '../stream/stream-pointer.js';
+import { CircuitFrame, type FrameReturnSink } from './circuit-frame.js';
+import { dataRangeMatchesFormat, type KsDataFormat, validateDataFormat } from './data-format.js';
+import { Gate } from './gate.js';
+import {
+  Communication,
+  type CommunicationValue,
+  DataFlow,
+  type DataFlowValue,
+  type DispatchResult,
+  type PinDescriptorEx,
+  type PinDispatch,
+  usesStandardTransport,
+} from './pin-descriptor.js';
+import { PinFlags } from './pin-flags.js';
+
+/** Options of {@link Pin.attemptProcessing} and {@link Filter.attemptProcessing}. */
+export interface AttemptProcessingOptions {
+  /**
+   * true: always run later on the scheduler (a work item), never inline. false (default): run inline now (a JS
+   * caller is always at an IRQL where synchronous processing is allowed).
+   */
+  readonly async?: boolean;
+}
+
+/**
+ * PFNKSPINFRAMERETURN: an injected frame came back. `status` is the status it completed with (`success`,
+ * `cancelled` when flushed by a transition to STOP or a reset, or what a stream pointer set).
+ */
+export type FrameReturnCallback = (
+  pin: Pin,
+  data: Uint8Array,
+  header: StreamHeader,
+  context: unknown,
+  status: StatusCode,
+) => void;
+
+/** Header fields given to {@link Pin.submitFrame} (the rest start at their defaults). */
+export interface FrameHeaderInit {
+  /** DataUsed (default: the data length for an input pin, 0 for an output pin). */
+  readonly dataUsed?: number;
+  /** OptionsFlags: KSSTREAM_HEADER_OPTIONSF_* bits. */
+  readonly optionsFlags?: number;
+  /** TypeSpecificFlags */
+  readonly typeSpecificFlags?: number;
+  /** Duration (100 ns units). */
+  readonly duration?: number;
+  /** PresentationTime. */
+  readonly presentationTime?: { readonly time: number; readonly numerator: number; readonly denominator: number };
+}
+
+/** Observes a pin's successful state steps (the requester and the graph manager use it). @internal */
+export interface PinStateObserver {
+  /**
+   * Called before each step `from` → `to`, ahead of the pin's SetDeviceState (e.g. the graph manager creates the
+   * pipe's allocator at STOP→ACQUIRE here). A non-success status fails the step exactly like a failing
+   * SetDeviceState (the dispatch is then not called).
+   */
+  willPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): StatusCode | undefined;
+  /** Called after each successful step `from` → `to`. */
+  onPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): void;
+}
+
+function stepStatus(result: DispatchResult): StatusCode {
+  return result === undefined ? Status.success : (result as StatusCode);
+}
+
+/**
+ * KSPIN: one pin instance of a {@link Filter}, built from a {@link PinDescriptorEx} (create it with
+ * `filter.createPin(id, format)`).
+ *
+ * State: `clientState` is what the client last asked for (set before the dispatch runs, restored when it fails);
+ * `deviceState` is the last state the pin actually reached (its SetDeviceState accepted). A standard-transport
+ * pin is walked one step at a time (RUN→STOP = RUN→PAUSE→ACQUIRE→STOP); a failing step stops the walk, leaves
+ * `deviceState` at the last step that succeeded and restores `clientState`. Other pins get the raw jump.
+ */
+export class Pin implements QueueHost, FrameReturnSink {
+  /** The pin id: the index of its descriptor in the filter descriptor. */
+  readonly id: number;
+  /** The filter this instance belongs to. */
+  readonly filter: Filter;
+  /** Descriptor: the shared pin descriptor (never modified; see {@link editAllocatorFraming}). */
+  readonly descriptor: PinDescriptorEx;
+  /** The descriptor's KSPIN_FLAG_* bits. */
+  readonly flags: number;
+  /** DataFlow. */
+  readonly dataFlow: DataFlowValue;
+  /** Communication. */
+  readonly communication: CommunicationValue;
+  /** True when the pin uses the standard transport (it has a queue and gets one-step state changes). */
+  readonly standardTransport: boolean;
+  /** The minimum processing state: RUN with PROCESS_IN_RUN_STATE_ONLY, else PAUSE. */
+  readonly minimumProcessingState: KsStateValue;
+  /** Context: starts as the filter's context; the driver's to use. */
+  context: unknown;
+  /** ConnectionFormat: the format set on the pin. */
+  connectionFormat: KsDataFormat | null = null;
+  /** ConnectionIsExternal: the peer is not an AVStream pin (e.g. a user-mode endpoint). */
+  connectionIsExternal = false;
+  /** StreamHeaderSize: the size of the pin's stream headers (0 = the default 56 bytes). */
+  streamHeaderSize = 0;
+  /** DeviceState: the last state the pin reached. */
+  deviceState: KsStateValue = KsState.stop;
+  /** ClientState: the state last requested by the client (rolled back when a request fails). */
+  clientState: KsStateValue = KsState.stop;
+  /** ResetState: KSRESET_END normally, KSRESET_BEGIN between reset begin and end. */
+  resetState: KsResetValue = KsReset.end;
+  /** The pin's AND gate: pin-centric processing needs it open (turn inputs off for flow control). */
+  readonly andGate: Gate = Gate.and();
+  /** The queue (standard transport only; null with DO_NOT_USE_STANDARD_TRANSPORT). */
+  readonly queue: Queue<Pin> | null;
+  /** The connected pin (output → input), or null. */
+  peer: Pin | null = null;
+  /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
+  inPlaceCounterpart: Pin | null = null;
+
+  /** @internal the instance's own framing once edited (KsEdit copy-on-write). */
+  _framing: AllocatorFramingEx | null = null;
+  /** @internal attached gate for filter-centric frame availability (null = the filter's AND gate). */
+  _frameGate: Gate | null = null;
+  /** @internal current frame input in the frame gate: 0 none, 1 off, 2 on. */
+  _frameInput = 0;
+  /** @internal observers of state steps (see {@link addStateObserver}). */
+  readonly _stateObservers: PinStateObserver[] = [];
+  /** @internal the frame-return callback (injection). */
+  _frameReturn: FrameReturnCallback | null = null;
+  /** @internal injection mode, entered at STOP→ACQUIRE with a registered callback. */
+  _injecting = false;
+  /** @internal closed. */
+  _closed = false;
+
+  private readonly _dispatch: PinDispatch | null;
+  private readonly _process: ((pin: Pin) => StatusCode) | null;
+  private _processing = false;
+  private _rerun = false;
+  private _asyncQueued = false;
+  private readonly _runAsync: () => void;
+
+  /** @internal use `filter.createPin`. */
+  constructor(filter: Filter, id: number, descriptor: PinDescriptorEx) {
+    this.filter = filter;
+    this.id = id;
+    this.descriptor = descriptor;
+    this.flags = (descriptor.flags ?? 0) >>> 0;
+    this.dataFlow = descriptor.dataFlow;
+    this.communication = descriptor.communication;
+    this.standardTransport = usesStandardTransport(this.flags);
+    this.minimumProcessingState = (this.flags & PinFlags.processInRunStateOnly) !== 0 ? KsState.run : KsState.pause;
+    this.context = filter.context;
+    this._dispatch = descriptor.dispatch ?? null;
+    const process = this._dispatch?.process;
+    this._process = typeof process === 'function' ? process : null;
+    this.queue = this.standardTransport ? new Queue<Pin>(this, { scheduler: filter._timers }) : null;
+    this._runAsync = () => {
+      this._asyncQueued = false;
+      this._attempt();
+    };
+  }
+
+  /** True while the pin instance exists (until {@link close}). */
+  get isOpen(): boolean {
+    return !this._closed;
+  }
+
+  /** The dispatch table (null when the descriptor has none). */
+  get dispatch(): PinDispatch | null {
+    return this._dispatch;
+  }
+
+  /**
+   * The instance's framing (the ALLOCATORFRAMING_EX property): its own copy once {@link editAllocatorFraming}
+   * was called, else the descriptor's. Null when the descriptor has none.
+   */
+  get allocatorFraming(): Readonly<AllocatorFramingEx> | null {
+    return this._framing ?? this.descriptor.allocatorFraming;
+  }
+
+  /**
+   * KsEdit of the pin descriptor's AllocatorFraming: returns this instance's own deep copy (made on the first call,
+   * the same object afterwards), which the driver may change (typically in Create or SetDataFormat). The shared
+   * descriptor and other instances are never affected.
+   * @throws StateError (`notSupported`) when the descriptor has no framing
+   */
+  editAllocatorFraming(): AllocatorFramingEx {
+    if (this._framing) return this._framing;
+    const shared = this.descriptor.allocatorFraming;
+    if (shared === null) {
+      throw new StateError(
+        `pin ${this.id}: allocatorFraming is null; expected a descriptor with a framing to edit`,
+        Status.notSupported,
+      );
+    }
+    this._framing = structuredClone(shared) as AllocatorFramingEx;
+    return this._framing;
+  }
+
+  // ---------------------------------------------------------------- states
+
+  /**
+   * Sets the pin's state (KSPROPERTY_CONNECTION_STATE). See the class comment for the step/jump rules.
+   * Leaving STOP requires every pin type of the filter to have at least InstancesNecessary instances; reaching
+   * STOP flushes the queue (frames complete with `cancelled`) and calls the Reset dispatch.
+   * @throws StateError with the failing status (the dispatch's, or `invalidDeviceState` for missing instances)
+   */
+  setState(state: KsStateValue): void {
+    if (state !== 0 && state !== 1 && state !== 2 && state !== 3) {
+      throw argumentError('range', 'state', state, 'a KsState value 0–3');
+    }
+    this.assertOpen();
+    if (state === this.deviceState && state === this.clientState) return;
+    if (this.deviceState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
+    const previousClient = this.clientState;
+    this.clientState = state;
+    if (!this.standardTransport) {
+      this.step(state, previousClient);
+      return;
+    }
+    while (this.deviceState !== state) {
+      const next = (this.deviceState + (state > this.deviceState ? 1 : -1)) as KsStateValue;
+      this.step(next, previousClient);
+    }
+  }
+
+  private step(to: KsStateValue, previousClient: KsStateValue): void {
+    const from = this.deviceState;
+    if (from === to) return;
+    const handler = this._dispatch?.setDeviceState;
+    let status: StatusCode = Status.success;
+    let who = 'setDeviceState';
+    try {
+      for (const o of this._stateObservers) {
+        if (status !== Status.success) break;
+        if (o.willPinState) status = o.willPinState(this, from, to) ?? Status.success;
+        if (status !== Status.success) who = 'the pipe';
+      }
+      if (status === Status.success && handler) status = stepStatus(handler(this, to, from));
+    } catch (error) {
+      this.clientState = previousClient;
+      throw error;
+    }
+    if (status !== Status.success) {
+      this.clientState = previousClient;
+      const why = status === Status.pending ? ' (SetDeviceState may not pend)' : '';
+      throw new StateError(
+        `pin ${this.id}: ${who} refused ${ksStateName(from)}→${ksStateName(to)} with ${statusName(status)}${why}; state stays ${ksStateName(from)}`,
+        status === Status.pending ? Status.invalidDeviceRequest : status,
+      );
+    }
+    this.deviceState = to;
+    if (from === KsState.stop) this._injecting = this._frameReturn !== null;
+    if (to === KsState.stop) {
+      this.flushQueue();
+      this._injecting = false;
+    }
+    for (const o of this._stateObservers) o.onPinState?.(this, from, to);
+    if (this.filter.filterCentric) {
+      this.filter._onPinStateChanged(this);
+    } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
+      // Trigger (1): the pin rises into its minimum processing state with frames already queued.
+      if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) this.trigger();
+    }
+  }
+
+  private flushQueue(): void {
+    if (this.queue) this.queue.flush(Status.cancelled);
+    this._dispatch?.reset?.(this);
+    if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+  }
+
+  /**
+   * IOCTL_KS_RESET_STATE. BEGIN cancels the queued frames, calls the Reset dispatch(es) and rejects new frames
+   * (`deviceNotReady`) until END. A state change does not end a reset.
+   */
+  setResetState(reset: KsResetValue): void {
+    if (reset !== KsReset.begin && reset !== KsReset.end) {
+      throw argumentError('range', 'reset', reset, 'KsReset.begin (0) or KsReset.end (1)');
+    }
+    this.assertOpen();
+    this.resetState = reset;
+    if (reset === KsReset.begin) {
+      this.queue?.resetBegin();
+      this._dispatch?.reset?.(this);
+      if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+    } else {
+      this.queue?.resetEnd();
+    }
+  }
+
+  // ---------------------------------------------------------------- formats
+
+  /**
+   * Sets the pin's format (KSPROPERTY_CONNECTION_DATAFORMAT). The format is tried against each data range that
+   * matches it on GUIDs (wildcards allowed), calling the SetDataFormat dispatch: `success` accepts, `noMatch` tries
+   * the next range, any other status fails. Without a dispatch the first matching range accepts.
+   * @throws StateError `invalidDeviceRequest` on a FIXED_FORMAT pin whose format is already set; `noMatch` when no
+   *   range accepts; the dispatch's status when it fails. The old format stays on failure.
+   */
+  setDataFormat(format: KsDataFormat): void {
+    validateDataFormat(format);
+    this.assertOpen();
+    if ((this.flags & PinFlags.fixedFormat) !== 0 && this.connectionFormat !== null) {
+      throw new StateError(
+        `pin ${this.id}: a format change is not allowed on a FIXED_FORMAT pin; expected no format set`,
+        Status.invalidDeviceRequest,
+      );
+    }
+    this._applyFormat(format, this.connectionFormat);
+  }
+
+  /** @internal the SetDataFormat walk; `old` null = the check before Create. */
+  _applyFormat(format: KsDataFormat, old: KsDataFormat | null): void {
+    const handler = this._dispatch?.setDataFormat;
+    const previous = this.connectionFormat;
+    for (const range of this.descriptor.dataRanges) {
+      if (!dataRangeMatchesFormat(range, format)) continue;
+      this.connectionFormat = format;
+      if (!handler) return;
+      let status: StatusCode;
+      try {
+        status = stepStatus(handler(this, old, range, null));
+      } catch (error) {
+        this.connectionFormat = previous;
+        throw error;
+      }
+      if (status === Status.success) return;
+      if (status === Status.noMatch) continue;
+      this.connectionFormat = previous;
+      throw new StateError(
+        `pin ${this.id}: setDataFormat returned ${statusName(status)}${status === Status.pending ? ' (it may not pend)' : ''}`,
+        status === Status.pending ? Status.invalidDeviceRequest : status,
+      );
+    }
+    this.connectionFormat = previous;
+    throw new StateError(
+      `pin ${this.id}: format ${format.majorFormat}/${format.subFormat}/${format.specifier} is not allowed; expected a format within one of the pin's ${this.descriptor.dataRanges.length} data ranges`,
+      Status.noMatch,
+    );
+  }
+
+  // ---------------------------------------------------------------- processing
+
+  /**
+   * KsPinAttemptProcessing (KsFilterAttemptProcessing for a filter-centric filter): processes if the gate is open
+   * and the state allows it. `{ async: true }` always schedules (never inline; repeated requests before it runs
+   * coalesce); otherwise it runs inline — unless the pin is processing right now, in which case processing runs
+   * again as soon as the current call returns (a process routine is never re-entered).
+   */
+  attemptProcessing(options?: AttemptProcessingOptions): void {
+    if (this.filter.filterCentric) {
+      this.filter.attemptProcessing(options);
+      return;
+    }
+    if (options?.async === true) {
+      if (!this._asyncQueued) {
+        this._asyncQueued = true;
+        this.filter._scheduler(this._runAsync);
+      }
+      return;
+    }
+    this._attempt();
+  }
+
+  /** @internal */
+  _attempt(): void {
+    if (this._closed) return;
+    if (this._processing) {
+      this._rerun = true;
+      return;
+    }
+    if (!this.mayProcess()) return;
+    this.runProcess();
+  }
+
+  /** True when pin-centric processing may run now: a process routine, state ≥ minimum, AND gate open. */
+  get canProcess(): boolean {
+    return this._process !== null && this.mayProcess();
+  }
+
+  private mayProcess(): boolean {
+    return (
+      this._process !== null &&
+      this.deviceState >= this.minimumProcessingState &&
+      this.andGate.count > 0 &&
+      !this._closed
+    );
+  }
+
+  /** A processing trigger (arrival or state rise) for a pin-centric pin. */
+  private trigger(): void {
+    if (this._processing) {
+      this._rerun = true;
+      return;
+    }
+    if (this.mayProcess()) this.runProcess();
+  }
+
+  /** True when a frame is at or ahead of the leading edge. */
+  hasFramesAhead(): boolean {
+    const queue = this.queue;
+    return queue !== null && queue.leadingEdge.frame !== null;
+  }
+
+  private runProcess(): void {
+    const process = this._process!;
+    const queue = this.queue;
+    const lead = queue === null ? null : queue.leadingEdge;
+    this._processing = true;
+    try {
+      for (;;) {
+        this._rerun = false;
+        const frameBefore = lead === null ? null : lead.frame;
+        const remainingBefore = lead === null ? 0 : lead.offset.remaining;
+        const lengthBefore = queue === null ? 0 : queue.length;
+        const status = process(this);
+        if (!this.mayProcess()) break;
+        if (status === Status.success && lead !== null && lead.frame !== null) {
+          // SUCCESS re-invokes while frames remain ahead of the leading edge — provided the call made progress
+          // (a JS thread cannot spin on a routine that returns SUCCESS without touching the queue).
+          if (
+            lead.frame !== frameBefore ||
+            lead.offset.remaining !== remainingBefore ||
+            queue!.length !== lengthBefore
+          ) {
+            continue;
+          }
+        }
+        if (this._rerun) continue;
+        break;
+      }
+    } finally {
+      this._processing = false;
+    }
+  }
+
+  /** True while this pin's process routine runs. */
+  get isProcessing(): boolean {
+    return this._processing;
+  }
+
+  // ---------------------------------------------------------------- queue host
+
+  /** @internal QueueHost: frames arrived; `wasEmpty` = none was at or ahead of the leading edge. */
+  _onArrival(_queue: Queue, wasEmpty: boolean): void {
+    if (this.filter.filterCentric) {
+      this.filter._onPinArrival(this, wasEmpty);
+      return;
+    }
+    const flags = this.flags;
+    if ((flags & PinFlags.doNotInitiateProcessing) !== 0) return;
+    if (!wasEmpty && (flags & PinFlags.initiateProcessingOnEveryArrival) === 0) return;
+    // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state.
+    this.trigger();
+  }
+
+  /**
+   * @internal QueueHost: a frame's references reached zero. A circulating frame that completed with success goes
+   * on to the next pin of its circuit (the in-place counterpart, or the connected input pin); otherwise — or at the
+   * circuit's end, or when the next pin is stopped — it returns to where it came from (the requester or the
+   * injecting pin). A frame passed to a pin in reset returns with `deviceNotReady`.
+   */
+  _onFrameComplete(frame: Frame): void {
+    if (!(frame instanceof CircuitFrame)) return;
+    if (frame.status === Status.success) {
+      let next = this._nextPin();
+      // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
+      while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+      if (next !== null && next.queue !== null && next.deviceState !== KsState.stop && !next._closed) {
+        if (next.resetState === KsReset.begin) {
+          frame.status = Status.deviceNotReady;
+        } else {
+          next.queue.add(frame);
+          return;
+        }
+      }
+    }
+    frame.returnTo.returnFrame(frame);
+  }
+
+  /** @internal where a frame completed here goes next in its circuit (null: the circuit ends here). */
+  _nextPin(): Pin | null {
+    if (this.dataFlow === DataFlow.out) return this.peer;
+    const next = this.inPlaceCounterpart;
+    // An in-place output pin that does not process itself is part of the same pipe section: skip its queue.
+    return next !== null && !next._processesFrames() ? next.peer : next;
+  }
+
+  /** @internal an input pin of a filter without KSFILTER_FLAG_RECEIVE_ZERO_LENGTH_SAMPLES. */
+  _bypassesEmptyFrames(): boolean {
+    return this.dataFlow === DataFlow.in && (this.filter.flags & FilterFlags.receiveZeroLengthSamples) === 0;
+  }
+
+  /** @internal true when frames arriving at this pin are processed here (pin process routine or filter-centric). */
+  _processesFrames(): boolean {
+    // Filter-centric: an in-place output pin shares its input's frames (no hop of its own).
+    if (this.filter.filterCentric) return !(this.dataFlow === DataFlow.out && this.inPlaceCounterpart !== null);
+    return this._process !== null;
+  }
+
+  // ---------------------------------------------------------------- stream pointers
+
+  /**
+   * KsPinGetLeadingEdgeStreamPointer: LOCKED ⇒ the edge locked on its frame, or null when there is none;
+   * UNLOCKED ⇒ the edge (unlocked). Null when the pin has no queue.
+   */
+  getLeadingEdge(state: StreamPointerStateValue): StreamPointer<Pin> | null {
+    return this.queue === null ? null : this.queue.getLeadingEdge(state);
+  }
+
+  /** KsPinGetTrailingEdgeStreamPointer: as {@link getLeadingEdge}; null without DISTINCT_TRAILING_EDGE. */
+  getTrailingEdge(state: StreamPointerStateValue): StreamPointer<Pin> | null {
+    return this.queue === null ? null : this.queue.getTrailingEdge(state);
+  }
+
+  /** KsPinGetFirstCloneStreamPointer: the oldest clone, or null. */
+  getFirstClone(): StreamPointer<Pin> | null {
+    return this.queue === null ? null : this.queue.getFirstClone();
+  }
+
+  /**
+   * KsPinGetAvailableByteCount: input bytes and output space at and ahead of the leading edge.
+   * @throws StateError `invalidDeviceRequest` when the pin has no queue
+   */
+  getAvailableByteCount(out?: AvailableByteCount): AvailableByteCount {
+    if (this.queue === null) {
+      throw new StateError(
+        `pin ${this.id}: the pin has no queue (DO_NOT_USE_STANDARD_TRANSPORT)`,
+        Status.invalidDeviceRequest,
+      );
+    }
+    return this.queue.availableByteCount(out);
+  }
+
+  // ---------------------------------------------------------------- injection
+
+  /**
+   * KsPinRegisterFrameReturnCallback: only in STOP. With a callback the pin enters injection mode at the next
+   * STOP→ACQUIRE: frames come from {@link submitFrame} instead of an allocator and return through the callback.
+   * Null unregisters.
+   * @throws StateError `invalidDeviceState` outside STOP
+   */
+  registerFrameReturnCallback(callback: FrameReturnCallback | null): void {
+    if (callback !== null && typeof callback !== 'function') {
+      throw argumentError('type', 'callback', callback, 'a function or null');
+    }
+    this.assertOpen();
+    if (this.deviceState !== KsState.stop) {
+      throw new StateError(
+        `pin ${this.id}: registerFrameReturnCallback in ${ksStateName(this.deviceState)} is not allowed; expected STOP`,
+        Status.invalidDeviceState,
+      );
+    }
+    this._frameReturn = callback;
+  }
+
+  /** True when the pin is in injection mode (a callback was registered in STOP and the pin reached ACQUIRE). */
+  get injectionMode(): boolean {
+    return this._injecting;
+  }
+
+  /**
+   * KsPinSubmitFrame: injects a frame of `data` (with an optional header; FrameExtent = data.byteLength) into the
+   * pin's queue. It returns through the frame-return callback with its completion status.
+   * @throws StateError `invalidDeviceState` when the pin is not in injection mode; StreamError `deviceNotReady`
+   *   during a reset
+   */
+  submitFrame(data: Uint8Array, header: FrameHeaderInit | null = null, context: unknown = null): void {
+    if (!(data instanceof Uint8Array)) throw argumentError('type', 'data', data, 'a Uint8Array');
+    if (!this._injecting || this.queue === null) {
+      throw new StateError(
+        `pin ${this.id}: submitFrame is not allowed; expected a frame-return callback registered in STOP and the pin at ACQUIRE or above`,
+        Status.invalidDeviceState,
+      );
+    }
+    if (this.resetState === KsReset.begin) {
+      throw new StreamError(
+        `pin ${this.id}: submitFrame during a reset is not allowed; expected KSRESET_END`,
+        Status.deviceNotReady,
+      );
+    }
+    const frame = new CircuitFrame(this, null, data);
+    if (header) {
+      if (header.dataUsed !== undefined) frame.header.dataUsed = header.dataUsed;
+      if (header.optionsFlags !== undefined) frame.header.optionsFlags = header.optionsFlags;
+      if (header.typeSpecificFlags !== undefined) frame.header.typeSpecificFlags = header.typeSpecificFlags;
+      if (header.duration !== undefined) frame.header.duration = header.duration;
+      const t = header.presentationTime;
+      if (t !== undefined) {
+        frame.header.presentationTime.time = t.time;
+        frame.header.presentationTime.numerator = t.numerator;
+        frame.header.presentationTime.denominator = t.denominator;
+      }
+    } else if (this.dataFlow === DataFlow.in) {
+      frame.header.dataUsed = data.byteLength;
+    }
+    frame.context = context;
+    this.queue.add(frame);
+  }
+
+  /** @internal FrameReturnSink for injected frames. */
+  returnFrame(frame: CircuitFrame): void {
+    const cb = this._frameReturn;
+    if (cb) cb(this, frame.data!, frame.header, frame.context, frame.status);
+  }
+
+  /**
+   * Adds an observer of this pin's state steps (the graph manager and the requester use it). Returns the function
+   * that removes it.
+   */
+  addStateObserver(observer: PinStateObserver): () => void {
+    if (observer === null || typeof observer !== 'object') {
+      throw argumentError('type', 'observer', observer, 'an object with willPinState and/or onPinState');
+    }
+    this._stateObservers.push(observer);
+    return () => {
+      const i = this._stateObservers.indexOf(observer);
+      if (i >= 0) this._stateObservers.splice(i, 1);
+    };
+  }
+
+  // ---------------------------------------------------------------- gates & lifetime
+
+  /**
+   * KsPinAttachAndGate / KsPinAttachOrGate (filter-centric): this pin's frame availability becomes an input of
+   * `gate` instead of the filter's AND gate (`null` restores the default). Only in STOP.
+   * @throws StateError `invalidDeviceState` outside STOP or on a SOME_FRAMES_REQUIRED pin (its gate is implicit)
+   */
+  attachGate(gate: Gate | null): void {
+    if (gate !== null && !(gate instanceof Gate)) throw argumentError('type', 'gate', gate, 'a Gate or null');
+    if (this.deviceState !== KsState.stop || this._frameInput !== 0) {
+      throw new StateError(`pin ${this.id}: attaching a gate is not allowed; expected STOP`, Status.invalidDeviceState);
+    }
+    if ((this.flags & PinFlags.someFramesRequiredForProcessing) !== 0) {
+      throw new StateError(
+        `pin ${this.id}: a gate on a SOME_FRAMES_REQUIRED_FOR_PROCESSING pin is not allowed; expected the implicit OR gate`,
+        Status.invalidDeviceRequest,
+      );
+    }
+    this._frameGate = gate;
+  }
+
+  /** KsPinAttachAndGate: {@link attachGate} with an AND gate. */
+  attachAndGate(gate: Gate | null): void {
+    if (gate !== null && gate.kind !== 'and') throw argumentError('type', 'gate', gate.kind, 'an AND gate');
+    this.attachGate(gate);
+  }
+
+  /** KsPinAttachOrGate: {@link attachGate} with an OR gate (initialize it with the filter's AND gate as next). */
+  attachOrGate(gate: Gate | null): void {
+    if (gate !== null && gate.kind !== 'or') throw argumentError('type', 'gate', gate.kind, 'an OR gate');
+    this.attachGate(gate);
+  }
+
+  /**
+   * Closes the instance: walks it to STOP if needed (ignoring a failing step), disconnects it, calls the Close
+   * dispatch and removes it from the filter.
+   */
+  close(): void {
+    if (this._closed) return;
+    if (this.deviceState !== KsState.stop) {
+      try {
+        this.setState(KsState.stop);
+      } catch {
+        this.deviceState = KsState.stop;
+        this.clientState = KsState.stop;
+        this.flushQueue();
+      }
+    }
+    if (this.peer) disconnectPins(this.dataFlow === DataFlow.out ? this : this.peer);
+    this._dispatch?.close?.(this);
+    this._closed = true;
+    this.filter._removePin(this);
+  }
+
+  private assertOpen(): void {
+    if (this._closed) throw new StateError(`pin ${this.id}: the pin is closed`, Status.invalidDeviceState);
+  }
+}
+
+/**
+ * Connects an output pin to an input pin (frames then flow `output` → `input`): the Connect dispatch of the sink
+ * side (the input pin, or the output pin when only it communicates as a sink) runs; a failure undoes the link.
+ * No state change is made (no STOP on initial connection). Used by the graph manager.
+ * @throws TypeError for pins of the wrong direction or already connected; StateError with the Connect status
+ */
+export function connectPins(output: Pin, input: Pin): void {
+  if (!(output instanceof Pin) || output.dataFlow !== DataFlow.out) {
+    throw argumentError('type', 'output', output?.dataFlow, 'a pin with DataFlow.out');
+  }
+  if (!(input instanceof Pin) || input.dataFlow !== DataFlow.in) {
+    throw argumentError('type', 'input', input?.dataFlow, 'a pin with DataFlow.in');
+  }
+  for (const [name, pin] of [
+    ['output', output],
+    ['input', input],
+  ] as const) {
+    if (pin.communication === Communication.none || pin.communication === Communication.bridge) {
+      throw argumentError(
+        'type',
+        `${name}.communication`,
+        pin.communication,
+        'a connectable pin (Communication.sink, .source or .both)',
+      );
+    }
+  }
+  if (output.peer !== null || input.peer !== null) {
+    throw argumentError('type', 'pins', 'connected', 'pins that are not connected yet');
+  }
+  output.peer = input;
+  input.peer = output;
+  const sink = input.communication === 2 && (output.communication & 1) !== 0 ? output : input;
+  const connect = sink.dispatch?.connect;
+  if (connect) {
+    const status = stepStatus(connect(sink));
+    if (status !== Status.success) {
+      output.peer = null;
+      input.peer = null;
+      throw new StateError(
+        `pin ${sink.id}: connect returned ${statusName(status)}`,
+        ntSuccess(status) ? Status.invalidDeviceRequest : status,
+      );
+    }
+  }
+}
+
+/** Disconnects an output pin from its input pin, calling the sink side's Disconnect dispatch. */
+export function disconnectPins(output: Pin): void {
+  const input = output.peer;
+  if (input === null) return;
+  const sink = input.communication === 2 && (output.communication & 1) !== 0 ? output : input;
+  output.peer = null;
+  input.peer = null;
+  sink.dispatch?.disconnect?.(sink);
+}
+
+/**
+ * Marks `input` and `output` (two pins of one filter) as an in-place pair: a frame completed at `input` goes on
+ * through `output` (into its queue when it processes, else straight to its peer) — the same frame, never a copy.
+ */
+export function linkInPlace(input: Pin, output: Pin): void {
+  if (input.filter !== output.filter || input.dataFlow !== DataFlow.in || output.dataFlow !== DataFlow.out) {
+    throw argumentError('type', 'pins', [input.dataFlow, output.dataFlow], 'an input and an output pin of one filter');
+  }
+  input.inPlaceCounterpart = output;
+  output.inPlaceCounterpart = input;
+  input.filter._onInPlaceLink(input, output);
+}

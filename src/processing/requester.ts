@@ -1,0 +1,158 @@
+import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
+import { argumentError } from '../errors.js';
+import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
+import type { Pin, PinStateObserver } from '../pin/pin.js';
+import { KsReset, KsState, type KsStateValue } from '../state.js';
+
+/** Options of a {@link Requester}. */
+export interface RequesterOptions {
+  /**
+   * The most frames one fill turn queues before yielding to the filter's scheduler (so a pipe whose filters never
+   * pend cannot hold the event loop forever). Default 4096; `Infinity` = never yield.
+   */
+  readonly framesPerTurn?: number;
+}
+
+/**
+ * The requester at a pipe's source pin (spec §7): it takes empty frames from the pipe's allocator into the source
+ * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting), and takes every frame back when
+ * it leaves the circuit (after the last pin, or flushed) to free it. When `allocate()` returns null it stalls until a
+ * frame comes back — back-pressure: the source waits until downstream completes frames. Its own frames come back
+ * through `returnFrame`, which resumes it directly; when someone else also holds frames of the allocator it
+ * subscribes to the allocator's FREEFRAME signal (once) and resumes on any free.
+ *
+ * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
+ */
+export class Requester implements FrameReturnSink, PinStateObserver {
+  /** The pipe's source pin. */
+  readonly pin: Pin;
+  /** The pipe's allocator (initialized by the graph manager). */
+  readonly allocator: FrameAllocator;
+  private readonly framesPerTurn: number;
+  private readonly limit: number;
+  private readonly frames: Array<CircuitFrame | undefined> = [];
+  private filling = false;
+  private again = false;
+  private continuationQueued = false;
+  private detached = false;
+  private removeListener: (() => void) | null = null;
+  private readonly removeObserver: () => void;
+  private readonly onFree: () => void;
+  private readonly continueFill: () => void;
+  /** Frames taken from the allocator and not yet freed. */
+  outstanding = 0;
+  /** How often `allocate()` found no free frame (back-pressure events). */
+  stalls = 0;
+
+  constructor(pin: Pin, allocator: FrameAllocator, options: RequesterOptions = {}) {
+    const perTurn = options.framesPerTurn ?? 4096;
+    if (!(perTurn >= 1)) throw argumentError('range', 'framesPerTurn', perTurn, 'a number ≥ 1 or Infinity');
+    if (pin.queue === null) {
+      throw argumentError('type', 'pin', 'no standard transport', 'a pin with a queue (standard transport)');
+    }
+    this.pin = pin;
+    this.allocator = allocator;
+    this.framesPerTurn = perTurn;
+    const frames = allocator.framing?.frames ?? 0;
+    this.limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
+    this.onFree = () => this.fill();
+    this.continueFill = () => {
+      this.continuationQueued = false;
+      this.fill();
+    };
+    this.removeObserver = pin.addStateObserver(this);
+    if (pin.deviceState >= KsState.acquire) this.fill();
+  }
+
+  /** @internal PinStateObserver: start filling when the pin leaves STOP. */
+  onPinState(_pin: Pin, from: KsStateValue, to: KsStateValue): void {
+    if (from === KsState.stop && to > KsState.stop) this.fill();
+  }
+
+  private active(): boolean {
+    const pin = this.pin;
+    return (
+      !this.detached &&
+      pin.deviceState >= KsState.acquire &&
+      !pin.injectionMode &&
+      pin.resetState === KsReset.end &&
+      pin.isOpen &&
+      this.allocator.state === 'initialized'
+    );
+  }
+
+  /**
+   * Queues empty frames until the allocator runs out (a returning frame or FREEFRAME resumes it) or a turn's quota is used
+   * (then it continues on the scheduler). Re-entrant calls (a frame freed while filling) only mark more work.
+   */
+  fill(): void {
+    if (this.filling) {
+      this.again = true;
+      return;
+    }
+    this.filling = true;
+    const queue = this.pin.queue!;
+    const allocator = this.allocator;
+    const perTurn = this.framesPerTurn;
+    let made = 0; // counts up (a small integer): a float budget would box a number per frame
+    try {
+      do {
+        this.again = false;
+        while (this.active()) {
+          if (made >= perTurn) {
+            if (!this.continuationQueued) {
+              this.continuationQueued = true;
+              this.pin.filter._scheduler(this.continueFill);
+            }
+            return;
+          }
+          // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
+          const buffer = allocator.outstanding < this.limit ? allocator.allocate() : null;
+          if (buffer === null) {
+            this.stalls++;
+            // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames
+            // of this allocator, wait for its FREEFRAME signal too (subscribed once, kept).
+            if (this.removeListener === null && allocator.outstanding > this.outstanding) {
+              this.removeListener = allocator.onFreeFrame(this.onFree);
+            }
+            break;
+          }
+          made++;
+          this.outstanding++;
+          queue.add(this.frameFor(buffer));
+        }
+      } while (this.again && this.active());
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  private frameFor(buffer: FrameBuffer): CircuitFrame {
+    let frame = this.frames[buffer.index];
+    if (frame === undefined) {
+      frame = new CircuitFrame(this, buffer);
+      this.frames[buffer.index] = frame;
+    } else if (frame.buffer !== buffer) {
+      frame.attach(buffer);
+    }
+    return frame.reset();
+  }
+
+  /** @internal FrameReturnSink: a frame left the circuit; free it and refill. */
+  returnFrame(frame: CircuitFrame): void {
+    const buffer = frame.buffer;
+    if (buffer === null) return;
+    this.outstanding--;
+    this.allocator.free(buffer);
+    if (this.removeListener === null) this.fill();
+  }
+
+  /** Stops requesting: unhooks from the pin and the allocator (frames still out come back through returnFrame). */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.removeListener?.();
+    this.removeListener = null;
+    this.removeObserver();
+  }
+}
