@@ -32,6 +32,23 @@ export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/vali
 export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
 // pin, filter, device: descriptors, dispatch tables, states, formats, gates, processing, requester
 export { Device, type DeviceDescriptor, type DeviceDispatch, type DeviceOptions } from './device/device.js';
+// endpoints: user-mode ends as WHATWG streams (browser-safe; Node streams are in `avstream/node`)
+export type { FrameRecord } from './endpoints/frame-record.js';
+export {
+  type ToReadableFrameStreamOptions,
+  type ToReadableStreamOptions,
+  toReadableFrameStream,
+  toReadableStream,
+} from './endpoints/readable-stream.js';
+export {
+  addReadableStreamSource,
+  addWritableStreamSink,
+  readableStreamChunks,
+  type SinkAttachment,
+  type StreamSinkOptions,
+  type StreamSourceOptions,
+} from './endpoints/stream-attach.js';
+export { type ToWritableStreamOptions, toWritableStream } from './endpoints/writable-stream.js';
 export {
   AllocatorError,
   type AllocatorErrorReason,
