@@ -31,7 +31,8 @@ function checkSource(source: unknown): SourceEndpoint {
  *
  * `close()` ends the stream (an ENDOFSTREAM frame after every written chunk). `abort(reason)` aborts the source: a
  * write waiting for frames is cancelled at once (through the controller's signal, where the engine has one) and the
- * graph's sinks error with `reason`. A write that fails (the source was aborted elsewhere) errors the stream.
+ * graph's sinks error with `reason`. A write that fails — the source was aborted elsewhere, or a filter threw while
+ * the written frames moved downstream — errors the stream and aborts the source with that error (the sinks see it).
  *
  * Browser-safe.
  */
@@ -54,7 +55,21 @@ export function toWritableStream(
         // WritableStreamDefaultController.signal: aborted by stream.abort() even while a write is in flight
         signal = (controller as { signal?: AbortSignal }).signal;
       },
-      write: (chunk) => source.write(chunk, signal),
+      write: (chunk) => {
+        // a failure while writing (e.g. a filter's process routine threw as the frame moved downstream) aborts the
+        // source too, so the graph's sinks error with it instead of waiting for frames that never come
+        let written: Promise<void>;
+        try {
+          written = source.write(chunk, signal);
+        } catch (error) {
+          source.abort(error);
+          throw error;
+        }
+        return written.catch((error: unknown) => {
+          source.abort(error);
+          throw error;
+        });
+      },
       close: () => source.close(),
       abort: (reason) => source.abort(reason),
     },
