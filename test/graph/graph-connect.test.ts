@@ -139,7 +139,11 @@ test('disconnect: the Disconnect dispatch runs and the pins the graph created ar
   const events: string[] = [];
   const a = graph.addFilter({ pinDescriptors: [outPin([fmt(DataFormatSubtype.rgb24)])] });
   const b = graph.addFilter({
-    pinDescriptors: [pin({ dispatch: { connect: () => void events.push('connect'), disconnect: () => void events.push('disconnect') } })],
+    pinDescriptors: [
+      pin({
+        dispatch: { connect: () => void events.push('connect'), disconnect: () => void events.push('disconnect') },
+      }),
+    ],
   });
   const c = graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 });
   graph.disconnect(c);
@@ -193,7 +197,9 @@ function chain(log: string[], refuse?: { filter: string; to: KsStateValue }) {
     })),
   });
   const framing = simpleFraming(MemoryType.kernelNonPaged, 0, 2, 0, 8, 8);
-  const a = graph.addFilter(mk('a', [outPin([fmt(DataFormatSubtype.rgb24)], { allocatorFraming: framing })]), { id: 'a' });
+  const a = graph.addFilter(mk('a', [outPin([fmt(DataFormatSubtype.rgb24)], { allocatorFraming: framing })]), {
+    id: 'a',
+  });
   const b = graph.addFilter(mk('b', [pin({}), outPin([fmt(DataFormatSubtype.rgb24)])]), { id: 'b' });
   const c = graph.addFilter(mk('c', [pin({})]), { id: 'c' });
   graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 });
@@ -206,16 +212,34 @@ test('state order: up one step at a time with downstream first; down with upstre
   const graph = chain(log);
   graph.run();
   assert.deepEqual(log, [
-    'c:0>1', 'b:0>1', 'b:0>1', 'a:0>1',
-    'c:1>2', 'b:1>2', 'b:1>2', 'a:1>2',
-    'c:2>3', 'b:2>3', 'b:2>3', 'a:2>3',
+    'c:0>1',
+    'b:0>1',
+    'b:0>1',
+    'a:0>1',
+    'c:1>2',
+    'b:1>2',
+    'b:1>2',
+    'a:1>2',
+    'c:2>3',
+    'b:2>3',
+    'b:2>3',
+    'a:2>3',
   ]);
   log.length = 0;
   graph.stop();
   assert.deepEqual(log, [
-    'a:3>2', 'b:3>2', 'b:3>2', 'c:3>2',
-    'a:2>1', 'b:2>1', 'b:2>1', 'c:2>1',
-    'a:1>0', 'b:1>0', 'b:1>0', 'c:1>0',
+    'a:3>2',
+    'b:3>2',
+    'b:3>2',
+    'c:3>2',
+    'a:2>1',
+    'b:2>1',
+    'b:2>1',
+    'c:2>1',
+    'a:1>0',
+    'b:1>0',
+    'b:1>0',
+    'c:1>0',
   ]);
   assert.equal(graph.state, KsState.stop);
 });
@@ -228,7 +252,8 @@ test('a pin refusing a step: the pins that took it step back, the graph keeps it
     (e: unknown) => e instanceof StateError && e.status === Status.insufficientResources,
   );
   assert.equal(graph.state, KsState.acquire);
-  for (const f of graph.filters) for (let t = 0; t < f.pinTypeCount; t++) for (const p of f.pins(t)) assert.equal(p.deviceState, KsState.acquire);
+  for (const f of graph.filters)
+    for (let t = 0; t < f.pinTypeCount; t++) for (const p of f.pins(t)) assert.equal(p.deviceState, KsState.acquire);
   assert.equal(graph.pipes.length, 2);
   graph.stop();
   await graph.whenIdle();
