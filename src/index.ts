@@ -102,7 +102,7 @@ export {
   memoryTypeSatisfies,
   poolTypeFor,
 } from './graph/negotiation/memory-types.js';
-export { mapRangeToAllocator, negotiate } from './graph/negotiation/negotiate.js';
+export { negotiate } from './graph/negotiation/negotiate.js';
 export { composeCompression, type PipePinRole, UNKNOWN_COMPRESSION } from './graph/negotiation/pipes.js';
 export type {
   AllocatorCandidate,
@@ -126,6 +126,7 @@ export type {
   SizePreference,
   SizeUse,
 } from './graph/negotiation/record.js';
+export { mapRangeToAllocator } from './graph/negotiation/size.js';
 export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
