@@ -91,6 +91,7 @@ const copyCompression = (c: Compression): Compression => ({
   ratioDenominator: c.ratioDenominator,
   ratioConstantMargin: c.ratioConstantMargin,
 });
+
 interface MemberEval {
   readonly member: PipeMember;
   readonly item: FramingItem | null;
@@ -116,7 +117,7 @@ interface Attempt {
   preferencesMet: number;
 }
 
-/** The index of the item a pin uses under memory type `mt` (−1: no framing), and whether `mt` meets it. */
+/** The index of the item a pin uses under memory type `mt`: −1 when the pin has no framing, NOT_MET when no item is met. */
 function chooseItem(pin: PinNode, mt: Guid): number {
   const f = pin.framing;
   if (f === null) return -1;
