@@ -150,7 +150,7 @@ export {
   memoryTypeSatisfies,
   poolTypeFor,
 } from './graph/negotiation/memory-types.js';
-export { mapRangeToAllocator, negotiate } from './graph/negotiation/negotiate.js';
+export { negotiate } from './graph/negotiation/negotiate.js';
 export { composeCompression, type PipePinRole, UNKNOWN_COMPRESSION } from './graph/negotiation/pipes.js';
 export type {
   AllocatorCandidate,
@@ -174,6 +174,7 @@ export type {
   SizePreference,
   SizeUse,
 } from './graph/negotiation/record.js';
+export { mapRangeToAllocator } from './graph/negotiation/size.js';
 export { CANARY_BYTE, POISON_BYTE } from './memory/guard.js';
 export { computeFrameLayout, type FrameLayout } from './memory/layout.js';
 export {
