@@ -290,3 +290,82 @@ describe('encodeFraming / decodeFraming (legacy KSALLOCATOR_FRAMING, 24 bytes)',
     throwsField(() => encodeFraming({ ...legacy, frames: 2 ** 32 }, { validate: false }), 'frames', 2 ** 32);
   });
 });
+
+describe('decoders on random bytes (fuzz, review)', () => {
+  /** Decodes, re-encodes and checks: only FramingError may escape; a decoded framing re-encodes to the same bytes. */
+  function decodeOrFramingError(bytes: Uint8Array): void {
+    for (const validate of [true, false]) {
+      let decoded: ReturnType<typeof decodeFramingEx> | undefined;
+      try {
+        decoded = decodeFramingEx(bytes, { validate });
+      } catch (e) {
+        assert.ok(e instanceof FramingError, `decodeFramingEx threw ${String(e)}`);
+        continue;
+      }
+      assert.deepEqual(encodeFramingEx(decoded, { validate }), bytes);
+    }
+  }
+
+  it('decodeFramingEx on arbitrary bytes throws nothing but FramingError (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: FRAMING_EX_HEADER_SIZE + 3 * FRAMING_ITEM_SIZE + 8 }),
+        decodeOrFramingError,
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decodeFramingEx on well-sized buffers with random contents throws nothing but FramingError (property)', () => {
+    // A consistent CountItems and length reach the item reader and validation, where random bytes usually land.
+    const sized = fc.integer({ min: 1, max: 4 }).chain((count) =>
+      fc
+        .uint8Array({
+          minLength: FRAMING_EX_HEADER_SIZE + FRAMING_ITEM_SIZE * count,
+          maxLength: FRAMING_EX_HEADER_SIZE + FRAMING_ITEM_SIZE * count,
+        })
+        .map((b) => {
+          new DataView(b.buffer).setUint32(0, count, true);
+          return b;
+        }),
+    );
+    fc.assert(fc.property(sized, decodeOrFramingError), { numRuns: 500 });
+  });
+
+  it('decodeFramingEx on valid wire forms with random byte flips throws nothing but FramingError (property)', () => {
+    const flipped = validFramingEx(3).chain((x) => {
+      const bytes = encodeFramingEx(x);
+      return fc
+        .array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 })
+        .map((flips) => {
+          const b = bytes.slice();
+          for (const [at, xor] of flips) b[at]! ^= xor;
+          return b;
+        });
+    });
+    fc.assert(fc.property(flipped, decodeOrFramingError), { numRuns: 300 });
+  });
+
+  it('decodeFraming (legacy) on arbitrary bytes throws nothing but FramingError (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        try {
+          assert.deepEqual(encodeFraming(decodeFraming(bytes)), bytes);
+        } catch (e) {
+          assert.ok(
+            e instanceof FramingError || e instanceof assert.AssertionError,
+            `decodeFraming threw ${String(e)}`,
+          );
+          if (e instanceof assert.AssertionError) throw e;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a CountItems of 0xFFFFFFFF is refused before any item is read or allocated', () => {
+    const bytes = new Uint8Array(FRAMING_EX_HEADER_SIZE);
+    new DataView(bytes.buffer).setUint32(0, 0xffffffff, true);
+    throwsField(() => decodeFramingEx(bytes), 'countItems', 0xffffffff);
+  });
+});
