@@ -2,6 +2,7 @@ import { argumentError, FramingError } from '../errors.js';
 import { MAX_FILE_ALIGNMENT, OptionFlags } from '../framing/constants.js';
 import { isAlignmentMask } from '../framing/range-math.js';
 import type { AllocatorFraming } from '../framing/types.js';
+import { isUint32 } from '../framing/validate.js';
 import { isKnownPoolType } from '../memory/pool-type.js';
 import { Status } from '../status.js';
 
@@ -11,10 +12,6 @@ import { Status } from '../status.js';
 export const MAX_ALLOCATOR_FRAMES = 1 << 20;
 
 const FIELDS = ['optionsFlags', 'poolType', 'frames', 'frameSize', 'fileAlignment', 'reserved'] as const;
-
-function isUint32(value: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
-}
 
 /**
  * KsValidateAllocatorCreateRequest: checks a legacy KSALLOCATOR_FRAMING used as an allocator create request and
@@ -40,41 +37,45 @@ export function validateAllocatorFraming(framing: Readonly<AllocatorFraming>): R
   if (framing === null || typeof framing !== 'object') {
     throw argumentError('type', 'framing', framing, 'a KSALLOCATOR_FRAMING object');
   }
+  // Each field is read exactly once, into the copy that is checked and returned: a getter or proxy cannot pass the
+  // checks with one value and hand the allocator another (the frame count and size bound memory reservations).
+  const copy = {} as Record<(typeof FIELDS)[number], number>;
   for (const field of FIELDS) {
     const value: unknown = framing[field];
     if (typeof value !== 'number') throw argumentError('type', `framing.${field}`, value, 'a uint32 number');
     if (!isUint32(value)) throw new FramingError(field, value, 'an integer 0 … 0xffffffff');
+    copy[field] = value;
   }
-  if ((framing.optionsFlags & ~OptionFlags.valid) !== 0) {
-    throw new FramingError('optionsFlags', framing.optionsFlags, 'only KSALLOCATOR_OPTIONF_* bits (mask 0x3)');
+  if ((copy.optionsFlags & ~OptionFlags.valid) !== 0) {
+    throw new FramingError('optionsFlags', copy.optionsFlags, 'only KSALLOCATOR_OPTIONF_* bits (mask 0x3)');
   }
-  if (!isKnownPoolType(framing.poolType)) {
-    throw new FramingError('poolType', framing.poolType, 'a POOL_TYPE of 0, 1, 4, 5 or 512');
+  if (!isKnownPoolType(copy.poolType)) {
+    throw new FramingError('poolType', copy.poolType, 'a POOL_TYPE of 0, 1, 4, 5 or 512');
   }
-  if (framing.frames === 0) throw new FramingError('frames', 0, 'at least 1 frame');
-  if (framing.frames > MAX_ALLOCATOR_FRAMES) {
+  if (copy.frames === 0) throw new FramingError('frames', 0, 'at least 1 frame');
+  if (copy.frames > MAX_ALLOCATOR_FRAMES) {
     throw new FramingError(
       'frames',
-      framing.frames,
+      copy.frames,
       `at most ${MAX_ALLOCATOR_FRAMES} frames`,
       Status.insufficientResources,
     );
   }
-  if (framing.frameSize === 0) throw new FramingError('frameSize', 0, 'a frame size of at least 1 byte');
-  if (!isAlignmentMask(framing.fileAlignment) || framing.fileAlignment > MAX_FILE_ALIGNMENT) {
+  if (copy.frameSize === 0) throw new FramingError('frameSize', 0, 'a frame size of at least 1 byte');
+  if (!isAlignmentMask(copy.fileAlignment) || copy.fileAlignment > MAX_FILE_ALIGNMENT) {
     throw new FramingError(
       'fileAlignment',
-      framing.fileAlignment,
+      copy.fileAlignment,
       `an alignment mask 2^k − 1 not above ${MAX_FILE_ALIGNMENT} (PAGE_SIZE − 1)`,
     );
   }
-  if (framing.reserved !== 0) throw new FramingError('reserved', framing.reserved, '0');
+  if (copy.reserved !== 0) throw new FramingError('reserved', copy.reserved, '0');
   return Object.freeze({
-    optionsFlags: framing.optionsFlags,
-    poolType: framing.poolType,
-    frames: framing.frames,
-    frameSize: framing.frameSize,
-    fileAlignment: framing.fileAlignment,
-    reserved: framing.reserved,
+    optionsFlags: copy.optionsFlags,
+    poolType: copy.poolType,
+    frames: copy.frames,
+    frameSize: copy.frameSize,
+    fileAlignment: copy.fileAlignment,
+    reserved: copy.reserved,
   });
 }
