@@ -2,6 +2,7 @@ import { argumentError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { Status } from '../status.js';
 import { initializeFailed } from './allocator-base.js';
+import { DEFAULT_MAX_SLAB_BYTES } from './default-allocator.js';
 import { SlotPoolAllocator } from './slot-pool.js';
 import type { AllocatorKind } from './types.js';
 
@@ -20,6 +21,11 @@ export interface UserMemoryAllocatorOptions {
   readonly shared?: boolean;
   /** Debug mode: poison on free and stale-handle detection (no canaries: frames have no prefix/padding). */
   readonly debug?: boolean;
+  /**
+   * The most bytes of frame memory the allocator may create (`frames · frameSize`, when `buffers` is omitted), checked
+   * before anything is allocated. Default {@link DEFAULT_MAX_SLAB_BYTES} (1 GiB).
+   */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -32,6 +38,8 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
   private readonly _supplied: readonly UserFrameMemory[] | undefined;
   /** @internal */
   private readonly _shared: boolean;
+  /** @internal */
+  private readonly _maxBytes: number;
   /** @internal */
   private _frameViews: Uint8Array[] = [];
 
@@ -52,9 +60,19 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
         }
       });
     }
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_SLAB_BYTES;
+    if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+      throw argumentError(
+        typeof maxBytes === 'number' ? 'range' : 'type',
+        'options.maxBytes',
+        maxBytes,
+        'an integer ≥ 0',
+      );
+    }
     super(debug);
     this._supplied = buffers === undefined ? undefined : [...buffers];
     this._shared = shared;
+    this._maxBytes = maxBytes;
   }
 
   /** The frames' memory (one view of `frameSize` bytes per frame), once initialized. */
@@ -69,8 +87,23 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
       if (this._shared && typeof SharedArrayBuffer !== 'function') {
         throw initializeFailed('initialize: shared: true needs SharedArrayBuffer', Status.notSupported);
       }
-      for (let i = 0; i < frames; i++) {
-        views.push(new Uint8Array(this._shared ? new SharedArrayBuffer(frameSize) : new ArrayBuffer(frameSize)));
+      const total = frames * frameSize;
+      if (total > this._maxBytes) {
+        throw initializeFailed(
+          `initialize: ${total} bytes of frame memory (${frames} frames × ${frameSize} bytes) is not allowed; expected at most maxBytes ${this._maxBytes}`,
+          Status.insufficientResources,
+        );
+      }
+      try {
+        for (let i = 0; i < frames; i++) {
+          views.push(new Uint8Array(this._shared ? new SharedArrayBuffer(frameSize) : new ArrayBuffer(frameSize)));
+        }
+      } catch (cause) {
+        throw initializeFailed(
+          `initialize: ${total} bytes of frame memory could not be allocated; expected memory the runtime can provide`,
+          Status.insufficientResources,
+          cause,
+        );
       }
     } else {
       if (this._supplied.length < frames) {
