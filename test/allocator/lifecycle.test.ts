@@ -137,6 +137,19 @@ for (const c of ALLOCATOR_CASES) {
       );
       assert.throws(() => a.free(mine.data as unknown as FrameBuffer), isAllocatorError('foreignBuffer'));
       assert.throws(() => a.free(null as unknown as FrameBuffer), TypeError);
+      // Hostile handles: a throwing getter, a proxy whose every trap throws, a revoked proxy.
+      const boom = () => {
+        throw new Error('trap');
+      };
+      const revocable = Proxy.revocable({}, {});
+      revocable.revoke();
+      for (const hostile of [
+        Object.defineProperty({}, 'index', { get: boom }),
+        new Proxy({}, { get: boom, getPrototypeOf: boom, has: boom, getOwnPropertyDescriptor: boom }),
+        revocable.proxy,
+      ]) {
+        assert.throws(() => a.free(hostile as FrameBuffer), isAllocatorError('foreignBuffer', Status.invalidParameter));
+      }
       assert.deepEqual(a.status(), before);
       a.free(mine);
       b.free(theirs);
