@@ -142,6 +142,9 @@ export abstract class AllocatorBase implements FrameAllocator {
   /** {@inheritDoc FrameAllocator.acquire} */
   acquire(signal?: AbortSignal): Promise<FrameBuffer> {
     if (this._state !== INITIALIZED) return Promise.reject(this._stateError('acquire'));
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(argumentError('type', 'signal', signal, 'an AbortSignal or undefined'));
+    }
     if (signal?.aborted) return Promise.reject(cancelled(signal));
     if (this._waiters.pending === 0) {
       let frame: FrameBuffer | null;
@@ -326,6 +329,17 @@ export function initializeFailed(message: string, status: number, cause?: unknow
   const error = new AllocatorError('initializeFailed', message, status);
   if (cause !== undefined) (error as { cause?: unknown }).cause = cause;
   return error;
+}
+
+/** An AbortSignal, or an object that behaves as one (`aborted`, `reason`, add/removeEventListener). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Partial<AbortSignal>;
+  return (
+    typeof s.aborted === 'boolean' &&
+    typeof s.addEventListener === 'function' &&
+    typeof s.removeEventListener === 'function'
+  );
 }
 
 function cancelled(signal: AbortSignal): AvStreamError {

@@ -287,6 +287,37 @@ for (const c of ALLOCATOR_CASES) {
       a.delete();
     });
 
+    it("aborting after the acquire was served changes nothing: the frame stays the caller's", async () => {
+      const a = initialized(c, { frames: 1 });
+      const f = a.allocate()!;
+      const controller = new AbortController();
+      const served = track(a.acquire(controller.signal));
+      a.free(f);
+      await flush();
+      assert.ok(served.value !== undefined);
+      const before = a.status();
+      controller.abort();
+      await flush();
+      assert.deepEqual(a.status(), before);
+      assert.equal(a.outstanding, 1);
+      a.free(served.value);
+      assert.equal(a.outstanding, 0);
+      a.delete();
+    });
+
+    it('a signal that is not an AbortSignal rejects with a TypeError naming it, free frame or not', async () => {
+      const a = initialized(c, { frames: 1 });
+      for (const bad of [{}, 42, { aborted: false }, 'signal']) {
+        await assert.rejects(a.acquire(bad as unknown as AbortSignal), { name: 'TypeError', message: /^signal: / });
+      }
+      const f = a.allocate()!;
+      await assert.rejects(a.acquire({} as AbortSignal), { name: 'TypeError' });
+      assert.equal(a.status().pendingAcquires, 0);
+      a.free(f);
+      assert.equal(a.outstanding, 0);
+      a.delete();
+    });
+
     it('delete rejects pending acquires with a typed error', async () => {
       const a = initialized(c, { frames: 1 });
       const f = a.allocate()!;
