@@ -3,7 +3,7 @@ import type { AllocatorFraming } from '../framing/types.js';
 import { Status } from '../status.js';
 import { initializeFailed } from './allocator-base.js';
 import { DEFAULT_MAX_SLAB_BYTES } from './default-allocator.js';
-import { SlotPoolAllocator } from './slot-pool.js';
+import { byteCount, poolOptions, SlotPoolAllocator } from './slot-pool.js';
 import type { AllocatorKind } from './types.js';
 
 /** Memory the application hands to {@link createUserMemoryAllocator}: a whole buffer or a view on one. */
@@ -44,13 +44,7 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
   private _frameViews: Uint8Array[] = [];
 
   constructor(options: UserMemoryAllocatorOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw argumentError('type', 'options', options, 'an options object or undefined');
-    }
-    const debug = options.debug ?? false;
-    if (typeof debug !== 'boolean') throw argumentError('type', 'options.debug', debug, 'a boolean');
-    const shared = options.shared ?? false;
-    if (typeof shared !== 'boolean') throw argumentError('type', 'options.shared', shared, 'a boolean');
+    const { debug, shared } = poolOptions(options);
     const buffers = options.buffers;
     if (buffers !== undefined) {
       if (!Array.isArray(buffers)) throw argumentError('type', 'options.buffers', buffers, 'an array of buffers');
@@ -60,15 +54,7 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
         }
       });
     }
-    const maxBytes = options.maxBytes ?? DEFAULT_MAX_SLAB_BYTES;
-    if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-      throw argumentError(
-        typeof maxBytes === 'number' ? 'range' : 'type',
-        'options.maxBytes',
-        maxBytes,
-        'an integer ≥ 0',
-      );
-    }
+    const maxBytes = byteCount('options.maxBytes', options.maxBytes, DEFAULT_MAX_SLAB_BYTES, Number.MAX_SAFE_INTEGER);
     super(debug);
     this._supplied = buffers === undefined ? undefined : [...buffers];
     this._shared = shared;
