@@ -1,4 +1,4 @@
-import { type AllocatorError, argumentError } from '../errors.js';
+import type { AllocatorError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { findCanaryViolation, writeCanary } from '../memory/guard.js';
 import { computeFrameLayout, type FrameLayout } from '../memory/layout.js';
