@@ -77,6 +77,7 @@ export class AvStreamError extends Error {
     this.status = status;
   }
 
+  /** The class name (`FramingError`, `AllocatorError`, …), so subclasses need not set it. */
   override get name(): string {
     return this.constructor.name;
   }

@@ -17,6 +17,9 @@ import type { AllocatorDispatch, AllocatorKind, FrameBuffer } from './types.js';
  * - A vendor buffer that is already outstanding, shorter than the frame size, misaligned per `fileAlignment`, or not
  *   a Uint8Array is a `contractViolation`; a buffer that is not outstanding is handed back to the vendor's `free`
  *   first.
+ *
+ * @typeParam C - the vendor's allocator context (what `initializeAllocator` returns)
+ * @typeParam P - the pin type passed to `initializeAllocator`
  */
 export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
   readonly kind: AllocatorKind = 'vendor';

@@ -21,17 +21,29 @@ export const FRAMING_SIZE = 24;
 
 /** Byte offsets inside a KS_FRAMING_ITEM. */
 export const FramingItemOffset = {
+  /** MemoryType (GUID, 16 bytes) */
   memoryType: 0,
+  /** BusType (GUID, 16 bytes) */
   busType: 16,
+  /** MemoryFlags (ULONG) */
   memoryFlags: 32,
+  /** BusFlags (ULONG) */
   busFlags: 36,
+  /** Flags (ULONG) */
   flags: 40,
+  /** Frames (ULONG) */
   frames: 44,
+  /** FileAlignment / FramePitch (ULONG) */
   fileAlignment: 48,
+  /** MemoryTypeWeight (ULONG) */
   memoryTypeWeight: 52,
+  /** PhysicalRange (KS_FRAMING_RANGE, 12 bytes) */
   physicalRange: 56,
+  /** FramingRange.Range (KS_FRAMING_RANGE, 12 bytes) */
   framingRange: 68,
+  /** FramingRange.InPlaceWeight (ULONG) */
   inPlaceWeight: 80,
+  /** FramingRange.NotInPlaceWeight (ULONG) */
   notInPlaceWeight: 84,
 } as const;
 
