@@ -14,9 +14,10 @@ import type { AllocatorDispatch, AllocatorKind, FrameBuffer } from './types.js';
  * - `allocate` returns null without calling the vendor once `frames` are outstanding.
  * - Vendor buffers map to pooled {@link FrameBuffer} handles (at most `frames` handle objects, found by the buffer's
  *   memory: its ArrayBuffer and byte offset), so a vendor handing out fixed slices costs no allocation per frame.
- * - A vendor buffer that is already outstanding, shorter than the frame size, misaligned per `fileAlignment`, or not
- *   a Uint8Array is a `contractViolation`; a buffer that is not outstanding is handed back to the vendor's `free`
- *   first.
+ * - A vendor buffer that is already outstanding, shorter than the frame size, misaligned per `fileAlignment`,
+ *   overlapping an outstanding frame, or not a Uint8Array is a `contractViolation`; a buffer that is not outstanding
+ *   is handed back to the vendor's `free` first. A vendor callback that throws is a `contractViolation` carrying the
+ *   vendor's error as `cause`.
  *
  * @typeParam C - the vendor's allocator context (what `initializeAllocator` returns)
  * @typeParam P - the pin type passed to `initializeAllocator`
