@@ -7,9 +7,12 @@ import { isKnownPoolType } from '../memory/pool-type.js';
 import { Status } from '../status.js';
 
 /**
- * The most frames one allocator may have outstanding (a bound checked before any memory is reserved).
+ * The most frames one allocator may have outstanding (65 536), checked before any memory is reserved. Every frame has
+ * bookkeeping built up front — a `Uint8Array` view and a pooled handle, a few hundred bytes of JS heap, or its own
+ * ArrayBuffer for the user-memory allocator — so the byte caps on frame data (`maxSlabBytes`, `maxBytes`) alone would
+ * let a request of 2^20 one-byte frames build ≈ 200 MB of objects; this bound keeps that below ≈ 15 MB.
  */
-export const MAX_ALLOCATOR_FRAMES = 1 << 20;
+export const MAX_ALLOCATOR_FRAMES = 1 << 16;
 
 const FIELDS = ['optionsFlags', 'poolType', 'frames', 'frameSize', 'fileAlignment', 'reserved'] as const;
 

@@ -7,6 +7,7 @@ import {
   createVendorAllocator,
   FileAlignment,
   type FrameAllocator,
+  MAX_ALLOCATOR_FRAMES,
   PoolType,
   Status,
 } from '../../src/index.js';
@@ -182,5 +183,24 @@ describe('allocator limits (review)', () => {
     a.free(f);
     assert.equal(a.outstanding, 0);
     a.delete();
+  });
+});
+
+describe('allocator frame-count bound (review)', () => {
+  it('MAX_ALLOCATOR_FRAMES frames of one byte build, MAX_ALLOCATOR_FRAMES + 1 is refused before anything is built', () => {
+    for (const create of [() => createDefaultAllocator(), () => createUserMemoryAllocator()]) {
+      const a = create();
+      a.initialize(null, framing({ frames: MAX_ALLOCATOR_FRAMES, frameSize: 1, fileAlignment: 0 }));
+      for (const f of allocateN(a, 3)) a.free(f);
+      assert.equal(a.outstanding, 0);
+      a.delete();
+      const b = create();
+      const run = countingBuffers(() =>
+        b.initialize(null, framing({ frames: MAX_ALLOCATOR_FRAMES + 1, frameSize: 1, fileAlignment: 0 })),
+      );
+      assert.ok(run.error instanceof AllocatorError && run.error.status === Status.insufficientResources);
+      assert.equal(run.constructed, 0);
+    }
+    assert.ok(MAX_ALLOCATOR_FRAMES <= 1 << 16, 'the bound keeps up-front bookkeeping small');
   });
 });
