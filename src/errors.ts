@@ -16,12 +16,12 @@ function describeNumber(value: number): string {
 function describeShallow(value: object, depth: number): string {
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
   if (Array.isArray(value)) {
-    if (depth > 0 || value.length > MAX_ENTRIES) return `Array(${value.length})`;
+    if (depth > 1 || value.length > MAX_ENTRIES) return `Array(${value.length})`;
     const parts: string[] = [];
     for (let i = 0; i < value.length; i++) parts.push(describeProperty(value, String(i), depth));
     return `[${parts.join(',')}]`;
   }
-  if (depth > 0) return '{...}';
+  if (depth > 1) return '{...}';
   const keys = Reflect.ownKeys(value);
   const parts: string[] = [];
   for (const key of keys.slice(0, MAX_ENTRIES)) {
