@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 
 // `npm start` runs examples/start.mjs against the built package: it must run and end with every frame back.
@@ -15,5 +16,18 @@ describe('npm start example (examples/start.mjs)', () => {
     assert.match(out, /^acquire\(\) served by that free: frame 0$/m);
     assert.match(out, /failures\s+│ 3/);
     assert.match(out, /allocator deleted; 0 frames outstanding\n$/);
+  });
+});
+
+describe('README allocator example', () => {
+  it('prints what its comments say: 4096 null, then a status with every frame back', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const block = [...readme.matchAll(/```js\n([\s\S]*?)```/g)]
+      .map((m) => m[1] ?? '')
+      .find((code) => code.includes('createDefaultAllocator'));
+    assert.ok(block !== undefined, 'the README has an allocator example');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', block], { cwd: root, encoding: 'utf8' });
+    assert.match(out, /^4096 null$/m);
+    assert.match(out, /allocatedFrames: 0,\s+highWaterMark: 2,\s+failures: 2,\s+pendingAcquires: 0/);
   });
 });
