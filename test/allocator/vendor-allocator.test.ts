@@ -410,6 +410,27 @@ describe('vendor allocator: misbehaving vendors (review)', () => {
     a.delete();
   });
 
+  it('delete() with acquires pending on a vendor shortage (nothing outstanding) rejects them and deletes', async () => {
+    const { dispatch } = slices(0); // the vendor has no memory: every allocate is null
+    let deleted = 0;
+    const a = createVendorAllocator({ ...dispatch, deleteAllocator: () => deleted++ });
+    a.initialize(null, framing());
+    const first = track(a.acquire());
+    const second = track(a.acquire());
+    await flush();
+    assert.equal(a.status().pendingAcquires, 2);
+    assert.equal(a.outstanding, 0);
+    a.delete();
+    await flush();
+    for (const t of [first, second]) {
+      assert.ok(
+        t.error instanceof AllocatorError && t.error.reason === 'deleted' && t.error.status === Status.cancelled,
+      );
+    }
+    assert.equal(deleted, 1);
+    await assert.rejects(a.acquire(), isReason('deleted'));
+  });
+
   it('frees of a plain Uint8Array, of a frame of another vendor allocator, or of a hostile object are typed and change nothing', () => {
     const a = createVendorAllocator(slices().dispatch);
     const b = createVendorAllocator(slices().dispatch);
