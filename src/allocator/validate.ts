@@ -44,7 +44,14 @@ export function validateAllocatorFraming(framing: Readonly<AllocatorFraming>): R
   // checks with one value and hand the allocator another (the frame count and size bound memory reservations).
   const copy = {} as Record<(typeof FIELDS)[number], number>;
   for (const field of FIELDS) {
-    const value: unknown = framing[field];
+    let value: unknown;
+    try {
+      value = framing[field];
+    } catch (cause) {
+      const error = new FramingError(field, undefined, 'a readable field (its getter or proxy trap threw)');
+      (error as { cause?: unknown }).cause = cause;
+      throw error;
+    }
     if (typeof value !== 'number') throw argumentError('type', `framing.${field}`, value, 'a uint32 number');
     if (!isUint32(value)) throw new FramingError(field, value, 'an integer 0 … 0xffffffff');
     copy[field] = value;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  AllocatorError,
   type AllocatorFraming,
   createDefaultAllocator,
   FramingError,
@@ -147,5 +148,34 @@ describe('validateAllocatorFraming: hostile framings (review)', () => {
     assert.equal(a.framing?.frames, 2);
     assert.equal(a.committedBytes, 2 * 256);
     a.delete();
+  });
+});
+
+describe('validateAllocatorFraming: unreadable framings (review)', () => {
+  it('a getter or proxy trap that throws is a FramingError naming the field; initialize wraps it as initializeFailed', () => {
+    const throwing = Object.defineProperty({ ...framing() }, 'frameSize', {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    assert.throws(
+      () => validateAllocatorFraming(throwing),
+      (e: unknown) => e instanceof FramingError && e.field === 'frameSize' && (e.cause as Error).message === 'trap',
+    );
+    const proxy = new Proxy(framing(), {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    assert.throws(
+      () => validateAllocatorFraming(proxy),
+      (e: unknown) => e instanceof FramingError && e.field === 'optionsFlags',
+    );
+    const a = createDefaultAllocator();
+    assert.throws(
+      () => a.initialize(null, proxy),
+      (e: unknown) => e instanceof AllocatorError && e.reason === 'initializeFailed' && e.cause instanceof FramingError,
+    );
+    assert.equal(a.state, 'created');
   });
 });
