@@ -369,3 +369,46 @@ describe('decoders on random bytes (fuzz, review)', () => {
     throwsField(() => decodeFramingEx(bytes), 'countItems', 0xffffffff);
   });
 });
+
+describe('encoders read every field once (review)', () => {
+  it('a getter cannot pass validation with one value and be encoded with another', () => {
+    const x = avshws();
+    let reads = 0;
+    Object.defineProperty(x.items[0]!, 'flags', {
+      enumerable: true,
+      get: () => (++reads === 1 ? 0x80000002 : 0x10000000), // valid once, unknown bits afterwards
+    });
+    const bytes = encodeFramingEx(x);
+    assert.equal(reads, 1);
+    assert.deepEqual(bytes, AVSHWS_BYTES);
+    assert.equal(decodeFramingEx(bytes).items[0]!.flags, 0x80000002);
+  });
+
+  it('an items array that grows after the check cannot make encodeFramingExInto write past its length', () => {
+    const x = avshws();
+    const item = x.items[0]!;
+    let lengthReads = 0;
+    x.items = new Proxy([item], {
+      get(target, key, receiver) {
+        if (key === 'length') return ++lengthReads === 1 ? 1 : 5;
+        if (typeof key === 'string' && /^\d+$/.test(key)) return item;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const target = new Uint8Array(1000).fill(0xee);
+    assert.equal(encodeFramingExInto(x, target, 0), 112);
+    assert.deepEqual(target.subarray(0, 112), AVSHWS_BYTES);
+    assert.ok(
+      target.subarray(112).every((b) => b === 0xee),
+      'nothing written after the framing',
+    );
+  });
+
+  it('the legacy encoder likewise writes the value it checked', () => {
+    let reads = 0;
+    const legacy = { optionsFlags: 0, poolType: 0, frames: 2, frameSize: 4096, fileAlignment: 0, reserved: 0 };
+    Object.defineProperty(legacy, 'fileAlignment', { enumerable: true, get: () => (++reads === 1 ? 3 : 6) });
+    assert.equal(decodeFraming(encodeFraming(legacy)).fileAlignment, 3);
+    assert.equal(reads, 1);
+  });
+});
