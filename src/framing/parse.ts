@@ -88,7 +88,7 @@ function readObject<K extends string, O extends string = never>(
         throw new FramingError(field, desc.value, `no such field; known fields: ${[...known].join(', ')}`);
       }
       if (!('value' in desc)) throw new FramingError(field, undefined, 'a data property (not a getter or setter)');
-      out[key] = desc.value;
+      out[key] = Object.is(desc.value, -0) ? 0 : desc.value; // -0 is the ULONG 0 (and round-trips as 0)
     }
     for (const key of required) {
       if (!(key in out)) throw new FramingError(join(path, key), undefined, 'a value (the field is missing)');

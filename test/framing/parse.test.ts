@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { FramingError } from '../../src/errors.js';
+import { decodeFramingEx, encodeFramingEx } from '../../src/framing/codec.js';
 import { MAX_FRAMING_ITEMS, MemoryType } from '../../src/framing/constants.js';
 import { isGuid } from '../../src/framing/guid.js';
 import { parseFraming, parseFramingEx } from '../../src/framing/parse.js';
@@ -337,5 +338,24 @@ describe('parseFramingEx / parseFraming: hostile objects (review)', () => {
       delete proto.countItems;
       delete arrayProto[0];
     }
+  });
+});
+
+describe('parseFramingEx: numbers (review)', () => {
+  it('-0 is read as the ULONG 0, so parse → encode → decode deep-equals the parsed framing', () => {
+    const x = json();
+    x.pinFlags = -0;
+    (x.outputCompression as Record<string, unknown>).ratioConstantMargin = -0;
+    const parsed = parseFramingEx(x);
+    assert.ok(Object.is(parsed.pinFlags, 0));
+    assert.ok(Object.is(parsed.outputCompression.ratioConstantMargin, 0));
+    assert.deepStrictEqual(decodeFramingEx(encodeFramingEx(parsed)), parsed);
+    assert.ok(
+      Object.is(
+        parseFraming({ optionsFlags: -0, poolType: 0, frames: 0, frameSize: 0, fileAlignment: 0, reserved: 0 })
+          .optionsFlags,
+        0,
+      ),
+    );
   });
 });
