@@ -5,7 +5,7 @@ import { type AttemptProcessingOptions, Pin } from '../pin/pin.js';
 import { DataFlow, INSTANCES_UNLIMITED } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
 import type { WorkScheduler } from '../processing/scheduler.js';
-import { KsState } from '../state.js';
+import { KsState, type KsStateValue } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
 import type { Scheduler } from '../stream/scheduler.js';
 import { StreamPointerState } from '../stream/stream-pointer.js';
@@ -442,10 +442,10 @@ export class Filter {
     this._attempt();
   }
 
-  /** @internal a pin of this filter changed state. */
-  _onPinStateChanged(pin: Pin): void {
+  /** @internal a pin of this filter took a state step; a rising step is a processing trigger. */
+  _onPinStateChanged(pin: Pin, from: KsStateValue, to: KsStateValue): void {
     this.updateFrameInputs(pin);
-    this._attempt();
+    if (to > from) this._attempt();
   }
 
   /** @internal a pin of this filter flushed its queue. */

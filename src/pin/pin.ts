@@ -263,7 +263,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     }
     for (const o of this._stateObservers) o.onPinState?.(this, from, to);
     if (this.filter.filterCentric) {
-      this.filter._onPinStateChanged(this);
+      this.filter._onPinStateChanged(this, from, to);
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
       // Trigger (1): the pin rises into its minimum processing state with frames already queued.
       if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) this.trigger();
