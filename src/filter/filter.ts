@@ -257,7 +257,7 @@ export class Filter {
       let atMin = 0;
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
-        const s = p.deviceState;
+        const s = p.pipeState;
         if (s === KsState.stop) continue;
         if (s < p.minimumProcessingState) return false;
         atMin++;
@@ -327,7 +327,7 @@ export class Filter {
     const queue = pp.pin.queue;
     const shared = pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out;
     const lead =
-      queue !== null && !shared && pp.pin.deviceState !== KsState.stop
+      queue !== null && !shared && pp.pin.pipeState !== KsState.stop
         ? queue.getLeadingEdge(StreamPointerState.locked)
         : null;
     pp.bytesUsed = 0;
@@ -430,7 +430,7 @@ export class Filter {
     if (holder !== pp) this.mirrorInPlace(pp);
     else if (counterpart !== null) this.mirrorInPlace(counterpart);
     this.updateFrameInputs(pp.pin);
-    return pp.pin.deviceState >= pp.pin.minimumProcessingState && pp.data !== null;
+    return pp.pin.pipeState >= pp.pin.minimumProcessingState && pp.data !== null;
   }
 
   /** @internal a pin of this (filter-centric) filter got a frame. */
@@ -457,7 +457,7 @@ export class Filter {
   private updateFrameInput(pin: Pin): void {
     if (!this.filterCentric) return;
     let want = INPUT_NONE;
-    if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.deviceState !== KsState.stop) {
+    if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.pipeState !== KsState.stop) {
       // An in-place output pin shares its input's frames: it has a frame when its input pin has one.
       const counterpart = pin.inPlaceCounterpart;
       const holder = counterpart !== null && pin.dataFlow === DataFlow.out ? counterpart : pin;

@@ -58,7 +58,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
       this.fill();
     };
     this.removeObserver = pin.addStateObserver(this);
-    if (pin.deviceState >= KsState.acquire) this.fill();
+    if (pin.pipeState >= KsState.acquire) this.fill();
   }
 
   /** @internal PinStateObserver: start filling when the pin leaves STOP. */
@@ -70,7 +70,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     const pin = this.pin;
     return (
       !this.detached &&
-      pin.deviceState >= KsState.acquire &&
+      pin.pipeState >= KsState.acquire &&
       !pin.injectionMode &&
       pin.resetState === KsReset.end &&
       pin.isOpen &&

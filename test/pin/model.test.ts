@@ -164,7 +164,7 @@ describe('a source → in-place transform → sink circuit against a plain model
         let budget = 0;
         const processed = [0, 0, 0];
         const body = (k: Stage) => (pin: Pin) => {
-          assert.ok(pin.deviceState >= KsState.pause, `stage ${k} processing in state ${pin.deviceState}`);
+          assert.ok(pin.pipeState >= KsState.pause, `stage ${k} processing in pipe state ${pin.pipeState}`);
           if (!consume[k] || (k === 0 && budget === 0)) return Status.pending;
           const lead = pin.getLeadingEdge(StreamPointerState.locked);
           if (lead === null) return Status.pending;
@@ -217,7 +217,7 @@ describe('a source → in-place transform → sink circuit against a plain model
             processed[1]! <= processed[0]! && processed[2]! <= processed[1]!,
             'frames pass the stages in order',
           );
-          if (stages.every((p) => p.deviceState === KsState.stop)) assert.equal(allocator.outstanding, 0);
+          if (stages.every((p) => p.pipeState === KsState.stop)) assert.equal(allocator.outstanding, 0);
         }
         for (const p of [src, tin, tout, snk]) p.setState(KsState.stop);
         assert.equal(allocator.outstanding, 0, 'every frame back on the allocator after STOP');

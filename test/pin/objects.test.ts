@@ -356,6 +356,7 @@ describe('§9.12 states', () => {
     rejectsWith(() => pin.setState(KsState.run), Status.insufficientResources);
     assert.equal(pin.clientState, KsState.acquire);
     assert.equal(pin.deviceState, KsState.pause);
+    assert.equal(pin.pipeState, KsState.pause);
     assert.deepEqual(steps.at(-1), [2, 3]);
     // A pending SetDeviceState is a contract violation: the change fails the same way.
     const p = tracked(0, () => Status.pending);
@@ -384,19 +385,25 @@ describe('§9.12 states', () => {
     assert.equal(pin.deviceState, KsState.pause);
   });
 
-  it('ClientState is set before SetDeviceState runs', () => {
-    let seen: number | undefined;
+  it('ClientState and DeviceState (the signalled state) are the target during the walk; the pipe state steps', () => {
+    const seen: Array<[number, number, number, number]> = [];
     const { filter } = makeFilter([
       pinDescriptor({
         dispatch: {
-          setDeviceState: (pin) => {
-            seen = pin.clientState;
+          setDeviceState: (pin, to) => {
+            seen.push([to, pin.clientState, pin.deviceState, pin.pipeState]);
           },
         },
       }),
     ]);
-    filter.createPin(0, streamFormat).setState(KsState.pause);
-    assert.equal(seen, KsState.pause);
+    const pin = filter.createPin(0, streamFormat);
+    pin.setState(KsState.pause);
+    assert.deepEqual(seen, [
+      [KsState.acquire, KsState.pause, KsState.pause, KsState.stop],
+      [KsState.pause, KsState.pause, KsState.pause, KsState.acquire],
+    ]);
+    assert.equal(pin.pipeState, KsState.pause);
+    assert.equal(pin.deviceState, KsState.pause);
   });
 
   it('→STOP flushes the queue and calls Reset', () => {
