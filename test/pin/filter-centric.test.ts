@@ -298,6 +298,26 @@ describe('filter-centric processing', () => {
     assert.equal(frames.outstanding, 0);
   });
 
+  it('filter-centric arrivals: DO_NOT_INITIATE pins never trigger, ON_EVERY_ARRIVAL pins trigger on each frame', () => {
+    const quiet = fcFilter([input({ flags: PinFlags.doNotInitiateProcessing })], () => Status.pending);
+    const q = quiet.filter.createPin(0, streamFormat);
+    q.setState(KsState.pause);
+    const callsAfterRise = quiet.log.calls;
+    quiet.frames.feed(q, 2);
+    assert.equal(quiet.log.calls, callsAfterRise, 'arrivals do not trigger');
+    quiet.filter.attemptProcessing();
+    assert.equal(quiet.log.calls, callsAfterRise + 1);
+    q.setState(KsState.stop);
+
+    const eager = fcFilter([input({ flags: PinFlags.initiateProcessingOnEveryArrival })], () => Status.pending);
+    const e = eager.filter.createPin(0, streamFormat);
+    e.setState(KsState.pause);
+    eager.frames.feed(e, 3);
+    assert.equal(eager.log.calls, 3);
+    e.setState(KsState.stop);
+    assert.equal(eager.frames.outstanding, 0);
+  });
+
   it('→STOP flushes, calls the filter Reset, and takes the pin out of the gates', () => {
     const { filter, log, frames } = fcFilter([input(), input()], () => Status.pending);
     const a = filter.createPin(0, streamFormat);
