@@ -58,6 +58,7 @@ export class Filter {
   private readonly _implicitOrUsers: number[];
   private readonly _dispatch: FilterDispatch | null;
   private _inPlaceOutputs = 0;
+  private _splitterBranches = 0;
   private _processing = false;
   private _rerun = false;
   private _asyncQueued = false;
@@ -172,6 +173,19 @@ export class Filter {
     const entry = this._index[id]!;
     entry.pins = this._pins[id]!.map((p) => this._processPins.get(p)!);
     entry.count = entry.pins.length;
+    // Automatic splitter (KSPIN_FLAG_SPLITTER on an output pin type): every instance after the first is a branch
+    // fed with copies of what the driver produces on the first.
+    const pd = this.descriptor.pinDescriptors[id]!;
+    const splitter = ((pd.flags ?? 0) & PinFlags.splitter) !== 0 && pd.dataFlow === DataFlow.out;
+    const first = entry.pins[0] ?? null;
+    for (const pp of entry.pins) {
+      const branchOf = splitter && pp !== first ? first : null;
+      pp.copySource = branchOf;
+      pp.delegateBranch = branchOf;
+    }
+    let branches = 0;
+    for (const e of this._index) for (const pp of e.pins) if (pp.copySource !== null) branches++;
+    this._splitterBranches = branches;
     let inPlaceOutputs = 0;
     for (const pp of this._processPins.values()) {
       const other = pp.pin.inPlaceCounterpart;
@@ -369,6 +383,7 @@ export class Filter {
   private finishPins(): boolean {
     const index = this._index;
     let moved = false;
+    if (this._splitterBranches !== 0) this.copyToBranches();
     for (let e = 0; e < index.length; e++) {
       const pins = index[e]!.pins;
       for (let i = 0; i < pins.length; i++) if (this.finishPin(pins[i]!)) moved = true;
@@ -378,6 +393,23 @@ export class Filter {
       for (let i = 0; i < list.length; i++) this.updateFrameInput(list[i]!);
     }
     return moved;
+  }
+
+  /**
+   * Automatic splitter branches: each branch gets a copy of the bytes the driver produced on its CopySource (as many
+   * as fit), the source frame's metadata, and the same terminate; it is then advanced like any output pin.
+   */
+  private copyToBranches(): void {
+    for (const pp of this._processPins.values()) {
+      const source = pp.copySource;
+      if (source === null || pp.data === null || pp._frame === null) continue;
+      const produced = Math.min(Math.max(0, Math.floor(source.bytesUsed) || 0), source.bytesAvailable);
+      const n = Math.min(produced, pp.bytesAvailable);
+      if (n > 0 && source.data !== null) pp.data.set(source.data.subarray(0, n));
+      if (source._frame !== null) pp._frame.header.copyMetadataFrom(source._frame.header);
+      pp.bytesUsed = n;
+      pp.terminate = source.terminate;
+    }
   }
 
   /** After a throwing Process call: unlocks the edges without moving them. */
