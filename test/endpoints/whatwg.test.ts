@@ -388,6 +388,32 @@ describe('WHATWG streams: attaching streams to a graph', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('readable.pipeTo(toWritableStream(source)) honours back-pressure: the producer is pulled only as frames free', async () => {
+    const { graph, source, sink } = chain({ frameSize: 8, frames: 2 });
+    graph.run();
+    const pipes = [...graph.pipes];
+    let pulled = 0;
+    const producer = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled === 12) controller.close();
+          else controller.enqueue(bytesOf(8, ++pulled));
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const piped = producer.pipeTo(toWritableStream(source));
+    await settle();
+    // the pipe's 2 frames + highWaterMark (1) chunk waiting for a frame: pipeTo waits on writer.ready
+    assert.equal(source.framesWritten, 2);
+    assert.equal(pulled, 3);
+    const parts = await readAll(toReadableStream(sink));
+    await piped;
+    assert.equal(pulled, 12);
+    assert.equal(concat(parts).byteLength, 96);
+    await stopAndAssertClean(graph, pipes);
+  });
+
   it('an erroring ReadableStream aborts the source and the WritableStream sink', async () => {
     const failure = new Error('disk on fire');
     let n = 0;
