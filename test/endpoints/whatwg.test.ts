@@ -447,6 +447,31 @@ describe('WHATWG streams: attaching streams to a graph', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('aborting a source fed by addReadableStreamSource cancels the ReadableStream', async () => {
+    let cancelled: unknown = 'not cancelled';
+    const producer = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(bytesOf(8)),
+      cancel: (r) => {
+        cancelled = r;
+      },
+    });
+    const { graph, source } = chain({
+      frameSize: 8,
+      frames: 2,
+      addSource: (g, o) => addReadableStreamSource(g, producer, o),
+    });
+    graph.run();
+    const pipes = [...graph.pipes];
+    await settle(); // the pipe is full; the pump waits on a write
+    const reason = new Error('stop feeding');
+    source.abort(reason);
+    await assert.rejects(source.finished, (e) => e === reason);
+    await settle();
+    assert.equal(cancelled, undefined); // the iteration's return() cancels the stream
+    assert.equal(producer.locked, false);
+    await stopAndAssertClean(graph, pipes);
+  });
+
   it('readableStreamChunks reads through a reader and cancels the stream when the loop breaks', async () => {
     let cancelled: unknown = 'not cancelled';
     const stream = new ReadableStream<number>({

@@ -275,6 +275,41 @@ describe('Node streams: errors, destroy', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('aborting a source fed by addNodeSource destroys the Readable', async () => {
+    const input = new Readable({ read() {} });
+    const { graph, source } = chain({
+      frameSize: 8,
+      frames: 2,
+      addSource: (g, o) => addNodeSource(g, input, o),
+    });
+    graph.run();
+    const pipes = [...graph.pipes];
+    for (let n = 0; n < 4; n++) input.push(Buffer.alloc(8, n));
+    await settle(); // the pipe is full; the pump waits on a write
+    assert.equal(source.framesWritten, 2);
+    const reason = new Error('stop feeding');
+    source.abort(reason);
+    await assert.rejects(source.finished, (e) => e === reason);
+    await settle();
+    assert.equal(input.destroyed, true);
+    await stopAndAssertClean(graph, pipes);
+  });
+
+  it('string chunks of an encoded Readable are fed as their UTF-8 bytes', async () => {
+    const input = Readable.from(['hé', 'llo']);
+    const { graph, sink } = chain({
+      frameSize: 8,
+      frames: 2,
+      key: 0,
+      addSource: (g, o) => addNodeSource(g, input, o),
+    });
+    graph.run();
+    const pipes = [...graph.pipes];
+    const out = await collect(toNodeReadable(sink));
+    assert.equal(Buffer.concat(out).toString('utf8'), 'héllo');
+    await stopAndAssertClean(graph, pipes);
+  });
+
   it('bad arguments are TypeErrors naming the argument', () => {
     const { graph, source, sink } = chain({ frameSize: 8, frames: 2 });
     assert.throws(() => toNodeReadable(null as never), { name: 'TypeError', message: /^sink: / });
