@@ -267,3 +267,19 @@ test('tryWrite never waits and never writes part of a chunk', async () => {
   assert.equal(sink.available, 2);
   await finish(graph);
 });
+
+test('a write waiting across STOP resumes at the next run', async () => {
+  const { graph, source, sink } = direct(2, 1, { maxHeld: 0 });
+  graph.run();
+  await source.write(new Uint8Array([1, 1]));
+  const waiting = source.write(new Uint8Array([2, 2]));
+  assert.equal(source.pendingWrites, 1);
+  await finish(graph); // the queued frame is flushed back; the write keeps waiting
+  assert.equal(source.pendingWrites, 1);
+  graph.run();
+  await waiting;
+  const f = sink.tryRead()!;
+  assert.deepEqual([...f.data], [2, 2]);
+  f.release();
+  await finish(graph);
+});
