@@ -350,6 +350,29 @@ describe('WHATWG streams: errors, abort and cancel', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('across STOP: the rest of a partly read frame goes back with the flush; reading resumes at the next run', async () => {
+    const { graph, source, sink } = chain({ frameSize: 8, frames: 2 });
+    graph.run();
+    const pipes = [...graph.pipes];
+    const writer = toWritableStream(source).getWriter();
+    const reader = toReadableStream(sink).getReader({ mode: 'byob' });
+    void writer.write(Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8));
+    const first = await reader.read(new Uint8Array(3));
+    assert.deepEqual(first.value && [...first.value], [0xfe, 0xfd, 0xfc]);
+    assert.equal(sink.held, 1);
+    graph.stop(); // the sink's queue is flushed: the held frame goes back
+    await graph.whenIdle();
+    assert.equal(pipes[0]!.allocator.state, 'deleted');
+    graph.run();
+    const pipes2 = [...graph.pipes];
+    void writer.write(Uint8Array.of(9, 10));
+    void writer.close();
+    const second = await reader.read(new Uint8Array(8));
+    assert.deepEqual(second.value && [...second.value], [0xf6, 0xf5]); // the old frame's bytes 4–8 are gone
+    assert.equal((await reader.read(new Uint8Array(8))).done, true);
+    await stopAndAssertClean(graph, pipes2);
+  });
+
   it('stopping the graph after a clean end deletes the allocator with no frame outstanding', async () => {
     const { graph, source, sink } = chain({ frameSize: 8, frames: 2 });
     graph.run();
