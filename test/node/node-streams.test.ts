@@ -6,9 +6,17 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { type FrameRecord, StreamError, StreamHeaderOptionsFlags } from '../../src/index.js';
+import { copyTransform } from '../../src/filters/index.js';
+import {
+  type FrameRecord,
+  Graph,
+  MemoryType,
+  StreamError,
+  StreamHeaderOptionsFlags,
+  simpleFraming,
+} from '../../src/index.js';
 import { addNodeSink, addNodeSource, toNodeReadable, toNodeWritable } from '../../src/node/index.js';
-import { bytesOf, chain, settle, stopAndAssertClean, xored } from '../endpoints/helpers.js';
+import { bytesOf, chain, settle, stopAndAssertClean, xored, xorFilter } from '../endpoints/helpers.js';
 
 async function collect(readable: Readable): Promise<Uint8Array[]> {
   const parts: Uint8Array[] = [];
@@ -151,6 +159,44 @@ describe('Node streams: a file through a graph', () => {
       await stopAndAssertClean(graph, pipes);
     });
   }
+});
+
+describe('Node streams: a file through two pipes', () => {
+  it('file → source → in-place XOR → copy transform (second pipe) → sink → file; both allocators deleted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'avstream-endpoints-'));
+    try {
+      const size = 3001;
+      const input = bytesOf(size, 77);
+      const inPath = join(dir, 'in.bin');
+      const outPath = join(dir, 'out.bin');
+      writeFileSync(inPath, input);
+      const graph = new Graph();
+      const source = addNodeSource(graph, createReadStream(inPath, { highWaterMark: 512 }), {
+        frameSize: 256,
+        frames: 3,
+      });
+      const xor = graph.addFilter(xorFilter({ key: 0x0f }), { id: 'xor' });
+      const copy = graph.addFilter(
+        copyTransform({ outputFraming: simpleFraming(MemoryType.kernelNonPaged, 0, 3, 0, 100, 100) }),
+        { id: 'copy' },
+      );
+      const { sink, finished } = addNodeSink(graph, createWriteStream(outPath));
+      graph.connect(source, { filter: xor, pin: 0 });
+      graph.connect({ filter: xor, pin: 1 }, { filter: copy, pin: 0 });
+      graph.connect({ filter: copy, pin: 1 }, sink);
+      graph.run();
+      const pipes = [...graph.pipes];
+      assert.equal(pipes.length, 2);
+      await finished;
+      assert.deepEqual(new Uint8Array(readFileSync(outPath)), xored(input, 0x0f));
+      assert.equal(sink.bytesRead, size);
+      // one frame per second-pipe frame, the last partial (the negotiation carries pipe0's size through the copy)
+      assert.equal(sink.framesRead, Math.ceil(size / pipes[1]!.decision.framing!.frameSize));
+      await stopAndAssertClean(graph, pipes);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Node streams: back-pressure', () => {
