@@ -61,7 +61,8 @@ function checkSink(sink: unknown): SinkEndpoint {
  * once all of them are out (back-pressure). The stream closes after the end of stream, errors with the source's abort
  * reason, and `cancel()` cancels the sink (frames then flow through it unread; nothing stays held).
  *
- * Browser-safe; uses readers only (no async iteration of the stream is needed).
+ * Browser-safe; uses readers only (no async iteration of the stream is needed). On an engine without readable byte
+ * streams (no `ReadableByteStreamController`) it is a default stream of per-frame copies, without BYOB readers.
  *
  * @example
  * ```ts
@@ -111,6 +112,26 @@ export function toReadableStream(
     return cursor.next().then(() => step(controller));
   };
 
+  if (typeof (globalThis as { ReadableByteStreamController?: unknown }).ReadableByteStreamController !== 'function') {
+    // an engine without readable byte streams: a default stream of per-frame copies (no BYOB readers there)
+    const pullCopy = (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> | undefined => {
+      if (cursor.cancelled) return undefined;
+      const chunk = cursor.takeCopy();
+      if (chunk !== null) {
+        controller.enqueue(chunk);
+        return undefined;
+      }
+      if (cursor.done) {
+        controller.close();
+        return undefined;
+      }
+      return cursor.next().then(() => pullCopy(controller));
+    };
+    return new ReadableStream<Uint8Array>(
+      { pull: (controller) => pullCopy(controller), cancel: (reason) => cursor.cancel(reason) },
+      { highWaterMark, size: (chunk) => chunk.byteLength },
+    );
+  }
   const source: UnderlyingByteSource = {
     type: 'bytes',
     pull: (controller) => step(controller),

@@ -179,6 +179,29 @@ describe('WHATWG streams: BYOB reads into user memory', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('an engine without readable byte streams gets a default stream of per-frame copies', async () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'ReadableByteStreamController');
+    const { graph, source, sink } = chain({ frameSize: 8, frames: 2 });
+    graph.run();
+    const pipes = [...graph.pipes];
+    let stream: ReadableStream<Uint8Array>;
+    try {
+      Object.defineProperty(globalThis, 'ReadableByteStreamController', { value: undefined, configurable: true });
+      stream = toReadableStream(sink);
+    } finally {
+      if (saved) Object.defineProperty(globalThis, 'ReadableByteStreamController', saved);
+    }
+    assert.throws(() => stream.getReader({ mode: 'byob' }), TypeError); // not a byte stream
+    const input = bytesOf(30, 8);
+    const [parts] = await Promise.all([readAll(stream), writeAll(toWritableStream(source), split(input, [8]))]);
+    assert.deepEqual(
+      parts.map((p) => p.byteLength),
+      [8, 8, 8, 6],
+    );
+    assert.deepEqual(concat(parts), xored(input));
+    await stopAndAssertClean(graph, pipes);
+  });
+
   it('fast-check: random chunk sizes in, random BYOB read sizes out ⇒ the same bytes', async () => {
     await fc.assert(
       fc.asyncProperty(
