@@ -561,6 +561,15 @@ export class Graph {
     return this._pipes ?? [];
   }
 
+  /**
+   * The live pipe a pin belongs to (its allocator answers KSPROPERTY_STREAMALLOCATOR_STATUS), or null in STOP or
+   * for a pin in no pipe. A non-in-place transform's input is in the pipe it ends; its output in the pipe it starts.
+   */
+  pipeOf(pin: Pin): GraphPipe | null {
+    for (const p of this._pipes ?? []) if (p.pins.includes(pin)) return p;
+    return null;
+  }
+
   /** The failure an endpoint reported (a source aborted), or null. Cleared at the next STOP→ACQUIRE. */
   get failure(): unknown {
     return this._failure;
