@@ -225,6 +225,61 @@ export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { Requester, type RequesterOptions } from './processing/requester.js';
 export { defaultWorkScheduler, ManualWorkScheduler, type WorkScheduler } from './processing/scheduler.js';
 export { clearPipeSource, pipeSourceOf, setPipeSource } from './processing/wiring.js';
+// properties: IOCTL_KS_PROPERTY / METHOD / ENABLE_EVENT answered from pins, filters and allocators (docs/properties.md)
+export {
+  type EventReply,
+  type KsIdentifier,
+  ksEnableEvent,
+  ksMethod,
+  type MethodOptions,
+  type MethodReply,
+} from './property/allocator-methods.js';
+export {
+  ConnectionProperty,
+  EventSetId,
+  EventType,
+  IoctlKs,
+  KSPROPTYPESETID_GENERAL,
+  KsPriority,
+  MethodSetId,
+  MethodType,
+  PROPERTY_TYPE_MASK,
+  PropertySetId,
+  PropertySize,
+  PropertyType,
+  StreamAllocatorEvent,
+  StreamAllocatorMethod,
+  StreamAllocatorProperty,
+  StreamProperty,
+} from './property/constants.js';
+export {
+  getProperty,
+  ksProperty,
+  type PropertyReply,
+  type PropertyRequest,
+  type PropertyTarget,
+  propertySets,
+  propertySupport,
+  requestProperty,
+  setProperty,
+  type TypedPropertyRequest,
+} from './property/ks-property.js';
+export { legacyFramingFromEx, pipeAllocatorOf } from './property/pipe-allocator.js';
+export type { StreamAllocatorFunctionTable } from './property/property-sets.js';
+export {
+  decodeDataFormat,
+  decodeGuidList,
+  decodeStreamAllocatorStatus,
+  decodeUlong,
+  encodeDataFormat,
+  encodeGuidList,
+  encodePropertyDescription,
+  encodeStreamAllocatorStatus,
+  encodeUlong,
+  type StreamAllocatorStatus,
+  streamAllocatorStatusOf,
+  type WireDataFormat,
+} from './property/value-codec.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
 // stream: frames, stream headers, stream requests, queues, stream pointers, schedulers
