@@ -194,6 +194,9 @@ const pinConnection: SetDef<Pin> = {
   ],
 };
 
+/** A non-NULL handle read from the wire (avstream cannot resolve handles: a SET with it is refused). */
+const HANDLE_NOT_NULL = Object.freeze({ handle: 'non-null' }) as unknown as FrameAllocator;
+
 const pinStream: SetDef<Pin> = {
   set: PropertySetId.stream,
   name: 'KSPROPSETID_Stream',
@@ -212,6 +215,7 @@ const pinStream: SetDef<Pin> = {
       },
       check: (value, name) => {
         if (value === null) return null;
+        if (value === HANDLE_NOT_NULL) return HANDLE_NOT_NULL;
         if (value !== null && typeof value === 'object' && typeof (value as FrameAllocator).acquire === 'function') {
           return value as FrameAllocator;
         }
@@ -220,9 +224,6 @@ const pinStream: SetDef<Pin> = {
     }),
   ],
 };
-
-/** A non-NULL handle read from the wire (avstream cannot resolve handles: a SET with it is refused). */
-const HANDLE_NOT_NULL = Object.freeze({ handle: 'non-null' }) as unknown as FrameAllocator;
 
 /**
  * PROPOSEDATAFORMAT: succeeds exactly when a DATAFORMAT set of the same format would — FIXED_FORMAT with a format
