@@ -59,7 +59,8 @@ export interface PropertyReply<T = unknown> {
   readonly bytesReturned: number;
 }
 
-const VERB_MASK = 0xffff;
+/** The verb bits (GET … DEFAULTVALUES); the rest are modifiers (HIGHPRIORITY, TOPOLOGY, FSFILTERSCOPE, COPYPAYLOAD). */
+const VERB_MASK = 0x1ffff;
 const EMPTY = new Uint8Array(0);
 
 type AnyItem = ItemDef<unknown>;
