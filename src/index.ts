@@ -13,6 +13,7 @@ export {
 } from './allocator/default-allocator.js';
 export { CanaryOverwrittenError } from './allocator/frame-handle.js';
 export type {
+  AllocatorCapabilities,
   AllocatorDispatch,
   AllocatorInitResult,
   AllocatorKind,
@@ -109,6 +110,33 @@ export type {
   FramingRangeWeighted,
 } from './framing/types.js';
 export { FRAMING_OPTIONS_FLAGS_MASK, validateFraming, validateFramingEx } from './framing/validate.js';
+export {
+  type ChunkTime,
+  type EndpointOptions,
+  type SourceChunk,
+  type SourceFrameInit,
+  WILDCARD_DATA_RANGE,
+} from './graph/endpoints/endpoint-types.js';
+export { SinkEndpoint, type SinkEndpointOptions, type SinkReadResult } from './graph/endpoints/sink-endpoint.js';
+export { SinkFrame } from './graph/endpoints/sink-frame.js';
+export { SourceEndpoint, type SourceEndpointOptions } from './graph/endpoints/source-endpoint.js';
+// graph manager: graph, connections with format intersection, pipes at run time, user-mode endpoints
+export { Graph } from './graph/graph.js';
+export type {
+  AddFilterOptions,
+  ConnectOptions,
+  EndpointLike,
+  GraphConnection,
+  GraphOptions,
+  GraphPipe,
+  PinRef,
+} from './graph/graph-types.js';
+export {
+  defaultIntersection,
+  type IntersectionCandidate,
+  intersectionCandidates,
+  rangesCompatible,
+} from './graph/intersect.js';
 // Graph manager: allocator negotiation (spec §7; docs/negotiation.md)
 export {
   AllocatorMode,
@@ -218,6 +246,7 @@ export {
   type IntersectHandler,
   type PinDescriptorEx,
   type PinDispatch,
+  type PinFrameHolding,
   usesStandardTransport,
   validatePinDescriptor,
 } from './pin/pin-descriptor.js';
