@@ -64,9 +64,18 @@ const VERB_MASK = 0x1ffff;
 const EMPTY = new Uint8Array(0);
 
 type AnyItem = ItemDef<unknown>;
-type Resolved =
-  | { readonly reply: PropertyReply; readonly item?: undefined }
-  | { readonly reply?: undefined; readonly item: AnyItem; readonly target: unknown; readonly verb: number };
+/** The outcome of the lookup: the SETSUPPORT enumeration, an early reply, or the item to run the verb on. */
+type Resolved = { readonly sets: readonly SetDef<unknown>[] } & (
+  | { readonly enumerate: true; readonly reply?: undefined }
+  | { readonly enumerate?: false; readonly reply: PropertyReply }
+  | {
+      readonly enumerate?: false;
+      readonly reply?: undefined;
+      readonly item: AnyItem;
+      readonly target: unknown;
+      readonly verb: number;
+    }
+);
 
 function reply<T>(status: StatusCode, bytesReturned = 0, value?: T, bytes?: Uint8Array): PropertyReply<T> {
   const r: { status: StatusCode; bytesReturned: number; value?: T; bytes?: Uint8Array } = { status, bytesReturned };
@@ -111,11 +120,11 @@ function checkRequest(request: PropertyRequest): { set: Guid; id: number; flags:
 }
 
 /** Set, id and verb lookup shared by both forms. */
-function resolve(target: PropertyTarget, request: PropertyRequest): Resolved & { sets: readonly SetDef<unknown>[] } {
+function resolve(target: PropertyTarget, request: PropertyRequest): Resolved {
   const sets = setsOf(target);
   const { set, id, flags, verb } = checkRequest(request);
   if (verb === PropertyType.setSupport && set === GUID_NULL && id === 0) {
-    return { sets, reply: reply(Status.success) }; // placeholder: the enumeration is answered by the caller
+    return { sets, enumerate: true };
   }
   const def = sets.find((s) => s.set === set);
   if (def === undefined) return { sets, reply: reply(Status.propsetNotFound) };
@@ -133,14 +142,6 @@ function resolve(target: PropertyTarget, request: PropertyRequest): Resolved & {
     return { sets, reply: reply(Status.invalidDeviceRequest) };
   }
   return { sets, item, target, verb };
-}
-
-function isEnumeration(request: PropertyRequest): boolean {
-  return (
-    (request.flags & VERB_MASK) === PropertyType.setSupport &&
-    request.id === 0 &&
-    normalizeGuid(request.set) === GUID_NULL
-  );
 }
 
 function accessFlags(item: AnyItem): number {
@@ -182,7 +183,7 @@ export function ksProperty(target: PropertyTarget, request: PropertyRequest, dat
   const out = data ?? EMPTY;
   if (!(out instanceof Uint8Array)) throw argumentError('type', 'data', data, 'a Uint8Array, null or undefined');
   const r = resolve(target, request);
-  if (isEnumeration(request)) {
+  if (r.enumerate) {
     const guids = r.sets.map((s) => s.set);
     return deliver(false, guids, encodeGuidList(guids), out);
   }
@@ -222,7 +223,7 @@ export function ksProperty(target: PropertyTarget, request: PropertyRequest, dat
  */
 export function requestProperty<T = unknown>(target: PropertyTarget, request: TypedPropertyRequest): PropertyReply<T> {
   const r = resolve(target, request);
-  if (isEnumeration(request)) {
+  if (r.enumerate) {
     const guids = r.sets.map((s) => s.set);
     const bytes = encodeGuidList(guids);
     return reply(Status.success, bytes.byteLength, guids as T, bytes);
