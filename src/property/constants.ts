@@ -229,3 +229,60 @@ export const PropertySize = {
   /** sizeof(KSPROPERTY_DESCRIPTION) (x64): AccessFlags, DescriptionSize, PropTypeSet (24), MembersListCount, Reserved */
   propertyDescription: 40,
 } as const;
+
+// ---------------------------------------------------------------- ks.h spellings
+// The same values under their ks.h names, for code ported from a driver or a KS client. Prefer the grouped objects
+// above in new code.
+
+/** KSPROPSETID_Connection (= {@link PropertySetId}.connection). */
+export const KSPROPSETID_Connection: Guid = PropertySetId.connection;
+/** KSPROPSETID_Stream (= {@link PropertySetId}.stream). */
+export const KSPROPSETID_Stream: Guid = PropertySetId.stream;
+/** KSPROPSETID_StreamAllocator (= {@link PropertySetId}.streamAllocator). */
+export const KSPROPSETID_StreamAllocator: Guid = PropertySetId.streamAllocator;
+/** KSMETHODSETID_StreamAllocator (= {@link MethodSetId}.streamAllocator). */
+export const KSMETHODSETID_StreamAllocator: Guid = MethodSetId.streamAllocator;
+/** KSEVENTSETID_StreamAllocator (= {@link EventSetId}.streamAllocator). */
+export const KSEVENTSETID_StreamAllocator: Guid = EventSetId.streamAllocator;
+/** KSPROPERTY_CONNECTION_STATE (0) */
+export const KSPROPERTY_CONNECTION_STATE = ConnectionProperty.state;
+/** KSPROPERTY_CONNECTION_PRIORITY (1) */
+export const KSPROPERTY_CONNECTION_PRIORITY = ConnectionProperty.priority;
+/** KSPROPERTY_CONNECTION_DATAFORMAT (2) */
+export const KSPROPERTY_CONNECTION_DATAFORMAT = ConnectionProperty.dataFormat;
+/** KSPROPERTY_CONNECTION_ALLOCATORFRAMING (3) */
+export const KSPROPERTY_CONNECTION_ALLOCATORFRAMING = ConnectionProperty.allocatorFraming;
+/** KSPROPERTY_CONNECTION_PROPOSEDATAFORMAT (4) */
+export const KSPROPERTY_CONNECTION_PROPOSEDATAFORMAT = ConnectionProperty.proposeDataFormat;
+/** KSPROPERTY_CONNECTION_ACQUIREORDERING (5) */
+export const KSPROPERTY_CONNECTION_ACQUIREORDERING = ConnectionProperty.acquireOrdering;
+/** KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX (6) */
+export const KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX = ConnectionProperty.allocatorFramingEx;
+/** KSPROPERTY_CONNECTION_STARTAT (7) */
+export const KSPROPERTY_CONNECTION_STARTAT = ConnectionProperty.startAt;
+/** KSPROPERTY_STREAM_ALLOCATOR (0) */
+export const KSPROPERTY_STREAM_ALLOCATOR = StreamProperty.allocator;
+/** KSPROPERTY_STREAM_PIPE_ID (10) */
+export const KSPROPERTY_STREAM_PIPE_ID = StreamProperty.pipeId;
+/** KSPROPERTY_STREAMALLOCATOR_FUNCTIONTABLE (0) */
+export const KSPROPERTY_STREAMALLOCATOR_FUNCTIONTABLE = StreamAllocatorProperty.functionTable;
+/** KSPROPERTY_STREAMALLOCATOR_STATUS (1) */
+export const KSPROPERTY_STREAMALLOCATOR_STATUS = StreamAllocatorProperty.status;
+/** KSMETHOD_STREAMALLOCATOR_ALLOC (0) */
+export const KSMETHOD_STREAMALLOCATOR_ALLOC = StreamAllocatorMethod.alloc;
+/** KSMETHOD_STREAMALLOCATOR_FREE (1) */
+export const KSMETHOD_STREAMALLOCATOR_FREE = StreamAllocatorMethod.free;
+/** KSEVENT_STREAMALLOCATOR_INTERNAL_FREEFRAME (0) */
+export const KSEVENT_STREAMALLOCATOR_INTERNAL_FREEFRAME = StreamAllocatorEvent.internalFreeFrame;
+/** KSEVENT_STREAMALLOCATOR_FREEFRAME (1) */
+export const KSEVENT_STREAMALLOCATOR_FREEFRAME = StreamAllocatorEvent.freeFrame;
+/** KSPROPERTY_TYPE_GET (0x1) */
+export const KSPROPERTY_TYPE_GET = PropertyType.get;
+/** KSPROPERTY_TYPE_SET (0x2) */
+export const KSPROPERTY_TYPE_SET = PropertyType.set;
+/** KSPROPERTY_TYPE_SETSUPPORT (0x100) */
+export const KSPROPERTY_TYPE_SETSUPPORT = PropertyType.setSupport;
+/** KSPROPERTY_TYPE_BASICSUPPORT (0x200) */
+export const KSPROPERTY_TYPE_BASICSUPPORT = PropertyType.basicSupport;
+/** IOCTL_KS_PROPERTY (0x2F0003) */
+export const IOCTL_KS_PROPERTY = IoctlKs.property;
