@@ -1,13 +1,40 @@
-// `npm start`: a default allocator built from a legacy KSALLOCATOR_FRAMING, exhausted, refilled, and reported.
-import { createDefaultAllocator, FileAlignment, PoolType } from 'avstream';
+// `npm start`: a pin's framing (DECLARE_SIMPLE_FRAMING_EX), the allocator create request derived from it, a default
+// allocator built from that request, exhausted, refilled, and reported.
+// First the default graph (examples/graph.mjs): endpoints, an in-place and a copy transform, the decision record.
+import './graph.mjs';
+import {
+  createDefaultAllocator,
+  encodeFramingEx,
+  FileAlignment,
+  MemoryType,
+  PoolType,
+  pickSize,
+  RequirementFlags,
+  simpleFraming,
+} from 'avstream';
 
-// KSALLOCATOR_FRAMING: 8 frames of 4 KiB, data 64-byte aligned, NonPagedPool (the whole slab is committed now).
+// KSALLOCATOR_FRAMING_EX: 8 frames of 1–4 KiB, data 64-byte aligned, kernel nonpaged system memory (preferred).
+const framingEx = simpleFraming(
+  MemoryType.kernelNonPaged,
+  RequirementFlags.systemMemory | RequirementFlags.preferencesOnly,
+  8,
+  FileAlignment.bytes64,
+  1024,
+  4096,
+);
+const item = framingEx.items[0];
+console.log(
+  `framing: ${encodeFramingEx(framingEx).byteLength}-byte KSALLOCATOR_FRAMING_EX, flags 0x${item.flags.toString(16)}`,
+);
+
+// KSALLOCATOR_FRAMING (the create request): its frame count and alignment, the largest size of its optimal range,
+// NonPagedPool (the whole slab is committed at initialize).
 const framing = {
   optionsFlags: 0,
   poolType: PoolType.nonPagedPool,
-  frames: 8,
-  frameSize: 4096,
-  fileAlignment: FileAlignment.bytes64,
+  frames: item.frames,
+  frameSize: pickSize(item.framingRange.range, 'maximize'),
+  fileAlignment: item.fileAlignment,
   reserved: 0,
 };
 

@@ -1,22 +1,68 @@
 import type { NegotiationFailure, NegotiationRecord } from './graph/negotiation/record.js';
 import { Status, type StatusCode, statusName } from './status.js';
 
-/** Formats a value for an error message: strings quoted, numbers ≥ 2^16 also in hex, objects as JSON-ish. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (Number.isInteger(value) && Math.abs(value) >= 0x10000) return `${value} (0x${(value >>> 0).toString(16)})`;
-    return String(value);
+const MAX_DESCRIPTION = 80;
+const MAX_ENTRIES = 8;
+
+function clip(text: string): string {
+  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 3)}...` : text;
+}
+
+function describeNumber(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) >= 0x10000) return `${value} (0x${(value >>> 0).toString(16)})`;
+  return String(value);
+}
+
+/** One level of an object: own data properties only (getters are shown, never called), a few entries, no toJSON. */
+function describeShallow(value: object, depth: number): string {
+  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
+  if (Array.isArray(value)) {
+    if (depth > 1 || value.length > MAX_ENTRIES) return `Array(${value.length})`;
+    const parts: string[] = [];
+    for (let i = 0; i < value.length; i++) parts.push(describeProperty(value, String(i), depth));
+    return `[${parts.join(',')}]`;
   }
+  if (depth > 1) return '{...}';
+  const keys = Reflect.ownKeys(value);
+  const parts: string[] = [];
+  for (const key of keys.slice(0, MAX_ENTRIES)) {
+    const name = typeof key === 'symbol' ? `[${key.description ?? ''}]` : JSON.stringify(key);
+    parts.push(`${name}:${describeProperty(value, key, depth)}`);
+  }
+  if (keys.length > MAX_ENTRIES) parts.push('...');
+  return `{${parts.join(',')}}`;
+}
+
+function describeProperty(owner: object, key: PropertyKey, depth: number): string {
+  const desc = Object.getOwnPropertyDescriptor(owner, key);
+  if (desc === undefined) return 'undefined';
+  if (!('value' in desc)) return '[accessor]';
+  return describeAt(desc.value, depth + 1);
+}
+
+function describeAt(value: unknown, depth: number): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > MAX_DESCRIPTION ? value.slice(0, MAX_DESCRIPTION) : value);
+  if (typeof value === 'number') return describeNumber(value);
   if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
   if (value === null || value === undefined || typeof value === 'boolean') return String(value);
   if (typeof value === 'function') return 'a function';
-  if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${value.byteLength} bytes)`;
+  return describeShallow(value as object, depth);
+}
+
+/**
+ * Formats a value for an error message: strings quoted, numbers ≥ 2^16 also in hex, objects as short JSON-like text.
+ *
+ * Safe on untrusted values: the result is at most 80 characters, no getter, `toJSON` or proxy trap result is trusted
+ * (own data properties only, a few entries, two levels), and a value whose reflection throws (a revoked proxy, a
+ * throwing trap) is described as `an unreadable object` instead of throwing.
+ */
+export function describeValue(value: unknown): string {
   try {
-    const json = JSON.stringify(value);
-    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+    return clip(describeAt(value, 0));
   } catch {
-    return Object.prototype.toString.call(value);
+    return 'an unreadable object';
   }
 }
 
@@ -32,6 +78,7 @@ export class AvStreamError extends Error {
     this.status = status;
   }
 
+  /** The class name (`FramingError`, `AllocatorError`, …), so subclasses need not set it. */
   override get name(): string {
     return this.constructor.name;
   }

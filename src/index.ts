@@ -30,7 +30,6 @@ export {
 } from './allocator/user-memory-allocator.js';
 export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/validate.js';
 export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
-// pin, filter, device: descriptors, dispatch tables, states, formats, gates, processing, requester
 export { Device, type DeviceDescriptor, type DeviceDispatch, type DeviceOptions } from './device/device.js';
 export {
   AllocatorError,
@@ -178,7 +177,7 @@ export {
   memoryTypeSatisfies,
   poolTypeFor,
 } from './graph/negotiation/memory-types.js';
-export { mapRangeToAllocator, negotiate } from './graph/negotiation/negotiate.js';
+export { negotiate } from './graph/negotiation/negotiate.js';
 export { composeCompression, type PipePinRole, UNKNOWN_COMPRESSION } from './graph/negotiation/pipes.js';
 export type {
   AllocatorCandidate,
@@ -202,6 +201,7 @@ export type {
   SizePreference,
   SizeUse,
 } from './graph/negotiation/record.js';
+export { mapRangeToAllocator } from './graph/negotiation/size.js';
 export { CANARY_BYTE, POISON_BYTE } from './memory/guard.js';
 export { computeFrameLayout, type FrameLayout } from './memory/layout.js';
 export {

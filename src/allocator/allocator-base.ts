@@ -117,7 +117,13 @@ export abstract class AllocatorBase implements FrameAllocator {
     if (buffer === null || typeof buffer !== 'object') {
       throw argumentError('type', 'buffer', buffer, 'a FrameBuffer handed out by this allocator');
     }
-    const deferred = this._give(buffer);
+    let deferred: AllocatorError | null;
+    try {
+      deferred = this._give(buffer);
+    } catch (error) {
+      // Typed errors pass; anything else came from reading a hostile object (a throwing getter or proxy trap).
+      throw error instanceof AvStreamError ? error : foreignBuffer(buffer, error);
+    }
     this._outstanding--;
     if (this._waiters.pending !== 0) this._serveWaiters();
     if (this._listeners.length !== 0 || this._state !== INITIALIZED || deferred !== null) this._afterFree(deferred);
@@ -136,6 +142,9 @@ export abstract class AllocatorBase implements FrameAllocator {
   /** {@inheritDoc FrameAllocator.acquire} */
   acquire(signal?: AbortSignal): Promise<FrameBuffer> {
     if (this._state !== INITIALIZED) return Promise.reject(this._stateError('acquire'));
+    if (signal !== undefined && !isAbortSignal(signal)) {
+      return Promise.reject(argumentError('type', 'signal', signal, 'an AbortSignal or undefined'));
+    }
     if (signal?.aborted) return Promise.reject(cancelled(signal));
     if (this._waiters.pending === 0) {
       let frame: FrameBuffer | null;
@@ -322,17 +331,30 @@ export function initializeFailed(message: string, status: number, cause?: unknow
   return error;
 }
 
+/** An AbortSignal, or an object that behaves as one (`aborted`, `reason`, add/removeEventListener). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Partial<AbortSignal>;
+  return (
+    typeof s.aborted === 'boolean' &&
+    typeof s.addEventListener === 'function' &&
+    typeof s.removeEventListener === 'function'
+  );
+}
+
 function cancelled(signal: AbortSignal): AvStreamError {
   return new AvStreamError('acquire: cancelled by its AbortSignal', Status.cancelled, { cause: signal.reason });
 }
 
 /** @internal the messages of the typed free errors */
-export function foreignBuffer(buffer: unknown): AllocatorError {
-  return new AllocatorError(
+export function foreignBuffer(buffer: unknown, cause?: unknown): AllocatorError {
+  const error = new AllocatorError(
     'foreignBuffer',
     `free: a buffer (${describeHandle(buffer)}) not handed out by this allocator is not allowed; expected one of its frames`,
     Status.invalidParameter,
   );
+  if (cause !== undefined) (error as { cause?: unknown }).cause = cause;
+  return error;
 }
 
 /** @internal */
@@ -346,7 +368,11 @@ export function doubleFree(index: number): AllocatorError {
 
 function describeHandle(buffer: unknown): string {
   if (buffer === null || typeof buffer !== 'object') return String(buffer);
-  if (ArrayBuffer.isView(buffer)) return `${buffer.constructor.name} of ${buffer.byteLength} bytes`;
-  const index = (buffer as { index?: unknown }).index;
-  return typeof index === 'number' ? `frame ${index}` : 'an object';
+  try {
+    if (ArrayBuffer.isView(buffer)) return `${buffer.constructor.name} of ${buffer.byteLength} bytes`;
+    const index = (buffer as { index?: unknown }).index;
+    return typeof index === 'number' ? `frame ${index}` : 'an object';
+  } catch {
+    return 'an unreadable object';
+  }
 }

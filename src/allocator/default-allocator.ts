@@ -1,4 +1,4 @@
-import { type AllocatorError, argumentError } from '../errors.js';
+import type { AllocatorError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { findCanaryViolation, writeCanary } from '../memory/guard.js';
 import { computeFrameLayout, type FrameLayout } from '../memory/layout.js';
@@ -7,7 +7,7 @@ import { Slab } from '../memory/slab.js';
 import { Status } from '../status.js';
 import { initializeFailed } from './allocator-base.js';
 import { CanaryOverwrittenError } from './frame-handle.js';
-import { SlotPoolAllocator } from './slot-pool.js';
+import { byteCount, poolOptions, SlotPoolAllocator } from './slot-pool.js';
 import type { AllocatorKind } from './types.js';
 
 /** Bytes of canary the debug mode puts before and after each frame when `prefix`/`padding` are not given. */
@@ -28,15 +28,6 @@ export interface DefaultAllocatorOptions {
   readonly shared?: boolean;
   /** The largest slab this allocator may reserve, in bytes. Default {@link DEFAULT_MAX_SLAB_BYTES}. */
   readonly maxSlabBytes?: number;
-}
-
-function byteCount(name: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw argumentError('type', name, value, 'a number of bytes');
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw argumentError('range', name, value, `an integer 0 … ${max}`);
-  }
-  return value;
 }
 
 /**
@@ -69,13 +60,7 @@ export class DefaultAllocator extends SlotPoolAllocator {
   private _slotViews: Uint8Array[] = [];
 
   constructor(options: DefaultAllocatorOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw argumentError('type', 'options', options, 'an options object or undefined');
-    }
-    const debug = options.debug ?? false;
-    if (typeof debug !== 'boolean') throw argumentError('type', 'options.debug', debug, 'a boolean');
-    const shared = options.shared ?? false;
-    if (typeof shared !== 'boolean') throw argumentError('type', 'options.shared', shared, 'a boolean');
+    const { debug, shared } = poolOptions(options);
     super(debug);
     const guard = debug ? DEBUG_GUARD_BYTES : 0;
     this._prefix = byteCount('options.prefix', options.prefix, guard, 0xffff);

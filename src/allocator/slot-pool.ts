@@ -1,4 +1,4 @@
-import type { AllocatorError } from '../errors.js';
+import { type AllocatorError, argumentError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { POISON_BYTE } from '../memory/guard.js';
 import { AllocatorBase, doubleFree, foreignBuffer } from './allocator-base.js';
@@ -124,4 +124,28 @@ export abstract class SlotPoolAllocator extends AllocatorBase implements Generat
     this._live = [];
     this._freeTop = 0;
   }
+}
+
+/**
+ * @internal The options every slot-pool allocator takes: the options object itself (or undefined) and its `debug` and
+ * `shared` flags.
+ */
+export function poolOptions(options: unknown): { readonly debug: boolean; readonly shared: boolean } {
+  if (options === null || typeof options !== 'object') {
+    throw argumentError('type', 'options', options, 'an options object or undefined');
+  }
+  const { debug = false, shared = false } = options as { debug?: unknown; shared?: unknown };
+  if (typeof debug !== 'boolean') throw argumentError('type', 'options.debug', debug, 'a boolean');
+  if (typeof shared !== 'boolean') throw argumentError('type', 'options.shared', shared, 'a boolean');
+  return { debug, shared };
+}
+
+/** @internal A byte-count option: `fallback` when undefined, else an integer 0 … `max`. */
+export function byteCount(name: string, value: unknown, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw argumentError('type', name, value, 'a number of bytes');
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw argumentError('range', name, value, `an integer 0 … ${max}`);
+  }
+  return value;
 }

@@ -2,7 +2,8 @@ import { argumentError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { Status } from '../status.js';
 import { initializeFailed } from './allocator-base.js';
-import { SlotPoolAllocator } from './slot-pool.js';
+import { DEFAULT_MAX_SLAB_BYTES } from './default-allocator.js';
+import { byteCount, poolOptions, SlotPoolAllocator } from './slot-pool.js';
 import type { AllocatorKind } from './types.js';
 
 /** Memory the application hands to {@link createUserMemoryAllocator}: a whole buffer or a view on one. */
@@ -20,6 +21,11 @@ export interface UserMemoryAllocatorOptions {
   readonly shared?: boolean;
   /** Debug mode: poison on free and stale-handle detection (no canaries: frames have no prefix/padding). */
   readonly debug?: boolean;
+  /**
+   * The most bytes of frame memory the allocator may create (`frames · frameSize`, when `buffers` is omitted), checked
+   * before anything is allocated. Default {@link DEFAULT_MAX_SLAB_BYTES} (1 GiB).
+   */
+  readonly maxBytes?: number;
 }
 
 /**
@@ -33,16 +39,12 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
   /** @internal */
   private readonly _shared: boolean;
   /** @internal */
+  private readonly _maxBytes: number;
+  /** @internal */
   private _frameViews: Uint8Array[] = [];
 
   constructor(options: UserMemoryAllocatorOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw argumentError('type', 'options', options, 'an options object or undefined');
-    }
-    const debug = options.debug ?? false;
-    if (typeof debug !== 'boolean') throw argumentError('type', 'options.debug', debug, 'a boolean');
-    const shared = options.shared ?? false;
-    if (typeof shared !== 'boolean') throw argumentError('type', 'options.shared', shared, 'a boolean');
+    const { debug, shared } = poolOptions(options);
     const buffers = options.buffers;
     if (buffers !== undefined) {
       if (!Array.isArray(buffers)) throw argumentError('type', 'options.buffers', buffers, 'an array of buffers');
@@ -52,9 +54,11 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
         }
       });
     }
+    const maxBytes = byteCount('options.maxBytes', options.maxBytes, DEFAULT_MAX_SLAB_BYTES, Number.MAX_SAFE_INTEGER);
     super(debug);
     this._supplied = buffers === undefined ? undefined : [...buffers];
     this._shared = shared;
+    this._maxBytes = maxBytes;
   }
 
   /** The frames' memory (one view of `frameSize` bytes per frame), once initialized. */
@@ -69,8 +73,23 @@ export class UserMemoryAllocator extends SlotPoolAllocator {
       if (this._shared && typeof SharedArrayBuffer !== 'function') {
         throw initializeFailed('initialize: shared: true needs SharedArrayBuffer', Status.notSupported);
       }
-      for (let i = 0; i < frames; i++) {
-        views.push(new Uint8Array(this._shared ? new SharedArrayBuffer(frameSize) : new ArrayBuffer(frameSize)));
+      const total = frames * frameSize;
+      if (total > this._maxBytes) {
+        throw initializeFailed(
+          `initialize: ${total} bytes of frame memory (${frames} frames × ${frameSize} bytes) is not allowed; expected at most maxBytes ${this._maxBytes}`,
+          Status.insufficientResources,
+        );
+      }
+      try {
+        for (let i = 0; i < frames; i++) {
+          views.push(new Uint8Array(this._shared ? new SharedArrayBuffer(frameSize) : new ArrayBuffer(frameSize)));
+        }
+      } catch (cause) {
+        throw initializeFailed(
+          `initialize: ${total} bytes of frame memory could not be allocated; expected memory the runtime can provide`,
+          Status.insufficientResources,
+          cause,
+        );
       }
     } else {
       if (this._supplied.length < frames) {

@@ -2,19 +2,19 @@ import { argumentError, FramingError } from '../errors.js';
 import { MAX_FILE_ALIGNMENT, OptionFlags } from '../framing/constants.js';
 import { isAlignmentMask } from '../framing/range-math.js';
 import type { AllocatorFraming } from '../framing/types.js';
+import { isUint32 } from '../framing/validate.js';
 import { isKnownPoolType } from '../memory/pool-type.js';
 import { Status } from '../status.js';
 
 /**
- * The most frames one allocator may have outstanding (a bound checked before any memory is reserved).
+ * The most frames one allocator may have outstanding (65 536), checked before any memory is reserved. Every frame has
+ * bookkeeping built up front — a `Uint8Array` view and a pooled handle, a few hundred bytes of JS heap, or its own
+ * ArrayBuffer for the user-memory allocator — so the byte caps on frame data (`maxSlabBytes`, `maxBytes`) alone would
+ * let a request of 2^20 one-byte frames build ≈ 200 MB of objects; this bound keeps that below ≈ 15 MB.
  */
-export const MAX_ALLOCATOR_FRAMES = 1 << 20;
+export const MAX_ALLOCATOR_FRAMES = 1 << 16;
 
 const FIELDS = ['optionsFlags', 'poolType', 'frames', 'frameSize', 'fileAlignment', 'reserved'] as const;
-
-function isUint32(value: number): boolean {
-  return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
-}
 
 /**
  * KsValidateAllocatorCreateRequest: checks a legacy KSALLOCATOR_FRAMING used as an allocator create request and
@@ -40,41 +40,52 @@ export function validateAllocatorFraming(framing: Readonly<AllocatorFraming>): R
   if (framing === null || typeof framing !== 'object') {
     throw argumentError('type', 'framing', framing, 'a KSALLOCATOR_FRAMING object');
   }
+  // Each field is read exactly once, into the copy that is checked and returned: a getter or proxy cannot pass the
+  // checks with one value and hand the allocator another (the frame count and size bound memory reservations).
+  const copy = {} as Record<(typeof FIELDS)[number], number>;
   for (const field of FIELDS) {
-    const value: unknown = framing[field];
+    let value: unknown;
+    try {
+      value = framing[field];
+    } catch (cause) {
+      const error = new FramingError(field, undefined, 'a readable field (its getter or proxy trap threw)');
+      (error as { cause?: unknown }).cause = cause;
+      throw error;
+    }
     if (typeof value !== 'number') throw argumentError('type', `framing.${field}`, value, 'a uint32 number');
     if (!isUint32(value)) throw new FramingError(field, value, 'an integer 0 … 0xffffffff');
+    copy[field] = value;
   }
-  if ((framing.optionsFlags & ~OptionFlags.valid) !== 0) {
-    throw new FramingError('optionsFlags', framing.optionsFlags, 'only KSALLOCATOR_OPTIONF_* bits (mask 0x3)');
+  if ((copy.optionsFlags & ~OptionFlags.valid) !== 0) {
+    throw new FramingError('optionsFlags', copy.optionsFlags, 'only KSALLOCATOR_OPTIONF_* bits (mask 0x3)');
   }
-  if (!isKnownPoolType(framing.poolType)) {
-    throw new FramingError('poolType', framing.poolType, 'a POOL_TYPE of 0, 1, 4, 5 or 512');
+  if (!isKnownPoolType(copy.poolType)) {
+    throw new FramingError('poolType', copy.poolType, 'a POOL_TYPE of 0, 1, 4, 5 or 512');
   }
-  if (framing.frames === 0) throw new FramingError('frames', 0, 'at least 1 frame');
-  if (framing.frames > MAX_ALLOCATOR_FRAMES) {
+  if (copy.frames === 0) throw new FramingError('frames', 0, 'at least 1 frame');
+  if (copy.frames > MAX_ALLOCATOR_FRAMES) {
     throw new FramingError(
       'frames',
-      framing.frames,
+      copy.frames,
       `at most ${MAX_ALLOCATOR_FRAMES} frames`,
       Status.insufficientResources,
     );
   }
-  if (framing.frameSize === 0) throw new FramingError('frameSize', 0, 'a frame size of at least 1 byte');
-  if (!isAlignmentMask(framing.fileAlignment) || framing.fileAlignment > MAX_FILE_ALIGNMENT) {
+  if (copy.frameSize === 0) throw new FramingError('frameSize', 0, 'a frame size of at least 1 byte');
+  if (!isAlignmentMask(copy.fileAlignment) || copy.fileAlignment > MAX_FILE_ALIGNMENT) {
     throw new FramingError(
       'fileAlignment',
-      framing.fileAlignment,
+      copy.fileAlignment,
       `an alignment mask 2^k − 1 not above ${MAX_FILE_ALIGNMENT} (PAGE_SIZE − 1)`,
     );
   }
-  if (framing.reserved !== 0) throw new FramingError('reserved', framing.reserved, '0');
+  if (copy.reserved !== 0) throw new FramingError('reserved', copy.reserved, '0');
   return Object.freeze({
-    optionsFlags: framing.optionsFlags,
-    poolType: framing.poolType,
-    frames: framing.frames,
-    frameSize: framing.frameSize,
-    fileAlignment: framing.fileAlignment,
-    reserved: framing.reserved,
+    optionsFlags: copy.optionsFlags,
+    poolType: copy.poolType,
+    frames: copy.frames,
+    frameSize: copy.frameSize,
+    fileAlignment: copy.fileAlignment,
+    reserved: copy.reserved,
   });
 }

@@ -1,4 +1,4 @@
-import { AllocatorError, argumentError } from '../errors.js';
+import { AllocatorError, argumentError, describeValue } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { ntSuccess, Status, statusName } from '../status.js';
 import { AllocatorBase, doubleFree, foreignBuffer, initializeFailed } from './allocator-base.js';
@@ -14,9 +14,13 @@ import type { AllocatorDispatch, AllocatorKind, FrameBuffer } from './types.js';
  * - `allocate` returns null without calling the vendor once `frames` are outstanding.
  * - Vendor buffers map to pooled {@link FrameBuffer} handles (at most `frames` handle objects, found by the buffer's
  *   memory: its ArrayBuffer and byte offset), so a vendor handing out fixed slices costs no allocation per frame.
- * - A vendor buffer that is already outstanding, shorter than the frame size, misaligned per `fileAlignment`, or not
- *   a Uint8Array is a `contractViolation`; a buffer that is not outstanding is handed back to the vendor's `free`
- *   first.
+ * - A vendor buffer that is already outstanding, shorter than the frame size, misaligned per `fileAlignment`,
+ *   overlapping an outstanding frame, or not a Uint8Array is a `contractViolation`; a buffer that is not outstanding
+ *   is handed back to the vendor's `free` first. A vendor callback that throws is a `contractViolation` carrying the
+ *   vendor's error as `cause`.
+ *
+ * @typeParam C - the vendor's allocator context (what `initializeAllocator` returns)
+ * @typeParam P - the pin type passed to `initializeAllocator`
  */
 export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
   readonly kind: AllocatorKind = 'vendor';
@@ -70,6 +74,12 @@ export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
         Status.unsuccessful,
       );
     }
+    if (!Number.isInteger(status) || status < -0x80000000 || status > 0xffffffff) {
+      throw initializeFailed(
+        `initialize: the vendor's status ${String(status)} is not allowed; expected an NTSTATUS (a 32-bit integer)`,
+        Status.unsuccessful,
+      );
+    }
     if (!ntSuccess(status)) {
       throw initializeFailed(`initialize: the vendor's initializeAllocator failed with ${statusName(status)}`, status);
     }
@@ -85,7 +95,12 @@ export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
   }
 
   _take(): FrameBuffer | null {
-    const buffer = this._dispatch.allocate(this._context as C);
+    let buffer: Uint8Array | null;
+    try {
+      buffer = this._dispatch.allocate(this._context as C);
+    } catch (error) {
+      throw vendorThrew('allocate', error);
+    }
     if (buffer === null || buffer === undefined) return null;
     if (!(buffer instanceof Uint8Array)) {
       throw new AllocatorError(
@@ -103,18 +118,53 @@ export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
       );
     }
     if (buffer.byteLength < this._frameSize || (buffer.byteOffset & this._alignMask) !== 0) {
-      this._dispatch.free(this._context as C, buffer);
+      this._giveBack(buffer);
       throw new AllocatorError(
         'contractViolation',
         `allocate: a vendor buffer of ${buffer.byteLength} bytes at byte offset ${buffer.byteOffset} is not allowed; expected at least ${this._frameSize} bytes aligned to ${this._alignMask + 1}`,
         Status.invalidDeviceRequest,
       );
     }
+    // New memory (or a known start with another length): it must not overlap a frame that is outstanding. Checked
+    // only then, so a vendor cycling fixed slices pays nothing per frame.
+    if (index === undefined || this._handles[index]!.data.byteLength !== buffer.byteLength) {
+      const overlapped = this._overlapping(buffer, index);
+      if (overlapped >= 0) {
+        this._giveBack(buffer);
+        throw new AllocatorError(
+          'contractViolation',
+          `allocate: a vendor buffer (bytes ${buffer.byteOffset}…${buffer.byteOffset + buffer.byteLength - 1}) overlapping outstanding frame ${overlapped} is not allowed; expected memory not handed out`,
+          Status.invalidDeviceRequest,
+        );
+      }
+    }
     const i = index ?? this._bind(buffer);
     const handle = this._handles[i]!;
     handle.data = buffer;
     this._out[i] = 1;
     return handle;
+  }
+
+  /** The index of an outstanding frame (other than `except`) whose memory overlaps `buffer`, or −1. */
+  private _overlapping(buffer: Uint8Array, except: number | undefined): number {
+    const start = buffer.byteOffset;
+    const end = start + buffer.byteLength;
+    for (let i = 0; i < this._handles.length; i++) {
+      if (i === except || this._out[i] !== 1) continue;
+      const data = this._handles[i]!.data;
+      if (data.buffer !== buffer.buffer) continue;
+      if (start < data.byteOffset + data.byteLength && data.byteOffset < end) return i;
+    }
+    return -1;
+  }
+
+  /** Hands a refused buffer back to the vendor's `free` (the vendor did hand it out). */
+  private _giveBack(buffer: Uint8Array): void {
+    try {
+      this._dispatch.free(this._context as C, buffer);
+    } catch (error) {
+      throw vendorThrew('free', error);
+    }
   }
 
   /** Binds a new memory identity to a handle that is not outstanding (creating handles up to `frames`). */
@@ -151,7 +201,11 @@ export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
     const i = buffer.index;
     if (this._handles[i] !== buffer) throw foreignBuffer(buffer);
     if (this._out[i] === 0) throw doubleFree(i);
-    this._dispatch.free(this._context as C, buffer.data); // a throwing vendor free leaves the frame outstanding
+    try {
+      this._dispatch.free(this._context as C, buffer.data);
+    } catch (error) {
+      throw vendorThrew('free', error); // the frame stays outstanding: free may be retried
+    }
     this._out[i] = 0;
     return null;
   }
@@ -162,8 +216,24 @@ export class VendorAllocator<C = unknown, P = unknown> extends AllocatorBase {
     this._handles = [];
     this._bound = new Map();
     this._boundBuffer = [];
-    this._dispatch.deleteAllocator(context);
+    try {
+      this._dispatch.deleteAllocator(context);
+    } catch (error) {
+      throw vendorThrew('deleteAllocator', error); // the allocator is deleted all the same
+    }
   }
+}
+
+/** A vendor callback threw: AVStream's callbacks cannot fail that way, so it is a contract violation (cause kept). */
+function vendorThrew(callback: 'allocate' | 'free' | 'deleteAllocator', cause: unknown): AllocatorError {
+  const message = cause instanceof Error ? cause.message : describeValue(cause);
+  const error = new AllocatorError(
+    'contractViolation',
+    `${callback === 'deleteAllocator' ? 'delete' : callback}: the vendor's ${callback} threw (${message}); expected it to return`,
+    Status.invalidDeviceRequest,
+  );
+  (error as { cause?: unknown }).cause = cause;
+  return error;
 }
 
 /**

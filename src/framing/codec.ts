@@ -21,17 +21,29 @@ export const FRAMING_SIZE = 24;
 
 /** Byte offsets inside a KS_FRAMING_ITEM. */
 export const FramingItemOffset = {
+  /** MemoryType (GUID, 16 bytes) */
   memoryType: 0,
+  /** BusType (GUID, 16 bytes) */
   busType: 16,
+  /** MemoryFlags (ULONG) */
   memoryFlags: 32,
+  /** BusFlags (ULONG) */
   busFlags: 36,
+  /** Flags (ULONG) */
   flags: 40,
+  /** Frames (ULONG) */
   frames: 44,
+  /** FileAlignment / FramePitch (ULONG) */
   fileAlignment: 48,
+  /** MemoryTypeWeight (ULONG) */
   memoryTypeWeight: 52,
+  /** PhysicalRange (KS_FRAMING_RANGE, 12 bytes) */
   physicalRange: 56,
+  /** FramingRange.Range (KS_FRAMING_RANGE, 12 bytes) */
   framingRange: 68,
+  /** FramingRange.InPlaceWeight (ULONG) */
   inPlaceWeight: 80,
+  /** FramingRange.NotInPlaceWeight (ULONG) */
   notInPlaceWeight: 84,
 } as const;
 
@@ -109,6 +121,77 @@ function readItem(v: DataView, o: number): FramingItem {
   };
 }
 
+/** A nested object read once into a plain copy; anything else (a non-object, an array) is kept for the shape check. */
+function snapshotObject<K extends string>(value: unknown, keys: readonly K[]): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const from = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key] = from[key];
+  return out;
+}
+
+const RANGE_KEYS = ['minFrameSize', 'maxFrameSize', 'stepping'] as const;
+
+function snapshotItem(value: unknown): unknown {
+  const item = snapshotObject(value, [
+    'memoryType',
+    'busType',
+    'memoryFlags',
+    'busFlags',
+    'flags',
+    'frames',
+    'fileAlignment',
+    'memoryTypeWeight',
+    'physicalRange',
+    'framingRange',
+  ] as const);
+  if (item === value) return item;
+  const o = item as Record<string, unknown>;
+  o.physicalRange = snapshotObject(o.physicalRange, RANGE_KEYS);
+  const weighted = snapshotObject(o.framingRange, ['range', 'inPlaceWeight', 'notInPlaceWeight'] as const);
+  if (weighted !== o.framingRange)
+    (weighted as Record<string, unknown>).range = snapshotObject(
+      (weighted as Record<string, unknown>).range,
+      RANGE_KEYS,
+    );
+  o.framingRange = weighted;
+  return o;
+}
+
+/**
+ * Reads every modelled field of a framing exactly once into a plain copy, so what is checked is what is written (a
+ * getter cannot pass validation with one value and be encoded with another, nor change the item count between the
+ * length check and the write loop). Bounded: items are copied only from an array of 1…MAX_FRAMING_ITEMS, whose
+ * length is read once; anything unexpected is kept as is for the shape check to name.
+ */
+function snapshotFramingEx(x: unknown): unknown {
+  const root = snapshotObject(x, ['pinFlags', 'outputCompression', 'pinWeight', 'items'] as const);
+  if (root === x) return root;
+  const o = root as Record<string, unknown>;
+  o.outputCompression = snapshotObject(o.outputCompression, [
+    'ratioNumerator',
+    'ratioDenominator',
+    'ratioConstantMargin',
+  ] as const);
+  const items = o.items;
+  if (Array.isArray(items)) {
+    const n: unknown = items.length;
+    if (typeof n === 'number' && n >= 1 && n <= MAX_FRAMING_ITEMS) {
+      const copy: unknown[] = [];
+      for (let i = 0; i < n; i++) copy.push(snapshotItem(items[i]));
+      o.items = copy;
+    } // else: kept as is, for the shape check to name `items` and its length
+  }
+  return o;
+}
+
+function checkedEx(x: AllocatorFramingEx, options: FramingCodecOptions): AllocatorFramingEx {
+  const snapshot = snapshotFramingEx(x);
+  if (options.validate === false) _checkFramingExShape(snapshot);
+  else validateFramingEx(snapshot as AllocatorFramingEx);
+  return snapshot as AllocatorFramingEx;
+}
+
 function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) throw argumentError('type', 'bytes', bytes, 'a Uint8Array');
 }
@@ -126,10 +209,9 @@ export function encodeFramingExInto(
   offset = 0,
   options: FramingCodecOptions = {},
 ): number {
-  if (options.validate === false) _checkFramingExShape(x);
-  else validateFramingEx(x);
+  const snapshot = checkedEx(x, options);
   checkBytes(target);
-  const length = framingExByteLength(x.items.length);
+  const length = framingExByteLength(snapshot.items.length);
   if (target.byteLength < length) {
     throw argumentError('range', 'target', target, `a Uint8Array of at least ${length} bytes`);
   }
@@ -142,6 +224,23 @@ export function encodeFramingExInto(
     );
   }
   const v = viewOf(target);
+  writeFramingEx(v, offset, snapshot);
+  return length;
+}
+
+/**
+ * The wire form of a KSALLOCATOR_FRAMING_EX: 24 + 88·CountItems bytes, CountItems = `x.items.length`.
+ * @throws FramingError when `x` is invalid (see {@link FramingCodecOptions.validate})
+ */
+export function encodeFramingEx(x: AllocatorFramingEx, options: FramingCodecOptions = {}): Uint8Array {
+  const snapshot = checkedEx(x, options);
+  const bytes = new Uint8Array(framingExByteLength(snapshot.items.length));
+  writeFramingEx(viewOf(bytes), 0, snapshot);
+  return bytes;
+}
+
+/** Writes a checked snapshot (every field already read once and validated) at `offset`. */
+function writeFramingEx(v: DataView, offset: number, x: AllocatorFramingEx): void {
   v.setUint32(offset, x.items.length, true);
   v.setUint32(offset + 4, x.pinFlags, true);
   v.setUint32(offset + 8, x.outputCompression.ratioNumerator, true);
@@ -151,19 +250,6 @@ export function encodeFramingExInto(
   for (let i = 0; i < x.items.length; i++) {
     writeItem(v, offset + FRAMING_EX_HEADER_SIZE + i * FRAMING_ITEM_SIZE, x.items[i]!);
   }
-  return length;
-}
-
-/**
- * The wire form of a KSALLOCATOR_FRAMING_EX: 24 + 88·CountItems bytes, CountItems = `x.items.length`.
- * @throws FramingError when `x` is invalid (see {@link FramingCodecOptions.validate})
- */
-export function encodeFramingEx(x: AllocatorFramingEx, options: FramingCodecOptions = {}): Uint8Array {
-  if (options.validate === false) _checkFramingExShape(x);
-  else validateFramingEx(x);
-  const bytes = new Uint8Array(framingExByteLength(x.items.length));
-  encodeFramingExInto(x, bytes, 0, { validate: false });
-  return bytes;
 }
 
 /**
@@ -222,8 +308,17 @@ export function decodeFramingEx(bytes: Uint8Array, options: FramingCodecOptions 
  * @throws FramingError when `x` is invalid (see {@link FramingCodecOptions.validate})
  */
 export function encodeFraming(x: AllocatorFraming, options: FramingCodecOptions = {}): Uint8Array {
-  if (options.validate === false) _checkFramingShape(x);
-  else validateFraming(x);
+  const read = snapshotObject(x, [
+    'optionsFlags',
+    'poolType',
+    'frames',
+    'frameSize',
+    'fileAlignment',
+    'reserved',
+  ] as const);
+  if (options.validate === false) _checkFramingShape(read);
+  else validateFraming(read as AllocatorFraming);
+  x = read as AllocatorFraming;
   const bytes = new Uint8Array(FRAMING_SIZE);
   const v = viewOf(bytes);
   v.setUint32(0, x.optionsFlags, true);

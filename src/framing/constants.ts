@@ -68,10 +68,15 @@ export const REQUIREMENT_FLAGS_MASK = Object.values(RequirementFlags).reduce((a,
 
 /** POOL_TYPE values (wdm.h). */
 export const PoolType = {
+  /** NonPagedPool (0): resident memory; the default allocator commits its whole slab at initialize. */
   nonPagedPool: 0,
+  /** PagedPool (1): pageable memory; the default allocator grows its slab lazily. */
   pagedPool: 1,
+  /** NonPagedPoolCacheAligned (4): NonPagedPool with cache-line-aligned frames. */
   nonPagedPoolCacheAligned: 4,
+  /** PagedPoolCacheAligned (5): PagedPool with cache-line-aligned frames. */
   pagedPoolCacheAligned: 5,
+  /** NonPagedPoolNx (512): non-executable NonPagedPool. */
   nonPagedPoolNx: 512,
 } as const;
 
@@ -80,15 +85,25 @@ export type PoolTypeValue = (typeof PoolType)[keyof typeof PoolType];
 
 /** FILE_*_ALIGNMENT masks (alignment − 1). */
 export const FileAlignment = {
+  /** FILE_BYTE_ALIGNMENT (1 byte) */
   byte: 0x0,
+  /** FILE_WORD_ALIGNMENT (2 bytes) */
   word: 0x1,
+  /** FILE_LONG_ALIGNMENT (4 bytes) */
   long: 0x3,
+  /** FILE_QUAD_ALIGNMENT (8 bytes) */
   quad: 0x7,
+  /** FILE_OCTA_ALIGNMENT (16 bytes) */
   octa: 0xf,
+  /** FILE_32_BYTE_ALIGNMENT */
   bytes32: 0x1f,
+  /** FILE_64_BYTE_ALIGNMENT */
   bytes64: 0x3f,
+  /** FILE_128_BYTE_ALIGNMENT */
   bytes128: 0x7f,
+  /** FILE_256_BYTE_ALIGNMENT */
   bytes256: 0xff,
+  /** FILE_512_BYTE_ALIGNMENT */
   bytes512: 0x1ff,
 } as const;
 

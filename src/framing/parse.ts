@@ -36,6 +36,19 @@ const LEGACY_KEYS = ['optionsFlags', 'poolType', 'frames', 'frameSize', 'fileAli
 
 type Fields<K extends string> = { [P in K]: unknown };
 
+/**
+ * Runs a reflection step (`Array.isArray`, `Object.getPrototypeOf`, `Reflect.ownKeys`, a property descriptor) on an
+ * untrusted value: a proxy trap that throws, or a revoked proxy, becomes a FramingError naming `where`.
+ */
+function reflect<T>(where: string, value: unknown, step: () => T): T {
+  try {
+    return step();
+  } catch (cause) {
+    if (cause instanceof FramingError) throw cause;
+    throw new FramingError(where, value, 'a plain data object whose properties can be read');
+  }
+}
+
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
@@ -52,31 +65,36 @@ function readObject<K extends string, O extends string = never>(
   optional: readonly O[] = [],
 ): Fields<K> & Partial<Fields<O>> {
   const where = path === '' ? rootName : path;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new FramingError(where, value, 'a plain object');
-  }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
-    throw new FramingError(where, value, 'a plain object (created by a literal or JSON.parse)');
-  }
-  const out: Record<string, unknown> = Object.create(null);
-  const known = new Set<string>([...required, ...optional]);
-  for (const key of Reflect.ownKeys(value)) {
-    if (typeof key === 'symbol') throw new FramingError(where, key.toString(), 'no symbol keys');
-    const desc = Object.getOwnPropertyDescriptor(value, key)!;
-    const field = join(path, key);
-    if (FORBIDDEN_KEYS.has(key)) {
-      throw new FramingError(field, desc.value, `no "${key}" key (prototype keys are rejected)`);
+  return reflect(where, value, () => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new FramingError(where, value, 'a plain object');
     }
-    if (!known.has(key))
-      throw new FramingError(field, desc.value, `no such field; known fields: ${[...known].join(', ')}`);
-    if (!('value' in desc)) throw new FramingError(field, undefined, 'a data property (not a getter or setter)');
-    out[key] = desc.value;
-  }
-  for (const key of required) {
-    if (!(key in out)) throw new FramingError(join(path, key), undefined, 'a value (the field is missing)');
-  }
-  return out as Fields<K> & Partial<Fields<O>>;
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new FramingError(where, value, 'a plain object (created by a literal or JSON.parse)');
+    }
+    const out: Record<string, unknown> = Object.create(null);
+    const known = new Set<string>([...required, ...optional]);
+    const keys = Reflect.ownKeys(value);
+    for (const key of keys) {
+      if (typeof key === 'symbol') throw new FramingError(where, key.toString(), 'no symbol keys');
+      const desc = Object.getOwnPropertyDescriptor(value, key);
+      const field = join(path, key);
+      if (desc === undefined) throw new FramingError(field, undefined, 'a data property');
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new FramingError(field, desc.value, `no "${key}" key (prototype keys are rejected)`);
+      }
+      if (!known.has(key)) {
+        throw new FramingError(field, desc.value, `no such field; known fields: ${[...known].join(', ')}`);
+      }
+      if (!('value' in desc)) throw new FramingError(field, undefined, 'a data property (not a getter or setter)');
+      out[key] = Object.is(desc.value, -0) ? 0 : desc.value; // -0 is the ULONG 0 (and round-trips as 0)
+    }
+    for (const key of required) {
+      if (!(key in out)) throw new FramingError(join(path, key), undefined, 'a value (the field is missing)');
+    }
+    return out as Fields<K> & Partial<Fields<O>>;
+  });
 }
 
 function parseGuid(value: unknown): unknown {
@@ -111,6 +129,28 @@ function parseItem(value: unknown, path: string): FramingItem {
 }
 
 /**
+ * Copies the untrusted items array: a real array of 1..MAX_FRAMING_ITEMS data elements, its length read once and
+ * bounded before any element is read (a proxy cannot change it between the check and the loop).
+ */
+function readItems(value: unknown): unknown[] {
+  const bound = `between 1 and ${MAX_FRAMING_ITEMS} framing items (CountItems)`;
+  return reflect('items', value, () => {
+    if (!Array.isArray(value)) throw new FramingError('items', value, 'an array of framing items');
+    const length: unknown = Object.getOwnPropertyDescriptor(value, 'length')?.value;
+    if (!isUint32(length) || length < 1 || length > MAX_FRAMING_ITEMS) throw new FramingError('items', length, bound);
+    const out: unknown[] = [];
+    for (let i = 0; i < length; i++) {
+      const desc = Object.getOwnPropertyDescriptor(value, i);
+      if (desc === undefined || !('value' in desc)) {
+        throw new FramingError(`items[${i}]`, undefined, 'a framing item object (no holes or getters in the array)');
+      }
+      out.push(desc.value);
+    }
+    return out;
+  });
+}
+
+/**
  * Parses an untrusted KSALLOCATOR_FRAMING_EX (for example from `JSON.parse`) into a clean, validated copy.
  *
  * Accepted shape: `{ pinFlags, outputCompression: { ratioNumerator, ratioDenominator, ratioConstantMargin },
@@ -126,20 +166,12 @@ export function parseFramingEx(untrusted: unknown): AllocatorFramingEx {
     const count = root.countItems;
     if (!isUint32(count) || count < 1 || count > MAX_FRAMING_ITEMS) throw new FramingError('countItems', count, bound);
   }
-  const items: unknown = root.items;
-  if (!Array.isArray(items)) throw new FramingError('items', items, 'an array of framing items');
-  if (items.length < 1 || items.length > MAX_FRAMING_ITEMS) throw new FramingError('items', items.length, bound);
+  const items = readItems(root.items);
   if ('countItems' in root && root.countItems !== items.length) {
     throw new FramingError('countItems', root.countItems, `items.length (${items.length})`);
   }
   const parsedItems: FramingItem[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const desc = Object.getOwnPropertyDescriptor(items, i);
-    if (desc === undefined || !('value' in desc)) {
-      throw new FramingError(`items[${i}]`, undefined, 'a framing item object (no holes or getters in the array)');
-    }
-    parsedItems.push(parseItem(desc.value, `items[${i}]`));
-  }
+  for (let i = 0; i < items.length; i++) parsedItems.push(parseItem(items[i], `items[${i}]`));
   const c = readObject(root.outputCompression, 'outputCompression', '', COMPRESSION_KEYS);
   const framing = {
     pinFlags: root.pinFlags,

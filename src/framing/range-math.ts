@@ -140,8 +140,13 @@ function isNonNegativeSafeInteger(n: number): boolean {
   return Number.isSafeInteger(n) && n >= 0;
 }
 
-function isPositiveSafeInteger(n: number): boolean {
-  return Number.isSafeInteger(n) && n > 0;
+/** `value·num/den` rounded as asked: exact (mulDiv) for non-negative safe integers, a float division otherwise. */
+function scale(value: number, num: number, den: number, rounding: 'up' | 'down'): number {
+  if (isNonNegativeSafeInteger(value) && isNonNegativeSafeInteger(num) && isNonNegativeSafeInteger(den) && den > 0) {
+    return mulDiv(value, num, den, rounding);
+  }
+  const exact = (value * num) / den;
+  return rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
 }
 
 /**
@@ -152,17 +157,7 @@ function isPositiveSafeInteger(n: number): boolean {
  */
 export function compressSize(size: number, c: Compression, rounding: 'up' | 'down' = 'up'): number {
   if (c.ratioDenominator === 0) throw argumentError('range', 'compression.ratioDenominator', 0, 'a non-zero number');
-  let scaled: number;
-  if (
-    isNonNegativeSafeInteger(size) &&
-    isNonNegativeSafeInteger(c.ratioNumerator) &&
-    isPositiveSafeInteger(c.ratioDenominator)
-  ) {
-    scaled = mulDiv(size, c.ratioNumerator, c.ratioDenominator, rounding);
-  } else {
-    const exact = (size * c.ratioNumerator) / c.ratioDenominator;
-    scaled = rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
-  }
+  const scaled = scale(size, c.ratioNumerator, c.ratioDenominator, rounding);
   return Math.min(0xffffffff, Math.max(0, scaled + c.ratioConstantMargin));
 }
 
@@ -175,18 +170,7 @@ export function expandSize(size: number, c: Compression, rounding: 'up' | 'down'
   if (c.ratioNumerator === 0) return 0;
   const net = size - c.ratioConstantMargin;
   if (net <= 0) return 0;
-  let out: number;
-  if (
-    isNonNegativeSafeInteger(net) &&
-    isNonNegativeSafeInteger(c.ratioDenominator) &&
-    isPositiveSafeInteger(c.ratioNumerator)
-  ) {
-    out = mulDiv(net, c.ratioDenominator, c.ratioNumerator, rounding);
-  } else {
-    const exact = (net * c.ratioDenominator) / c.ratioNumerator;
-    out = rounding === 'up' ? Math.ceil(exact) : Math.floor(exact);
-  }
-  return Math.min(0xffffffff, Math.max(0, out));
+  return Math.min(0xffffffff, Math.max(0, scale(net, c.ratioDenominator, c.ratioNumerator, rounding)));
 }
 
 /**
@@ -196,7 +180,7 @@ export function expandSize(size: number, c: Compression, rounding: 'up' | 'down'
  * `den`: then every mapped size lies on the new progression); otherwise, or when a single size remains, it becomes 1.
  */
 export function compressRange(range: FramingRange, c: Compression): FramingRange {
-  if (isNeutralCompression(c)) return { ...range };
+  if (isNeutralCompression(c)) return { ...range, stepping: effectiveStep(range) };
   const minFrameSize = compressSize(range.minFrameSize, c, 'up');
   const maxFrameSize = compressSize(rangeTop(range), c, 'up');
   const step = effectiveStep(range);

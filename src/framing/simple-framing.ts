@@ -19,35 +19,6 @@ const ARGUMENT_OF_FIELD: Readonly<Record<string, string>> = {
   'items[0].framingRange.range.maxFrameSize': 'maxFrameSize',
 };
 
-function build(
-  memoryType: Guid,
-  flags: number,
-  frames: number,
-  alignment: number,
-  minFrameSize: number,
-  maxFrameSize: number,
-): AllocatorFramingEx {
-  return {
-    pinFlags: 0,
-    outputCompression: { ratioNumerator: 1, ratioDenominator: 1, ratioConstantMargin: 0 },
-    pinWeight: 0,
-    items: [
-      {
-        memoryType,
-        busType: GUID_NULL,
-        memoryFlags: 0,
-        busFlags: 0,
-        flags,
-        frames,
-        fileAlignment: alignment,
-        memoryTypeWeight: 0,
-        physicalRange: { minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 },
-        framingRange: { range: { minFrameSize, maxFrameSize, stepping: 1 }, inPlaceWeight: 0, notInPlaceWeight: 0 },
-      },
-    ],
-  };
-}
-
 /**
  * DECLARE_SIMPLE_FRAMING_EX: a one-item KSALLOCATOR_FRAMING_EX with exactly the macro's values — CountItems 1,
  * PinFlags 0, OutputCompression {1, 1, 0}, PinWeight 0, and one item { memoryType, BusType GUID_NULL, MemoryFlags 0,
@@ -82,7 +53,25 @@ export function simpleFraming(
   }
   // Flags combined with `|` in JS are signed 32-bit patterns (0x80000000 | 2 === -2147483646): store them as ULONGs.
   const ulongFlags = Number.isInteger(flags) && flags >= -0x80000000 && flags < 0 ? flags >>> 0 : flags;
-  const framing = build(normalizeGuid(memoryType), ulongFlags, frames, alignment, minFrameSize, maxFrameSize);
+  const framing: AllocatorFramingEx = {
+    pinFlags: 0,
+    outputCompression: { ratioNumerator: 1, ratioDenominator: 1, ratioConstantMargin: 0 },
+    pinWeight: 0,
+    items: [
+      {
+        memoryType: normalizeGuid(memoryType),
+        busType: GUID_NULL,
+        memoryFlags: 0,
+        busFlags: 0,
+        flags: ulongFlags,
+        frames,
+        fileAlignment: alignment,
+        memoryTypeWeight: 0,
+        physicalRange: { minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 },
+        framingRange: { range: { minFrameSize, maxFrameSize, stepping: 1 }, inPlaceWeight: 0, notInPlaceWeight: 0 },
+      },
+    ],
+  };
   try {
     return validateFramingEx(framing);
   } catch (e) {

@@ -137,6 +137,19 @@ for (const c of ALLOCATOR_CASES) {
       );
       assert.throws(() => a.free(mine.data as unknown as FrameBuffer), isAllocatorError('foreignBuffer'));
       assert.throws(() => a.free(null as unknown as FrameBuffer), TypeError);
+      // Hostile handles: a throwing getter, a proxy whose every trap throws, a revoked proxy.
+      const boom = () => {
+        throw new Error('trap');
+      };
+      const revocable = Proxy.revocable({}, {});
+      revocable.revoke();
+      for (const hostile of [
+        Object.defineProperty({}, 'index', { get: boom }),
+        new Proxy({}, { get: boom, getPrototypeOf: boom, has: boom, getOwnPropertyDescriptor: boom }),
+        revocable.proxy,
+      ]) {
+        assert.throws(() => a.free(hostile as FrameBuffer), isAllocatorError('foreignBuffer', Status.invalidParameter));
+      }
       assert.deepEqual(a.status(), before);
       a.free(mine);
       b.free(theirs);
@@ -270,6 +283,37 @@ for (const c of ALLOCATOR_CASES) {
         a.acquire(AbortSignal.abort()),
         (e: unknown) => e instanceof AvStreamError && e.status === Status.cancelled,
       );
+      assert.equal(a.outstanding, 0);
+      a.delete();
+    });
+
+    it("aborting after the acquire was served changes nothing: the frame stays the caller's", async () => {
+      const a = initialized(c, { frames: 1 });
+      const f = a.allocate()!;
+      const controller = new AbortController();
+      const served = track(a.acquire(controller.signal));
+      a.free(f);
+      await flush();
+      assert.ok(served.value !== undefined);
+      const before = a.status();
+      controller.abort();
+      await flush();
+      assert.deepEqual(a.status(), before);
+      assert.equal(a.outstanding, 1);
+      a.free(served.value);
+      assert.equal(a.outstanding, 0);
+      a.delete();
+    });
+
+    it('a signal that is not an AbortSignal rejects with a TypeError naming it, free frame or not', async () => {
+      const a = initialized(c, { frames: 1 });
+      for (const bad of [{}, 42, { aborted: false }, 'signal']) {
+        await assert.rejects(a.acquire(bad as unknown as AbortSignal), { name: 'TypeError', message: /^signal: / });
+      }
+      const f = a.allocate()!;
+      await assert.rejects(a.acquire({} as AbortSignal), { name: 'TypeError' });
+      assert.equal(a.status().pendingAcquires, 0);
+      a.free(f);
       assert.equal(a.outstanding, 0);
       a.delete();
     });

@@ -137,12 +137,12 @@ async function runModel(factory: Factory, frames: number, alignment: number, ops
         break;
       }
       case 'abort': {
-        const pending = waiting.filter((w) => w.outcome === 'pending');
-        if (pending.length === 0) break;
-        const w = pending[op.pick % pending.length]!;
-        if (w.controller === null) break;
-        w.controller.abort();
-        w.outcome = 'cancelled';
+        // Any abortable waiter: a pending one is cancelled; one already served, rejected or cancelled is unaffected.
+        const abortable = waiting.filter((w) => w.controller !== null && !w.controller.signal.aborted);
+        if (abortable.length === 0) break;
+        const w = abortable[op.pick % abortable.length]!;
+        w.controller!.abort();
+        if (w.outcome === 'pending') w.outcome = 'cancelled';
         break;
       }
       case 'delete': {

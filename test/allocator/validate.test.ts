@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  AllocatorError,
   type AllocatorFraming,
+  createDefaultAllocator,
   FramingError,
   MAX_ALLOCATOR_FRAMES,
   Status,
@@ -106,5 +108,74 @@ describe('validateAllocatorFraming (KsValidateAllocatorCreateRequest)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('validateAllocatorFraming: hostile framings (review)', () => {
+  it('reads every field once: a getter cannot pass the checks with one value and hand the allocator another', () => {
+    const reads: Record<string, number> = {};
+    const hostile = {} as AllocatorFraming;
+    const values: Record<string, [number, number]> = {
+      optionsFlags: [0, 0x80],
+      poolType: [0, 7],
+      frames: [2, 2 ** 31],
+      frameSize: [64, 0],
+      fileAlignment: [3, 6],
+      reserved: [0, 9],
+    };
+    for (const [key, [first, later]] of Object.entries(values)) {
+      Object.defineProperty(hostile, key, {
+        enumerable: true,
+        get() {
+          reads[key] = (reads[key] ?? 0) + 1;
+          return reads[key] === 1 ? first : later;
+        },
+      });
+    }
+    const copy = validateAllocatorFraming(hostile);
+    assert.deepEqual(copy, { optionsFlags: 0, poolType: 0, frames: 2, frameSize: 64, fileAlignment: 3, reserved: 0 });
+    for (const key of Object.keys(values)) assert.equal(reads[key], 1, key);
+  });
+
+  it('an allocator initialized from such a getter gets the checked values', () => {
+    let frameReads = 0;
+    const hostile = { ...framing({ frames: 2 }) };
+    Object.defineProperty(hostile, 'frames', {
+      get: () => (++frameReads === 1 ? 2 : 2 ** 31),
+    });
+    const a = createDefaultAllocator();
+    a.initialize(null, hostile);
+    assert.equal(a.framing?.frames, 2);
+    assert.equal(a.committedBytes, 2 * 256);
+    a.delete();
+  });
+});
+
+describe('validateAllocatorFraming: unreadable framings (review)', () => {
+  it('a getter or proxy trap that throws is a FramingError naming the field; initialize wraps it as initializeFailed', () => {
+    const throwing = Object.defineProperty({ ...framing() }, 'frameSize', {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    assert.throws(
+      () => validateAllocatorFraming(throwing),
+      (e: unknown) => e instanceof FramingError && e.field === 'frameSize' && (e.cause as Error).message === 'trap',
+    );
+    const proxy = new Proxy(framing(), {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    assert.throws(
+      () => validateAllocatorFraming(proxy),
+      (e: unknown) => e instanceof FramingError && e.field === 'optionsFlags',
+    );
+    const a = createDefaultAllocator();
+    assert.throws(
+      () => a.initialize(null, proxy),
+      (e: unknown) => e instanceof AllocatorError && e.reason === 'initializeFailed' && e.cause instanceof FramingError,
+    );
+    assert.equal(a.state, 'created');
   });
 });

@@ -271,3 +271,186 @@ describe('vendor allocator (KSALLOCATOR_DISPATCH)', () => {
     });
   });
 });
+
+describe('vendor allocator: misbehaving vendors (review)', () => {
+  /** A dispatch over `count` 256-byte slices of one buffer, with callbacks overridable per test. */
+  function slices(count = 4, overrides: Partial<AllocatorDispatch<null>> = {}) {
+    const memory = new ArrayBuffer(256 * (count + 1));
+    const pool: Uint8Array[] = Array.from({ length: count }, (_, i) => new Uint8Array(memory, 256 * i, 256)).reverse();
+    const freed: Uint8Array[] = [];
+    const dispatch: AllocatorDispatch<null> = {
+      initializeAllocator: () => ({ status: 0, context: null }),
+      deleteAllocator: () => {},
+      allocate: () => pool.pop() ?? null,
+      free: (_c, b) => {
+        freed.push(b);
+        pool.push(b);
+      },
+      ...overrides,
+    };
+    return { dispatch, memory, freed };
+  }
+  const violation = (cause?: string) => (e: unknown) =>
+    e instanceof AllocatorError &&
+    e.reason === 'contractViolation' &&
+    e.status === Status.invalidDeviceRequest &&
+    (cause === undefined || (e.cause instanceof Error && e.cause.message === cause));
+
+  it('a status that is not a 32-bit integer fails initialize (NaN, 1.5, 2^32, a string) and calls nothing else', () => {
+    for (const status of [Number.NaN, 1.5, 2 ** 32, -(2 ** 31) - 1, '0' as unknown as number]) {
+      let deleted = 0;
+      const a = createVendorAllocator(
+        slices(4, { initializeAllocator: () => ({ status, context: null }) as never, deleteAllocator: () => deleted++ })
+          .dispatch,
+      );
+      assert.throws(() => a.initialize(null, framing()), isReason('initializeFailed'), String(status));
+      assert.equal(a.state, 'created');
+      a.delete();
+      assert.equal(deleted, 0);
+    }
+  });
+
+  it('a vendor allocate that throws is a contractViolation carrying the cause; nothing is outstanding', async () => {
+    const a = createVendorAllocator(
+      slices(4, {
+        allocate: () => {
+          throw new Error('dma fault');
+        },
+      }).dispatch,
+    );
+    a.initialize(null, framing());
+    assert.throws(() => a.allocate(), violation('dma fault'));
+    await assert.rejects(a.acquire(), violation('dma fault'));
+    assert.equal(a.outstanding, 0);
+    assert.equal(a.status().pendingAcquires, 0);
+    a.delete();
+  });
+
+  it('a vendor free that throws is a contractViolation carrying the cause; the frame stays outstanding and may be freed again', () => {
+    let fail = true;
+    const base = slices();
+    const a = createVendorAllocator({
+      ...base.dispatch,
+      free: (c, b) => {
+        if (fail) throw new Error('bus reset');
+        base.dispatch.free(c, b);
+      },
+    });
+    a.initialize(null, framing());
+    const f = a.allocate()!;
+    assert.throws(() => a.free(f), violation('bus reset'));
+    assert.equal(a.outstanding, 1);
+    fail = false;
+    a.free(f);
+    assert.equal(a.outstanding, 0);
+    a.delete();
+  });
+
+  it('a vendor deleteAllocator that throws is a contractViolation; the allocator is deleted all the same', () => {
+    const a = createVendorAllocator(
+      slices(4, {
+        deleteAllocator: () => {
+          throw new Error('stuck');
+        },
+      }).dispatch,
+    );
+    a.initialize(null, framing());
+    assert.throws(() => a.delete(), violation('stuck'));
+    assert.equal(a.state, 'deleted');
+    assert.throws(() => a.allocate(), isReason('deleted'));
+    a.delete(); // a no-op now: the vendor is not called again
+  });
+
+  it('a vendor buffer overlapping an outstanding frame is a contractViolation and goes back to the vendor', () => {
+    const memory = new ArrayBuffer(4096);
+    let next = 0;
+    const freed: Uint8Array[] = [];
+    const a = createVendorAllocator<null>({
+      initializeAllocator: () => ({ status: 0, context: null }),
+      deleteAllocator: () => {},
+      allocate: () => new Uint8Array(memory, next, 256),
+      free: (_c, b) => freed.push(b),
+    });
+    a.initialize(null, framing({ fileAlignment: 0 }));
+    const f = a.allocate()!; // bytes 0…255
+    for (const start of [1, 255, 0]) {
+      next = start;
+      assert.throws(() => a.allocate(), isReason('contractViolation'), `start ${start}`);
+    }
+    assert.equal(freed.length, 2); // the two overlapping slices went back; the identical one is still outstanding
+    next = 256; // adjacent, not overlapping
+    const g = a.allocate()!;
+    assert.equal(g.data.byteOffset, 256);
+    assert.equal(a.outstanding, 2);
+    a.free(f);
+    a.free(g);
+    a.delete();
+  });
+
+  it('a vendor returning the same memory with a longer view over its neighbour is caught too', () => {
+    const memory = new ArrayBuffer(4096);
+    let length = 256;
+    let start = 0;
+    const a = createVendorAllocator<null>({
+      initializeAllocator: () => ({ status: 0, context: null }),
+      deleteAllocator: () => {},
+      allocate: () => new Uint8Array(memory, start, length),
+      free: () => {},
+    });
+    a.initialize(null, framing({ fileAlignment: 0 }));
+    const f0 = a.allocate()!; // 0…255
+    start = 256;
+    const f1 = a.allocate()!; // 256…511
+    a.free(f0);
+    start = 0;
+    length = 512; // frame 0's start again, now spilling into outstanding frame 1
+    assert.throws(() => a.allocate(), isReason('contractViolation'));
+    assert.equal(a.outstanding, 1);
+    a.free(f1);
+    a.delete();
+  });
+
+  it('delete() with acquires pending on a vendor shortage (nothing outstanding) rejects them and deletes', async () => {
+    const { dispatch } = slices(0); // the vendor has no memory: every allocate is null
+    let deleted = 0;
+    const a = createVendorAllocator({ ...dispatch, deleteAllocator: () => deleted++ });
+    a.initialize(null, framing());
+    const first = track(a.acquire());
+    const second = track(a.acquire());
+    await flush();
+    assert.equal(a.status().pendingAcquires, 2);
+    assert.equal(a.outstanding, 0);
+    a.delete();
+    await flush();
+    for (const t of [first, second]) {
+      assert.ok(
+        t.error instanceof AllocatorError && t.error.reason === 'deleted' && t.error.status === Status.cancelled,
+      );
+    }
+    assert.equal(deleted, 1);
+    await assert.rejects(a.acquire(), isReason('deleted'));
+  });
+
+  it('frees of a plain Uint8Array, of a frame of another vendor allocator, or of a hostile object are typed and change nothing', () => {
+    const a = createVendorAllocator(slices().dispatch);
+    const b = createVendorAllocator(slices().dispatch);
+    a.initialize(null, framing());
+    b.initialize(null, framing());
+    const fa = a.allocate()!;
+    const fb = b.allocate()!;
+    assert.throws(() => a.free(fb), isReason('foreignBuffer'));
+    assert.throws(() => a.free(fa.data as unknown as FrameBuffer), isReason('foreignBuffer'));
+    const hostile = new Proxy({} as FrameBuffer, {
+      get() {
+        throw new Error('trap');
+      },
+    });
+    assert.throws(() => a.free(hostile), isReason('foreignBuffer'));
+    assert.equal(a.outstanding, 1);
+    assert.equal(b.outstanding, 1);
+    a.free(fa);
+    b.free(fb);
+    a.delete();
+    b.delete();
+  });
+});

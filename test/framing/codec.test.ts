@@ -290,3 +290,125 @@ describe('encodeFraming / decodeFraming (legacy KSALLOCATOR_FRAMING, 24 bytes)',
     throwsField(() => encodeFraming({ ...legacy, frames: 2 ** 32 }, { validate: false }), 'frames', 2 ** 32);
   });
 });
+
+describe('decoders on random bytes (fuzz, review)', () => {
+  /** Decodes, re-encodes and checks: only FramingError may escape; a decoded framing re-encodes to the same bytes. */
+  function decodeOrFramingError(bytes: Uint8Array): void {
+    for (const validate of [true, false]) {
+      let decoded: ReturnType<typeof decodeFramingEx> | undefined;
+      try {
+        decoded = decodeFramingEx(bytes, { validate });
+      } catch (e) {
+        assert.ok(e instanceof FramingError, `decodeFramingEx threw ${String(e)}`);
+        continue;
+      }
+      assert.deepEqual(encodeFramingEx(decoded, { validate }), bytes);
+    }
+  }
+
+  it('decodeFramingEx on arbitrary bytes throws nothing but FramingError (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: FRAMING_EX_HEADER_SIZE + 3 * FRAMING_ITEM_SIZE + 8 }),
+        decodeOrFramingError,
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decodeFramingEx on well-sized buffers with random contents throws nothing but FramingError (property)', () => {
+    // A consistent CountItems and length reach the item reader and validation, where random bytes usually land.
+    const sized = fc.integer({ min: 1, max: 4 }).chain((count) =>
+      fc
+        .uint8Array({
+          minLength: FRAMING_EX_HEADER_SIZE + FRAMING_ITEM_SIZE * count,
+          maxLength: FRAMING_EX_HEADER_SIZE + FRAMING_ITEM_SIZE * count,
+        })
+        .map((b) => {
+          new DataView(b.buffer).setUint32(0, count, true);
+          return b;
+        }),
+    );
+    fc.assert(fc.property(sized, decodeOrFramingError), { numRuns: 500 });
+  });
+
+  it('decodeFramingEx on valid wire forms with random byte flips throws nothing but FramingError (property)', () => {
+    const flipped = validFramingEx(3).chain((x) => {
+      const bytes = encodeFramingEx(x);
+      return fc
+        .array(fc.tuple(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 })
+        .map((flips) => {
+          const b = bytes.slice();
+          for (const [at, xor] of flips) b[at]! ^= xor;
+          return b;
+        });
+    });
+    fc.assert(fc.property(flipped, decodeOrFramingError), { numRuns: 300 });
+  });
+
+  it('decodeFraming (legacy) on arbitrary bytes throws nothing but FramingError (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), (bytes) => {
+        try {
+          assert.deepEqual(encodeFraming(decodeFraming(bytes)), bytes);
+        } catch (e) {
+          assert.ok(
+            e instanceof FramingError || e instanceof assert.AssertionError,
+            `decodeFraming threw ${String(e)}`,
+          );
+          if (e instanceof assert.AssertionError) throw e;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a CountItems of 0xFFFFFFFF is refused before any item is read or allocated', () => {
+    const bytes = new Uint8Array(FRAMING_EX_HEADER_SIZE);
+    new DataView(bytes.buffer).setUint32(0, 0xffffffff, true);
+    throwsField(() => decodeFramingEx(bytes), 'countItems', 0xffffffff);
+  });
+});
+
+describe('encoders read every field once (review)', () => {
+  it('a getter cannot pass validation with one value and be encoded with another', () => {
+    const x = avshws();
+    let reads = 0;
+    Object.defineProperty(x.items[0]!, 'flags', {
+      enumerable: true,
+      get: () => (++reads === 1 ? 0x80000002 : 0x10000000), // valid once, unknown bits afterwards
+    });
+    const bytes = encodeFramingEx(x);
+    assert.equal(reads, 1);
+    assert.deepEqual(bytes, AVSHWS_BYTES);
+    assert.equal(decodeFramingEx(bytes).items[0]!.flags, 0x80000002);
+  });
+
+  it('an items array that grows after the check cannot make encodeFramingExInto write past its length', () => {
+    const x = avshws();
+    const item = x.items[0]!;
+    let lengthReads = 0;
+    x.items = new Proxy([item], {
+      get(target, key, receiver) {
+        if (key === 'length') return ++lengthReads === 1 ? 1 : 5;
+        if (typeof key === 'string' && /^\d+$/.test(key)) return item;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const target = new Uint8Array(1000).fill(0xee);
+    assert.equal(encodeFramingExInto(x, target, 0), 112);
+    assert.deepEqual(target.subarray(0, 112), AVSHWS_BYTES);
+    assert.ok(
+      target.subarray(112).every((b) => b === 0xee),
+      'nothing written after the framing',
+    );
+  });
+
+  it('the legacy encoder likewise writes the value it checked', () => {
+    let reads = 0;
+    const legacy = { optionsFlags: 0, poolType: 0, frames: 2, frameSize: 4096, fileAlignment: 0, reserved: 0 };
+    Object.defineProperty(legacy, 'fileAlignment', { enumerable: true, get: () => (++reads === 1 ? 3 : 6) });
+    assert.equal(decodeFraming(encodeFraming(legacy)).fileAlignment, 3);
+    assert.equal(reads, 1);
+  });
+});

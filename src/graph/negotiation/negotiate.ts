@@ -10,11 +10,9 @@ import {
 import type { Guid } from '../../framing/guid.js';
 import {
   compressSize,
-  expandSize,
   intersectRanges,
   isNeutralCompression,
   NEUTRAL_COMPRESSION,
-  pickSize,
   rangeContains,
 } from '../../framing/range-math.js';
 import type { AllocatorFraming, Compression, FramingItem, FramingRange } from '../../framing/types.js';
@@ -29,6 +27,7 @@ import {
 } from './constants.js';
 import type { NegotiationDescription } from './description.js';
 import { formatFailure } from './format.js';
+import { resolveFrames } from './frame-budget.js';
 import { buildGraphModel, type GraphModel, type PinNode } from './graph-model.js';
 import {
   defaultAllocatorProvides,
@@ -43,7 +42,6 @@ import type {
   AllocatorPlaceName,
   AllocatorPropertiesEx,
   CarriedSize,
-  FrameHolder,
   FramesDecision,
   MemoryTypeCandidate,
   NegotiationFailure,
@@ -55,6 +53,17 @@ import type {
   SizeDecision,
   SizePreference,
 } from './record.js';
+import {
+  applyPreferences,
+  FULL_RANGE,
+  isFull,
+  localSize,
+  mapRangeToAllocator,
+  narrow,
+  SIZE_FLOOR,
+  type SizePlan,
+  specified,
+} from './size.js';
 
 /**
  * The allocator-selection engine: pipes, memory type, frame size, frame count (with the static frame budget),
@@ -63,9 +72,6 @@ import type {
  * @module
  */
 
-const FULL_RANGE: Readonly<FramingRange> = Object.freeze({ minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 });
-/** Frame sizes are ≥ 1: a 0-byte frame carries nothing (and FrameSize 0 means "no requirement"). */
-const SIZE_FLOOR: Readonly<FramingRange> = Object.freeze({ minFrameSize: 1, maxFrameSize: 0xffffffff, stepping: 1 });
 const PREFERENCES_ONLY = RequirementFlags.preferencesOnly;
 const MUST_ALLOCATE = RequirementFlags.mustAllocate;
 const SYSTEM_MEMORY = RequirementFlags.systemMemory;
@@ -74,8 +80,6 @@ const INSIST = AllocatorFlags.insistOnFramesizeRatio;
 const INDEPENDENT = AllocatorFlags.independentRanges;
 /** The most distinct memory types tried per pipe (plus the KERNEL_NONPAGED fallback). */
 const MAX_MEMORY_TYPES = 16;
-/** Frames recommended for smooth data flow when the strategy does not minimize the frame count. */
-const RECOMMENDED_FRAMES = 3;
 
 const copyRange = (r: FramingRange): FramingRange => ({
   minFrameSize: r.minFrameSize,
@@ -87,32 +91,6 @@ const copyCompression = (c: Compression): Compression => ({
   ratioDenominator: c.ratioDenominator,
   ratioConstantMargin: c.ratioConstantMargin,
 });
-const isFull = (r: FramingRange): boolean => r.minFrameSize === 0 && r.maxFrameSize >= 0xffffffff;
-
-/** A range with MaxFrameSize 0 (a zero-filled KS_FRAMING_RANGE) states no requirement: it reads as don't-care. */
-function specified(r: FramingRange): FramingRange {
-  return r.maxFrameSize === 0 ? FULL_RANGE : r;
-}
-
-/**
- * Maps a pin's range (its own units) to allocator-pin units through the cumulative ratio `c`: the sizes S with
- * compressSize(S, c) inside [min, max]. The stepping survives only through a neutral ratio (else it becomes 1 and
- * the pin's stepping is a preference). Null when no size maps inside, or when the ratio is unknown.
- */
-export function mapRangeToAllocator(range: FramingRange, c: Compression): FramingRange | null {
-  if (isNeutralCompression(c)) return range;
-  if (c.ratioNumerator === 0) return null;
-  if (range.maxFrameSize < c.ratioConstantMargin) return null;
-  const lo = range.minFrameSize <= c.ratioConstantMargin ? 0 : expandSize(range.minFrameSize, c, 'up');
-  const hi = range.maxFrameSize >= 0xffffffff ? 0xffffffff : expandSize(range.maxFrameSize, c, 'down');
-  if (lo > hi) return null;
-  return { minFrameSize: lo, maxFrameSize: hi, stepping: 1 };
-}
-
-/** The size pin `m` sees when the allocator's frames are `size` bytes. */
-function localSize(size: number, c: Compression): number {
-  return isNeutralCompression(c) ? size : compressSize(size, c, 'up');
-}
 
 interface MemberEval {
   readonly member: PipeMember;
@@ -139,30 +117,7 @@ interface Attempt {
   preferencesMet: number;
 }
 
-interface SizePlan {
-  hard: FramingRange | null;
-  prefs: SizePreference[];
-  carried: CarriedSize | null;
-  pick: 'minimize' | 'maximize';
-}
-
-interface SizeChoice {
-  range: FramingRange;
-  size: number;
-  prefs: SizePreference[];
-}
-
-function pinHolder(pin: PinNode): FrameHolder {
-  return {
-    pin: pin.ref,
-    holds: pin.queueDepth + pin.trailingWindow + pin.clonesKept,
-    queueDepth: pin.queueDepth,
-    trailingWindow: pin.trailingWindow,
-    clonesKept: pin.clonesKept,
-  };
-}
-
-/** The index of the item a pin uses under memory type `mt` (−1: no framing), and whether `mt` meets it. */
+/** The index of the item a pin uses under memory type `mt`: −1 when the pin has no framing, NOT_MET when no item is met. */
 function chooseItem(pin: PinNode, mt: Guid): number {
   const f = pin.framing;
   if (f === null) return -1;
@@ -262,34 +217,10 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
   }));
 }
 
-/**
- * `intersectRanges` without allocation in the common cases: when one range is unstepped and covers the other, the
- * other is the intersection.
- */
-function narrow(r: FramingRange, p: FramingRange): FramingRange | null {
-  if (p.stepping <= 1 && p.minFrameSize <= r.minFrameSize && p.maxFrameSize >= r.maxFrameSize) return r;
-  if (r.stepping <= 1 && r.minFrameSize <= p.minFrameSize && r.maxFrameSize >= p.maxFrameSize) return p;
-  return intersectRanges(r, p);
-}
-
 function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
   if (position === 0) return 'firstPin';
   if (position === pipe.members.length - 1) return 'lastPin';
   return 'middlePin';
-}
-
-function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
-  let range = base;
-  const prefs = new Array<SizePreference>(plan.prefs.length);
-  for (let k = 0; k < plan.prefs.length; k++) {
-    const p = plan.prefs[k]!;
-    const next = narrow(range, p.range);
-    if (next) range = next;
-    prefs[k] = { pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' };
-  }
-  let pick = plan.pick;
-  if (pick === 'maximize' && range.maxFrameSize >= 0xffffffff) pick = 'minimize';
-  return { range, size: pickSize(range, pick), prefs };
 }
 
 /** Negotiates one pipe under one memory type. */
@@ -463,72 +394,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   if (prefOptimal.length > 0) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
-  let required = 0;
-  let imposedBy: string | null = null;
-  let limit = model.maxFrames;
-  let limitedBy: string | null = null;
-  const holders: FrameHolder[] = [];
-  let held = 0;
-  for (const e of evals) {
-    const pin = e.member.pin;
-    if (e.item && e.item.frames > required) {
-      required = e.item.frames;
-      imposedBy = pin.ref;
-    }
-    if (pin.maxFrames !== null && pin.maxFrames < limit) {
-      limit = pin.maxFrames;
-      limitedBy = pin.ref;
-    }
-    if (e.member.role !== 'copySource') {
-      const h = pinHolder(pin);
-      if (h.holds > 0) {
-        holders.push(h);
-        held += h.holds;
-      }
-    }
-  }
-  const frames: FramesDecision = {
-    required: Math.max(required, 1),
-    imposedBy,
-    strategyExtra: 0,
-    holders: holders.length > 0 ? holders.slice() : [],
-    held,
-    budgetRaise: 0,
-    frames: null,
-    limit,
-    limitedBy,
-  };
-  let count = frames.required;
-  let framesOk = true;
-  if (count > limit) {
-    framesOk = false;
-    fail({
-      rule: 'frames',
-      pin: imposedBy ?? pipe.members[0]!.pin.ref,
-      field: 'frames',
-      required: count,
-      offered: limit,
-    });
-  } else {
-    if ((strategy & AllocatorStrategy.minimizeNumberOfFrames) === 0 && count < RECOMMENDED_FRAMES) {
-      frames.strategyExtra = Math.max(0, Math.min(RECOMMENDED_FRAMES, limit) - count);
-      count += frames.strategyExtra;
-    }
-    if (count <= held) {
-      const raised = held + 1;
-      if (raised > limit) {
-        framesOk = false;
-        let biggest = holders[0]!;
-        for (const h of holders) if (h.holds > biggest.holds) biggest = h;
-        fail({ rule: 'frameBudget', pin: biggest.pin, field: 'frames', required: raised, offered: limit });
-      } else {
-        frames.budgetRaise = raised - count;
-        count = raised;
-      }
-    }
-  }
-  if (framesOk) frames.frames = count;
-  if (count > 1 || held > 0) factors |= PipeFactor.buffers;
+  const budget = resolveFrames(evals, strategy, model.maxFrames);
+  const frames = budget.decision;
+  if (budget.failure) fail(budget.failure);
+  if ((frames.frames ?? frames.required) > 1 || frames.held > 0) factors |= PipeFactor.buffers;
 
   // --- alignment: the OR of the masks ---
   let mask = 0;

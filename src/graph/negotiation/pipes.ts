@@ -67,7 +67,7 @@ export interface Pipe {
 const INPLACE = RequirementFlags.inplaceModifier;
 const MAX_RATIO_TERM = 1 << 20;
 
-/** True when the input modifies frames in place (a splitter branch into it needs its own pipe fed by copies). */
+/** True when the input modifies frames in place (a splitter branch into it needs its own pipe fed by copies). @internal */
 export function modifiesFrames(input: PinNode): boolean {
   if (input.readOnly || input.userMode) return false;
   return input.counterpart !== null || (input.flagsUnion & INPLACE) !== 0;
@@ -79,7 +79,7 @@ function passesThrough(input: PinNode): boolean {
   return out !== null && !input.userMode && !out.userMode && !input.sinkFlag;
 }
 
-/** The size ratio of a transform from `input` to `output`: the output pin's OutputCompression, else the input's. */
+/** The size ratio of a transform from `input` to `output`: the output pin's OutputCompression, else the input's. @internal */
 export function transformRatio(input: PinNode | null, output: PinNode): Compression {
   const o = output.framing?.outputCompression;
   if (o && !isNeutralCompression(o)) return o;

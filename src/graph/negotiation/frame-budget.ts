@@ -1,0 +1,104 @@
+import type { FramingItem } from '../../framing/types.js';
+import { AllocatorStrategy } from './constants.js';
+import type { PinNode } from './graph-model.js';
+import type { PipeMember } from './pipes.js';
+import type { FrameHolder, FramesDecision, Rejection } from './record.js';
+
+/**
+ * The frame count of a pipe and the static frame budget (docs/negotiation.md §3.3): the largest Frames asked, the
+ * strategy's recommendation, and a raise so that the pipe has more frames than its members can hold together (else
+ * the source starves: a deadlock), all within the physical limits; or a failure naming the holders.
+ * @module
+ */
+
+/** Frames recommended for smooth data flow when the strategy does not minimize the frame count. */
+export const RECOMMENDED_FRAMES = 3;
+
+/** A pipe member with the framing item it uses. @internal */
+export interface BudgetMember {
+  readonly member: PipeMember;
+  readonly item: FramingItem | null;
+}
+
+/** The frames a pin may hold at once (queue + trailing-edge window + clones). @internal */
+export function pinHolder(pin: PinNode): FrameHolder {
+  return {
+    pin: pin.ref,
+    holds: pin.queueDepth + pin.trailingWindow + pin.clonesKept,
+    queueDepth: pin.queueDepth,
+    trailingWindow: pin.trailingWindow,
+    clonesKept: pin.clonesKept,
+  };
+}
+
+/**
+ * Resolves a pipe's frame count. `decision.frames` is null when `failure` is set (rule `frames`: a pin asks more
+ * than the limit; rule `frameBudget`: the members can hold every frame the limit allows).
+ * @internal
+ */
+export function resolveFrames(
+  members: readonly BudgetMember[],
+  strategy: number,
+  graphLimit: number,
+): { decision: FramesDecision; failure: Rejection | null } {
+  let required = 0;
+  let imposedBy: string | null = null;
+  let limit = graphLimit;
+  let limitedBy: string | null = null;
+  const holders: FrameHolder[] = [];
+  let held = 0;
+  for (const e of members) {
+    const pin = e.member.pin;
+    if (e.item && e.item.frames > required) {
+      required = e.item.frames;
+      imposedBy = pin.ref;
+    }
+    if (pin.maxFrames !== null && pin.maxFrames < limit) {
+      limit = pin.maxFrames;
+      limitedBy = pin.ref;
+    }
+    // A splitter output feeding a branch with copies holds frames of its own pipe, not of the branch.
+    if (e.member.role !== 'copySource') {
+      const h = pinHolder(pin);
+      if (h.holds > 0) {
+        holders.push(h);
+        held += h.holds;
+      }
+    }
+  }
+  const decision: FramesDecision = {
+    required: Math.max(required, 1),
+    imposedBy,
+    strategyExtra: 0,
+    holders: holders.length > 0 ? holders.slice() : [],
+    held,
+    budgetRaise: 0,
+    frames: null,
+    limit,
+    limitedBy,
+  };
+  let count = decision.required;
+  if (count > limit) {
+    const pin = imposedBy ?? members[0]!.member.pin.ref;
+    return { decision, failure: { rule: 'frames', pin, field: 'frames', required: count, offered: limit } };
+  }
+  if ((strategy & AllocatorStrategy.minimizeNumberOfFrames) === 0 && count < RECOMMENDED_FRAMES) {
+    decision.strategyExtra = Math.max(0, Math.min(RECOMMENDED_FRAMES, limit) - count);
+    count += decision.strategyExtra;
+  }
+  if (count <= held) {
+    const raised = held + 1;
+    if (raised > limit) {
+      let biggest = holders[0]!;
+      for (const h of holders) if (h.holds > biggest.holds) biggest = h;
+      return {
+        decision,
+        failure: { rule: 'frameBudget', pin: biggest.pin, field: 'frames', required: raised, offered: limit },
+      };
+    }
+    decision.budgetRaise = raised - count;
+    count = raised;
+  }
+  decision.frames = count;
+  return { decision, failure: null };
+}
