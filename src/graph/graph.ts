@@ -422,8 +422,9 @@ export class Graph {
 
   /**
    * The plain negotiation description of the live graph: every pin instance with its instance framing (after
-   * KsEdit), user-mode ends (endpoints), in-place counterparts (linked pins), splitters (SPLITTER output pin types:
-   * their connected instances become one pin with several connections), vendor allocator capabilities
+   * KsEdit), user-mode ends (endpoints), in-place counterparts (linked pins), SPLITTER output pins (each instance
+   * its own pin: the filter fills every automatic branch by copy, so each branch is the source of its own pipe —
+   * docs/graph.md), vendor allocator capabilities
    * (`dispatch.allocatorCapabilities`, or unconstrained when undeclared) and declared frame holding.
    */
   describe(): NegotiationDescription {
@@ -446,17 +447,11 @@ export class Graph {
       for (let t = 0; t < f.pinTypeCount; t++) {
         const instances = f.pins(t);
         const splitter =
-          (f.descriptor.pinDescriptors[t]!.flags ?? 0) & PinFlags.splitter &&
+          ((f.descriptor.pinDescriptors[t]!.flags ?? 0) & PinFlags.splitter) !== 0 &&
           f.descriptor.pinDescriptors[t]!.dataFlow === DataFlow.out;
-        let splitterKey: string | null = null;
         instances.forEach((pin, k) => {
           const base = `${pin.dataFlow === DataFlow.in ? 'in' : 'out'}${t}`;
-          if (splitter && splitterKey !== null) {
-            keyOf.set(pin, splitterKey);
-            return;
-          }
           const key = k === 0 ? base : `${base}_${k}`;
-          if (splitter) splitterKey = key;
           keyOf.set(pin, key);
           pins.set(`${node.id}.${key}`, pin);
           const d: PinDescription = {

@@ -13,7 +13,6 @@ import {
   NegotiationError,
   PinFlags,
   RequirementFlags,
-  StateError,
   Status,
   simpleFraming,
   WILDCARD_DATA_RANGE,
@@ -241,10 +240,31 @@ test("decoder compression: the next pipe's frame size is carried through the dec
   assert.deepEqual(p1.prevSegments, ['pipe0']);
 });
 
-test('splitter branches: read-only branches share the pipe, a modifying branch gets its own pipe fed by copies', () => {
+test('splitter branches: every automatic branch instance is the source of its own pipe, filled by copy', async () => {
   const graph = new Graph();
-  const splitter: FilterDescriptor = {
+  const tee: FilterDescriptor = {
+    dispatch: {
+      process: (_f, index) => {
+        const input = index[0]!.pins[0]!;
+        const out = index[1]!.pins[0]!; // the first instance; the others are automatic branches
+        const n = Math.min(input.bytesAvailable, out.bytesAvailable);
+        out.data!.set(input.data!.subarray(0, n));
+        input.bytesUsed = n;
+        out.bytesUsed = n;
+        out.terminate = true;
+        out.streamPointer!.streamHeader!.optionsFlags = input.flags; // ENDOFSTREAM travels; branches copy it
+        return Status.success;
+      },
+    },
     pinDescriptors: [
+      {
+        dataFlow: DataFlow.in,
+        communication: Communication.sink,
+        dataRanges: [WILDCARD_DATA_RANGE],
+        instancesPossible: 1,
+        instancesNecessary: 1,
+        allocatorFraming: null,
+      },
       {
         dataFlow: DataFlow.out,
         communication: Communication.source,
@@ -252,35 +272,47 @@ test('splitter branches: read-only branches share the pipe, a modifying branch g
         flags: PinFlags.splitter,
         instancesPossible: 3,
         instancesNecessary: 1,
-        allocatorFraming: nonPaged(2, 256),
+        allocatorFraming: nonPaged(2, 8),
       },
     ],
   };
-  const tee = graph.addFilter(splitter, { id: 'tee' });
-  const a = graph.addFilter(nullSink().descriptor, { id: 'a' });
-  const x = graph.addFilter(xorTransform(), { id: 'x' });
-  const b = graph.addFilter(nullSink().descriptor, { id: 'b' });
-  const c = graph.addFilter(nullSink().descriptor, { id: 'c' });
-  graph.connect({ filter: tee, pin: 0 }, { filter: a, pin: 0 });
-  graph.connect({ filter: tee, pin: 0 }, { filter: x, pin: 0 });
-  graph.connect({ filter: x, pin: 1 }, { filter: b, pin: 0 });
-  graph.connect({ filter: tee, pin: 0 }, { filter: c, pin: 0 });
-  const description = graph.describe();
-  assert.equal(description.filters[0]!.pins.length, 1); // the three instances are one splitter pin
+  const src = patternSource({ count: 6, framing: nonPaged(2, 8) });
+  const cam = graph.addFilter(src.descriptor, { id: 'cam' });
+  const t = graph.addFilter(tee, { id: 'tee' });
+  const x = graph.addFilter(xorTransform({ key: 1 }), { id: 'x' });
+  const a = graph.addSink({ id: 'a' });
+  const b = graph.addSink({ id: 'b' });
+  graph.connect({ filter: cam, pin: 0 }, { filter: t, pin: 0 });
+  graph.connect({ filter: t, pin: 1 }, a);
+  graph.connect({ filter: t, pin: 1 }, { filter: x, pin: 0 });
+  graph.connect({ filter: x, pin: 1 }, b);
   const record = graph.negotiate();
-  const main = record.pipes.find((p) => p.branchOf === null)!;
-  const branch = record.pipes.find((p) => p.branchOf !== null)!;
-  assert.deepEqual(main.pins, ['tee.out0', 'a.in0', 'c.in0']);
-  assert.ok(main.properties!.flags !== 0);
-  assert.equal(branch.branchOf, main.id);
-  assert.deepEqual(branch.pins, ['tee.out0', 'x.in0', 'x.out1', 'b.in0']);
-  assert.equal(branch.requirements[0]!.role, 'copySource');
-  // At run time automatic splitting is not implemented: the transition fails clearly and nothing is created.
-  assert.throws(
-    () => graph.run(),
-    (e: unknown) => e instanceof StateError && e.status === Status.notSupported && /splitter/.test(e.message),
+  assert.deepEqual(
+    record.pipes.map((p) => p.pins),
+    [
+      ['cam.out0', 'tee.in0'],
+      ['tee.out1', 'a.in0'],
+      ['tee.out1_1', 'x.in0', 'x.out1', 'b.in0'],
+    ],
   );
-  assert.equal(graph.state, KsState.stop);
+  assert.deepEqual(record.pipes[1]!.prevSegments, ['pipe0']);
+  assert.deepEqual(record.pipes[2]!.prevSegments, ['pipe0']);
+  graph.run();
+  const fromA: number[] = [];
+  const fromB: number[] = [];
+  const readAll = async (sink: typeof a, into: number[]) => {
+    for await (const f of sink) into.push(f.data[0]!);
+  };
+  await Promise.all([readAll(a, fromA), readAll(b, fromB)]);
+  assert.equal(fromA.length, 6);
+  assert.deepEqual(
+    fromB,
+    fromA.map((v) => v ^ 1),
+  );
+  const pipes = [...graph.pipes];
+  graph.stop();
+  await graph.whenIdle();
+  for (const p of pipes) assert.equal(p.allocator.state, 'deleted');
 });
 
 test('frame budget: a graph that would deadlock is caught before RUN, naming the holders', () => {
