@@ -602,6 +602,7 @@ export class Graph {
 
   private step(from: KsStateValue, to: KsStateValue): void {
     const pins = this.allPins(this.orderedNodes(to < from));
+    for (const pin of pins) this.observe(pin); // instances the application created itself
     this._transitioning = true;
     try {
       if (from === KsState.stop) {
