@@ -744,6 +744,20 @@ export class Graph {
     for (const n of this._nodes) if (n.endpoint instanceof SinkEndpoint) n.endpoint._fail(reason);
   }
 
+  /**
+   * Stops the graph (frames come back, allocators are deleted once idle: see {@link whenIdle}), then removes every
+   * filter and endpoint, closing the instances the graph created. The graph is empty afterwards and can be reused.
+   */
+  close(): void {
+    this.stop();
+    for (const node of [...this._nodes].reverse()) this.removeFilter(node.endpoint ?? node.filter);
+  }
+
+  /** `using graph = new Graph()`: {@link close}. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   private assertStopped(what: string): void {
     if (this._state !== KsState.stop || this._pipes !== null) {
       throw new StateError(

@@ -320,3 +320,19 @@ test('addFilter takes a factory, a descriptor or a filter; removeFilter disconne
   graph.removeFilter(c); // not created by the graph: stays open
   assert.equal(c.isOpen, true);
 });
+
+test('close(): stops, removes every filter and endpoint, closes what the graph created', async () => {
+  const graph = new Graph();
+  const a = graph.addFilter(patternSource({ count: 3 }).descriptor);
+  const app = graph.addSink();
+  graph.connect({ filter: a, pin: 0 }, app);
+  graph.run();
+  const allocator = graph.pipes[0]!.allocator;
+  graph.close();
+  await graph.whenIdle();
+  assert.equal(allocator.state, 'deleted');
+  assert.equal(graph.filters.length, 0);
+  assert.equal(a.isOpen, false);
+  assert.equal(app.filter.isOpen, false);
+  assert.equal(graph.state, KsState.stop);
+});
