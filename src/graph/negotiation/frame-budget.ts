@@ -31,6 +31,13 @@ export function pinHolder(pin: PinNode): FrameHolder {
   };
 }
 
+/** The frames a member may hold; a splitter output feeding a branch with copies holds frames of its own pipe, not of the branch. */
+function holdsOf(e: BudgetMember): number {
+  if (e.member.role === 'copySource') return 0;
+  const pin = e.member.pin;
+  return pin.queueDepth + pin.trailingWindow + pin.clonesKept;
+}
+
 /**
  * Resolves a pipe's frame count. `decision.frames` is null when `failure` is set (rule `frames`: a pin asks more
  * than the limit; rule `frameBudget`: the members can hold every frame the limit allows).
@@ -45,9 +52,10 @@ export function resolveFrames(
   let imposedBy: string | null = null;
   let limit = graphLimit;
   let limitedBy: string | null = null;
-  const holders: FrameHolder[] = [];
   let held = 0;
-  for (const e of members) {
+  let holderCount = 0;
+  for (let k = 0; k < members.length; k++) {
+    const e = members[k]!;
     const pin = e.member.pin;
     if (e.item && e.item.frames > required) {
       required = e.item.frames;
@@ -57,20 +65,24 @@ export function resolveFrames(
       limit = pin.maxFrames;
       limitedBy = pin.ref;
     }
-    // A splitter output feeding a branch with copies holds frames of its own pipe, not of the branch.
-    if (e.member.role !== 'copySource') {
-      const h = pinHolder(pin);
-      if (h.holds > 0) {
-        holders.push(h);
-        held += h.holds;
-      }
+    const holds = holdsOf(e);
+    if (holds > 0) {
+      holderCount++;
+      held += holds;
     }
+  }
+  // The holders, in an exact-size array (a second pass: no temporary holder for pins that hold nothing).
+  const holders = new Array<FrameHolder>(holderCount);
+  if (holderCount > 0) {
+    let h = 0;
+    for (let k = 0; k < members.length; k++)
+      if (holdsOf(members[k]!) > 0) holders[h++] = pinHolder(members[k]!.member.pin);
   }
   const decision: FramesDecision = {
     required: Math.max(required, 1),
     imposedBy,
     strategyExtra: 0,
-    holders: holders.length > 0 ? holders.slice() : [],
+    holders,
     held,
     budgetRaise: 0,
     frames: null,

@@ -29,6 +29,8 @@ export interface VendorAllocator {
 
 /** @internal A validated pin, linked to its filter, counterpart and peers. */
 export interface PinNode {
+  /** The pin id (unique within its filter). */
+  readonly id: string;
   /** `"filterId.pinId"`. */
   readonly ref: string;
   readonly filter: FilterNode;
@@ -62,8 +64,6 @@ export interface FilterNode {
   readonly pins: PinNode[];
   readonly inputs: PinNode[];
   readonly outputs: PinNode[];
-  /** Pin ids, parallel to `pins`. */
-  readonly pinIds: string[];
   /** Pins by id, built only for filters with many pins. */
   _pinsById: Map<string, PinNode> | null;
 }
@@ -324,33 +324,26 @@ function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
   return out;
 }
 
-interface Holding {
-  queueDepth: number;
-  trailingWindow: number;
-  clonesKept: number;
-  maxFrames: number | null;
-}
+/** The frame holding of the pin being validated (module scratch: validation is synchronous, no temporary object). */
+const hold = { queueDepth: 0, trailingWindow: 0, clonesKept: 0, maxFrames: null as number | null };
 
-const NO_HOLDING: Readonly<Holding> = Object.freeze({
-  queueDepth: 0,
-  trailingWindow: 0,
-  clonesKept: 0,
-  maxFrames: null,
-});
-
-function holding(value: unknown, key: string): Readonly<Holding> {
-  if (value === undefined) return NO_HOLDING;
+function holding(value: unknown, key: string): void {
+  hold.queueDepth = 0;
+  hold.trailingWindow = 0;
+  hold.clonesKept = 0;
+  hold.maxFrames = null;
+  if (value === undefined) return;
   const h = record(value, key, HOLDING_KEYS);
   pathStack.push(key);
-  const out: Holding = {
-    queueDepth: optU32(h.queueDepth, 'queueDepth', 0, 0, MAX_HOLD),
-    trailingWindow: optU32(h.trailingWindow, 'trailingWindow', 0, 0, MAX_HOLD),
-    clonesKept: optU32(h.clonesKept, 'clonesKept', 0, 0, MAX_HOLD),
-    maxFrames: h.maxFrames === undefined ? null : u32(h.maxFrames, 'maxFrames', 1),
-  };
+  hold.queueDepth = optU32(h.queueDepth, 'queueDepth', 0, 0, MAX_HOLD);
+  hold.trailingWindow = optU32(h.trailingWindow, 'trailingWindow', 0, 0, MAX_HOLD);
+  hold.clonesKept = optU32(h.clonesKept, 'clonesKept', 0, 0, MAX_HOLD);
+  hold.maxFrames = h.maxFrames === undefined ? null : u32(h.maxFrames, 'maxFrames', 1);
   pathStack.pop();
-  return out;
 }
+
+/** The initial peers of every pin (shared, frozen: connecting a pin replaces it). */
+const NO_PEERS = Object.freeze([]) as unknown as PinNode[];
 
 function pin(value: unknown, index: number, filter: FilterNode, filterUser: boolean): PinNode {
   const p = record(value, index, PIN_KEYS);
@@ -364,7 +357,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   if (allocator !== null && userMode) {
     fail('type', 'allocator', allocator.id, 'null on a user-mode pin (a user-mode end has no kernel dispatch)');
   }
-  const hold = holding(p.frameHolding, 'frameHolding');
+  holding(p.frameHolding, 'frameHolding');
   let counterpartId: string | null = null;
   if (p.inPlaceCounterpart !== undefined && p.inPlaceCounterpart !== null) {
     counterpartId = id(p.inPlaceCounterpart, 'inPlaceCounterpart', false);
@@ -376,6 +369,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   let flagsUnion = 0;
   if (framing) for (const it of framing.items) flagsUnion |= it.flags;
   const node: PinNode = {
+    id: pinId,
     ref: `${filter.id}.${pinId}`,
     filter,
     dataFlow,
@@ -391,7 +385,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
     maxFrames: hold.maxFrames,
     flagsUnion: flagsUnion >>> 0,
     counterpart: null,
-    peers: [],
+    peers: NO_PEERS,
     _counterpartId: counterpartId,
     _member: null,
   };
@@ -430,21 +424,28 @@ export function buildGraphModel(description: unknown): GraphModel {
     const filterId = id(f.id, 'id', true);
     if (filtersById.has(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
     const filterUser = bool(f.userMode, 'userMode', false);
+    const pinValues = array(f.pins, 'pins');
+    // Exact-size pin arrays: count the inputs first (a pin that is not an object or has a bad dataFlow fails below).
+    let inputCount = 0;
+    for (let pi = 0; pi < pinValues.length; pi++) {
+      const v = pinValues[pi];
+      if (typeof v === 'object' && v !== null && (v as { dataFlow?: unknown }).dataFlow === 'in') inputCount++;
+    }
     const filter: FilterNode = {
       id: filterId,
       index: fi,
-      pins: [],
-      inputs: [],
-      outputs: [],
-      pinIds: [],
+      pins: new Array<PinNode>(pinValues.length),
+      inputs: new Array<PinNode>(inputCount),
+      outputs: new Array<PinNode>(pinValues.length - inputCount),
       _pinsById: null,
     };
-    const pinValues = array(f.pins, 'pins');
+    let inputAt = 0;
+    let outputAt = 0;
     pathStack.push('pins');
     for (let pi = 0; pi < pinValues.length; pi++) {
       const node = pin(pinValues[pi], pi, filter, filterUser);
-      const pinId = node.ref.slice(filterId.length + 1);
-      if (pinById(filter, pinId)) fail('type', pi, pinId, 'a pin id not used before in the filter');
+      const pinId = node.id;
+      if (pinById(filter, pinId, pi)) fail('type', pi, pinId, 'a pin id not used before in the filter');
       if (node.allocator !== null) {
         if (allocatorIds.has(node.allocator.id)) {
           pathStack.push(pi, 'allocator');
@@ -452,13 +453,12 @@ export function buildGraphModel(description: unknown): GraphModel {
         }
         allocatorIds.add(node.allocator.id);
       }
-      filter.pinIds.push(pinId);
       filter._pinsById?.set(pinId, node);
-      filter.pins.push(node);
-      (node.dataFlow === 'in' ? filter.inputs : filter.outputs).push(node);
+      filter.pins[pi] = node;
+      if (node.dataFlow === 'in') filter.inputs[inputAt++] = node;
+      else filter.outputs[outputAt++] = node;
     }
     pathStack.pop();
-    shrink(filter);
     linkCounterparts(filter);
     pathStack.pop();
     filtersById.set(filterId, filter);
@@ -489,27 +489,21 @@ export function buildGraphModel(description: unknown): GraphModel {
   return { filters, strategy, enforceInputPinRanges, maxFrames };
 }
 
-/** Replaces the grown pin arrays of a filter with exact-size copies (the model lives through the negotiation). */
-function shrink(filter: FilterNode): void {
-  const f = filter as { -readonly [K in keyof FilterNode]: FilterNode[K] };
-  f.pins = filter.pins.slice();
-  f.inputs = filter.inputs.slice();
-  f.outputs = filter.outputs.slice();
-  f.pinIds = filter.pinIds.slice();
-}
-
 const PIN_MAP_THRESHOLD = 16;
 
-/** The pin of `filter` with this id (a linear scan for few pins; a map, built once, for many). */
-function pinById(filter: FilterNode, pinId: string): PinNode | null {
-  const ids = filter.pinIds;
-  if (ids.length <= PIN_MAP_THRESHOLD) {
-    for (let i = 0; i < ids.length; i++) if (ids[i] === pinId) return filter.pins[i]!;
+/**
+ * The pin of `filter` with this id among its first `count` pins (all by default; while the filter is being built,
+ * the pins validated so far): a linear scan for few pins; a map, built once, for many.
+ */
+function pinById(filter: FilterNode, pinId: string, count = filter.pins.length): PinNode | null {
+  const pins = filter.pins;
+  if (count <= PIN_MAP_THRESHOLD) {
+    for (let i = 0; i < count; i++) if (pins[i]!.id === pinId) return pins[i]!;
     return null;
   }
   if (filter._pinsById === null) {
     filter._pinsById = new Map();
-    for (let i = 0; i < ids.length; i++) filter._pinsById.set(ids[i]!, filter.pins[i]!);
+    for (let i = 0; i < count; i++) filter._pinsById.set(pins[i]!.id, pins[i]!);
   }
   return filter._pinsById.get(pinId) ?? null;
 }

@@ -42,12 +42,14 @@ import type {
   AllocatorPlaceName,
   AllocatorPropertiesEx,
   CarriedSize,
+  FrameHolder,
   FramesDecision,
   MemoryTypeCandidate,
   NegotiationFailure,
   NegotiationRecord,
   PinRequirement,
   PipeDecision,
+  PipeDimensions,
   PipeTermination,
   Rejection,
   SizeDecision,
@@ -91,6 +93,15 @@ const copyCompression = (c: Compression): Compression => ({
   ratioDenominator: c.ratioDenominator,
   ratioConstantMargin: c.ratioConstantMargin,
 });
+
+/** Shared empty arrays of the record (frozen: records are read-only data, and a shared array must never grow). */
+const NO_REJECTIONS = Object.freeze([]) as unknown as Rejection[];
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+const NO_REQUIREMENTS = Object.freeze([]) as unknown as PinRequirement[];
+const NO_MEMORY_TYPES = Object.freeze([]) as unknown as MemoryTypeCandidate[];
+const NO_CANDIDATES = Object.freeze([]) as unknown as AllocatorCandidate[];
+const NO_PREFERENCES = Object.freeze([]) as unknown as SizePreference[];
+const NO_HOLDERS = Object.freeze([]) as unknown as FrameHolder[];
 
 interface MemberEval {
   readonly member: PipeMember;
@@ -217,6 +228,24 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
   }));
 }
 
+/** The size preferences in the order applied (relaxed physical ranges, the carried size, optimal ranges), exact-size. */
+function joinPreferences(
+  physical: SizePreference[] | null,
+  carried: SizePreference | null,
+  optimal: SizePreference[] | null,
+): SizePreference[] {
+  const np = physical === null ? 0 : physical.length;
+  const no = optimal === null ? 0 : optimal.length;
+  const n = np + no + (carried === null ? 0 : 1);
+  if (n === 0) return NO_PREFERENCES;
+  const out = new Array<SizePreference>(n);
+  let k = 0;
+  for (let i = 0; i < np; i++) out[k++] = physical![i]!;
+  if (carried !== null) out[k++] = carried;
+  for (let i = 0; i < no; i++) out[k++] = optimal![i]!;
+  return out;
+}
+
 function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
   if (position === 0) return 'firstPin';
   if (position === pipe.members.length - 1) return 'lastPin';
@@ -227,7 +256,7 @@ function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
 function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, carried: CarriedSize | null): Attempt {
   const evals = evaluateMembers(pipe, mt);
   const requirements = new Array<PinRequirement>(evals.length);
-  const relaxed: Rejection[] = [];
+  let relaxed: Rejection[] | null = null;
   let factors = 0;
   let weight = 0;
   let memoryHardOk = true;
@@ -239,8 +268,8 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
 
   // --- per-pin requirements, memory type ---
   let hard: FramingRange | null = SIZE_FLOOR;
-  const prefPhysical: SizePreference[] = [];
-  const prefOptimal: SizePreference[] = [];
+  let prefPhysical: SizePreference[] | null = null;
+  let prefOptimal: SizePreference[] | null = null;
   let integrityPin: string | null = null;
   for (const e of evals) {
     const { member, item } = e;
@@ -255,7 +284,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         weight += item.memoryTypeWeight;
         if (e.preferencesOnly) preferencesMet++;
       } else if (e.preferencesOnly) {
-        relaxed.push({ rule: 'memoryType', pin: pin.ref, field: 'memoryType', required: item.memoryType, offered: mt });
+        (relaxed ??= []).push({
+          rule: 'memoryType',
+          pin: pin.ref,
+          field: 'memoryType',
+          required: item.memoryType,
+          offered: mt,
+        });
       } else {
         memoryHardOk = false;
         const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
@@ -308,10 +343,15 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
           hard = next;
         }
       } else if (mappedPhysical !== null && !isFull(mappedPhysical)) {
-        prefPhysical.push({ pin: pin.ref, source: 'physicalRange', range: mappedPhysical, outcome: 'honored' });
+        (prefPhysical ??= []).push({
+          pin: pin.ref,
+          source: 'physicalRange',
+          range: mappedPhysical,
+          outcome: 'honored',
+        });
       }
       if (mappedOptimal !== null && !isFull(mappedOptimal)) {
-        prefOptimal.push({ pin: pin.ref, source: 'optimalRange', range: mappedOptimal, outcome: 'honored' });
+        (prefOptimal ??= []).push({ pin: pin.ref, source: 'optimalRange', range: mappedOptimal, outcome: 'honored' });
       }
     }
     if (
@@ -356,7 +396,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   }
 
   // --- carried size (INSIST_ON_FRAMESIZE_RATIO makes it exact; else a preference) ---
-  const carriedPrefs: SizePreference[] = [];
+  let carriedPref: SizePreference | null = null;
   if (carried) {
     if (!isNeutralCompression(carried.compression)) factors |= PipeFactor.fixedCompression;
     if (carried.insist) {
@@ -373,25 +413,25 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       }
       hard = next;
     } else {
-      carriedPrefs.push({
+      carriedPref = {
         pin: carried.pin,
         source: 'carriedSize',
         range: { minFrameSize: Math.max(1, carried.size), maxFrameSize: 0xffffffff, stepping: 1 },
         outcome: 'honored',
-      });
+      };
     }
   }
   const strategy = model.strategy;
   const plan: SizePlan = {
     hard,
     carried,
-    prefs: [...prefPhysical, ...carriedPrefs, ...prefOptimal],
+    prefs: joinPreferences(prefPhysical, carriedPref, prefOptimal),
     pick:
       (strategy & AllocatorStrategy.minimizeFrameSize) === 0 && (strategy & AllocatorStrategy.maximizeSpeed) !== 0
         ? 'maximize'
         : 'minimize',
   };
-  if (prefOptimal.length > 0) factors |= PipeFactor.optimalRanges;
+  if (prefOptimal !== null) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
   const budget = resolveFrames(evals, strategy, model.maxFrames);
@@ -431,7 +471,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard.length === 0 } : null;
   for (const m of mustPref) {
     if (m !== mustMember) {
-      relaxed.push({
+      (relaxed ??= []).push({
         rule: 'mustAllocate',
         pin: m.pin.ref,
         field: 'mustAllocate',
@@ -444,7 +484,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const sizeDecision: SizeDecision = {
     hardRange: hard,
     carried,
-    preferences: [],
+    preferences: NO_PREFERENCES,
     finalRange: null,
     pick: plan.pick,
     frameSize: null,
@@ -452,10 +492,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const common: Attempt = {
     ok: false,
     failure: null,
-    candidates: [],
+    candidates: NO_CANDIDATES,
     selected: null,
     requirements,
-    relaxed,
+    relaxed: relaxed ?? NO_REJECTIONS,
     size: sizeDecision,
     frames,
     alignment: { fileAlignment: mask, imposedBy: alignBy },
@@ -480,9 +520,9 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const bases: (FramingRange | null)[] = [];
   const addDefault = (at: PipeMember): void => {
     const kind = user ? 'user' : 'default';
-    const rejections: Rejection[] = [];
+    let rejections: Rejection[] | null = null;
     if (!user && !defaultAllocatorProvides(mt, false)) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'defaultAllocatorMemory',
         pin: at.pin.ref,
         field: 'memoryType',
@@ -491,7 +531,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       });
     }
     if (mask > MAX_FILE_ALIGNMENT) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'defaultAllocatorAlignment',
         pin: alignBy ?? at.pin.ref,
         field: 'fileAlignment',
@@ -504,21 +544,27 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       kind,
       id: null,
       pin: at.pin.ref,
-      outcome: rejections.length ? 'rejected' : 'eligible',
-      rejections,
+      outcome: rejections !== null ? 'rejected' : 'eligible',
+      rejections: rejections ?? NO_REJECTIONS,
     });
-    bases.push(rejections.length ? null : hardRange);
+    bases.push(rejections !== null ? null : hardRange);
   };
   const addVendor = (m: PipeMember): void => {
     const a = m.pin.allocator;
     if (!a || m.role === 'copySource') return;
-    const rejections: Rejection[] = [];
+    let rejections: Rejection[] | null = null;
     let base: FramingRange | null = null;
     if (user) {
-      rejections.push({ rule: 'userModePipe', pin: m.pin.ref, field: 'mode', required: 'user', offered: 'kernel' });
+      (rejections ??= []).push({
+        rule: 'userModePipe',
+        pin: m.pin.ref,
+        field: 'mode',
+        required: 'user',
+        offered: 'kernel',
+      });
     }
     if (mustMember && mustAllocate?.preference === false && m !== mustMember) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'mustAllocate',
         pin: mustMember.pin.ref,
         field: 'allocatorPin',
@@ -527,7 +573,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       });
     }
     if (!a.memoryTypes.includes(mt) && !a.memoryTypes.includes(GUID_NULL)) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'vendorMemoryType',
         pin: m.pin.ref,
         field: 'memoryType',
@@ -537,7 +583,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     }
     const sized = intersectRanges(hardRange, a.sizeRange);
     if (sized === null) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'vendorFrameSize',
         pin: m.pin.ref,
         field: 'frameSize',
@@ -546,7 +592,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       });
     } else base = sized;
     if (a.fileAlignment < mask) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'vendorAlignment',
         pin: m.pin.ref,
         field: 'fileAlignment',
@@ -555,7 +601,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       });
     }
     if (a.maxFrames < frameCount) {
-      rejections.push({
+      (rejections ??= []).push({
         rule: 'vendorFrames',
         pin: m.pin.ref,
         field: 'frames',
@@ -568,10 +614,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       kind: 'vendor',
       id: a.id,
       pin: m.pin.ref,
-      outcome: rejections.length ? 'rejected' : 'eligible',
-      rejections,
+      outcome: rejections !== null ? 'rejected' : 'eligible',
+      rejections: rejections ?? NO_REJECTIONS,
     });
-    bases.push(rejections.length ? null : base);
+    bases.push(rejections !== null ? null : base);
   };
   if (mustMember) {
     addVendor(mustMember);
@@ -607,7 +653,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   sizeDecision.frameSize = choice.size;
   for (const p of choice.prefs) {
     if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
-      relaxed.push({
+      (relaxed ??= []).push({
         rule: 'physicalRange',
         pin: p.pin,
         field: 'physicalRange',
@@ -616,6 +662,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       });
     }
   }
+  if (relaxed !== null) common.relaxed = relaxed;
 
   // --- verification: every hard constraint holds at every pin ---
   for (let i = 0; i < evals.length; i++) {
@@ -660,52 +707,180 @@ function factorNames(factors: number): string[] {
 const NO_SIZE: SizeDecision = Object.freeze({
   hardRange: null,
   carried: null,
-  preferences: [],
+  preferences: NO_PREFERENCES,
   finalRange: null,
   pick: 'minimize',
   frameSize: null,
 }) as SizeDecision;
 const NO_ALIGNMENT = Object.freeze({ fileAlignment: 0, imposedBy: null });
 
+/** The ids of `pipes` (exact-size; the shared empty array for none). */
+function pipeIds(pipes: readonly Pipe[]): string[] {
+  const n = pipes.length;
+  if (n === 0) return NO_STRINGS;
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = pipes[i]!.id;
+  return out;
+}
+
 function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', frames: FramesDecision): PipeDecision {
+  const members = pipe.members;
+  const pins = new Array<string>(members.length);
+  for (let i = 0; i < members.length; i++) pins[i] = members[i]!.pin.ref;
   return {
     id: pipe.id,
     status: 'failed',
     mode,
-    pins: pipe.members.map((m) => m.pin.ref),
+    pins,
     branchOf: pipe.branchOf ? pipe.branchOf.id : null,
-    prevSegments: pipe.prev.map((p) => p.id),
-    nextSegments: pipe.next.map((p) => p.id),
-    requester: { pin: pipe.members[0]!.pin.ref, place: 'firstPin' },
-    requirements: [],
-    memoryTypes: [],
+    prevSegments: pipeIds(pipe.prev),
+    nextSegments: pipeIds(pipe.next),
+    requester: { pin: pins[0]!, place: 'firstPin' },
+    requirements: NO_REQUIREMENTS,
+    memoryTypes: NO_MEMORY_TYPES,
     memoryType: null,
     size: NO_SIZE,
     frames,
     alignment: NO_ALIGNMENT,
     mustAllocate: null,
-    relaxed: [],
-    candidates: [],
+    relaxed: NO_REJECTIONS,
+    candidates: NO_CANDIDATES,
     allocator: null,
     framing: null,
     properties: null,
     factors: 0,
-    factorNames: [],
-    notes: [],
+    factorNames: NO_STRINGS,
+    notes: NO_STRINGS,
     failure: null,
   };
 }
 
-function termination(req: PinRequirement | undefined, pin: PinNode | undefined, outside: number): PipeTermination {
+/** Adds a note to a decision (its notes array is created on the first note). */
+function addNote(decision: PipeDecision, note: string): void {
+  if (decision.notes === NO_STRINGS) decision.notes = [note];
+  else decision.notes.push(note);
+}
+
+/**
+ * Record objects of one negotiation kept for sharing: a value equal to one already built (most pipes of a graph
+ * resolve to the same framing, memory-type verdict, pipe ends and dimensions) is the same object, not a copy. The
+ * record stays plain JSON (sharing is invisible to JSON) and is read-only data.
+ */
+interface Shared {
+  memoryTypes: MemoryTypeCandidate[] | null;
+  framing: AllocatorFraming | null;
+  input: PipeTermination | null;
+  output: PipeTermination | null;
+  dimensions: PipeDimensions | null;
+}
+
+function sameTermination(
+  t: PipeTermination | null,
+  flags: number,
+  outside: number,
+  weight: number,
+  physicalRange: FramingRange,
+  optimalRange: FramingRange,
+  compression: Compression,
+): t is PipeTermination {
+  return (
+    t !== null &&
+    t.flags === flags &&
+    t.outsideFactors === outside &&
+    t.weight === weight &&
+    sameRange(t.physicalRange, physicalRange) &&
+    sameRange(t.optimalRange, optimalRange) &&
+    sameCompression(t.compression, compression)
+  );
+}
+
+const sameRange = (a: FramingRange, b: FramingRange): boolean =>
+  a === b || (a.minFrameSize === b.minFrameSize && a.maxFrameSize === b.maxFrameSize && a.stepping === b.stepping);
+
+const sameCompression = (a: Compression, b: Compression): boolean =>
+  a === b ||
+  (a.ratioNumerator === b.ratioNumerator &&
+    a.ratioDenominator === b.ratioDenominator &&
+    a.ratioConstantMargin === b.ratioConstantMargin);
+
+function termination(
+  req: PinRequirement | undefined,
+  pin: PinNode | undefined,
+  outside: number,
+  shared: Shared,
+): PipeTermination {
   const item = req && pin?.framing && req.itemIndex !== null ? pin.framing.items[req.itemIndex]! : null;
-  return {
-    flags: item ? item.flags : 0,
-    outsideFactors: outside,
-    weight: item ? item.memoryTypeWeight : 0,
-    physicalRange: item ? item.physicalRange : FULL_RANGE,
-    optimalRange: item ? item.framingRange.range : FULL_RANGE,
-    compression: req ? req.compression : NEUTRAL_COMPRESSION,
-  };
+  const flags = item ? item.flags : 0;
+  const weight = item ? item.memoryTypeWeight : 0;
+  const physicalRange = item ? item.physicalRange : FULL_RANGE;
+  const optimalRange = item ? item.framingRange.range : FULL_RANGE;
+  const compression = req ? req.compression : NEUTRAL_COMPRESSION;
+  const { input, output } = shared;
+  if (sameTermination(input, flags, outside, weight, physicalRange, optimalRange, compression)) return input;
+  if (sameTermination(output, flags, outside, weight, physicalRange, optimalRange, compression)) return output;
+  return { flags, outsideFactors: outside, weight, physicalRange, optimalRange, compression };
+}
+
+function dimensionsOf(
+  allocatorPin: Compression,
+  maxExpansionPin: Compression,
+  endPin: Compression,
+  shared: Shared,
+): PipeDimensions {
+  const d = shared.dimensions;
+  if (
+    d !== null &&
+    sameCompression(d.allocatorPin, allocatorPin) &&
+    sameCompression(d.maxExpansionPin, maxExpansionPin) &&
+    sameCompression(d.endPin, endPin)
+  ) {
+    return d;
+  }
+  shared.dimensions = { allocatorPin, maxExpansionPin, endPin };
+  return shared.dimensions;
+}
+
+function framingOf(
+  optionsFlags: number,
+  poolType: number,
+  frames: number,
+  frameSize: number,
+  fileAlignment: number,
+  shared: Shared,
+): AllocatorFraming {
+  const f = shared.framing;
+  if (
+    f !== null &&
+    f.optionsFlags === optionsFlags &&
+    f.poolType === poolType &&
+    f.frames === frames &&
+    f.frameSize === frameSize &&
+    f.fileAlignment === fileAlignment
+  ) {
+    return f;
+  }
+  shared.framing = { optionsFlags, poolType, frames, frameSize, fileAlignment, reserved: 0 };
+  return shared.framing;
+}
+
+/** The memory-type verdicts of a pipe, shared with the previous pipe's when equal (one candidate, no failure). */
+function sharedMemoryTypes(list: MemoryTypeCandidate[], shared: Shared): MemoryTypeCandidate[] {
+  if (list.length !== 1) return list;
+  const c = list[0]!;
+  if (c.failure !== null) return list;
+  const prev = shared.memoryTypes?.[0];
+  if (
+    prev !== undefined &&
+    prev.memoryType === c.memoryType &&
+    prev.outcome === c.outcome &&
+    prev.meetsHardRequirements === c.meetsHardRequirements &&
+    prev.preferencesMet === c.preferencesMet &&
+    prev.weight === c.weight
+  ) {
+    return shared.memoryTypes!;
+  }
+  shared.memoryTypes = list;
+  return list;
 }
 
 function expansionOf(c: Compression): number {
@@ -717,14 +892,14 @@ function carriedInto(
   pipe: Pipe,
   pipes: readonly Pipe[],
   decisions: readonly PipeDecision[],
-  notes: string[],
+  decision: PipeDecision,
 ): CarriedSize | null {
   const source = pipe.members[0]!;
   if (pipe.branchOf) {
     const parent = decisions[pipe.branchOf.index];
     const size = parent?.size.frameSize ?? null;
     if (size === null) {
-      notes.push(`no size carried: ${pipe.branchOf.id} is not resolved`);
+      addNote(decision, `no size carried: ${pipe.branchOf.id} is not resolved`);
       return null;
     }
     return {
@@ -741,28 +916,27 @@ function carriedInto(
     const m = input._member;
     if (!m) continue;
     const atPipe = pipes[m.pipeIndex]!;
-    const at = { pipe: atPipe, member: atPipe.members[m.position]! };
+    const atMember = atPipe.members[m.position]!;
     if (((input.flagsUnion | out.flagsUnion) & INDEPENDENT) !== 0) {
-      notes.push(`no size carried from ${at.pipe.id}: INDEPENDENT_RANGES`);
+      addNote(decision, `no size carried from ${atPipe.id}: INDEPENDENT_RANGES`);
       continue;
     }
-    const decision = decisions[at.pipe.index];
-    const fed = decision?.size.frameSize ?? null;
+    const fed = decisions[atPipe.index]?.size.frameSize ?? null;
     if (fed === null) {
-      notes.push(`no size carried from ${at.pipe.id}: it is not resolved`);
+      addNote(decision, `no size carried from ${atPipe.id}: it is not resolved`);
       continue;
     }
     const ratio = transformRatio(input, out);
-    if (ratio.ratioNumerator === 0 || at.member.compression.ratioNumerator === 0) {
-      notes.push(`no size carried from ${at.pipe.id}: unknown compression`);
+    if (ratio.ratioNumerator === 0 || atMember.compression.ratioNumerator === 0) {
+      addNote(decision, `no size carried from ${atPipe.id}: unknown compression`);
       continue;
     }
-    const size = compressSize(localSize(fed, at.member.compression), ratio, 'up');
+    const size = compressSize(localSize(fed, atMember.compression), ratio, 'up');
     const insistFlags = (out.flagsUnion | input.flagsUnion) & INSIST;
     const prefOnly = out.framing?.items.every((it) => (it.flags & PREFERENCES_ONLY) !== 0) ?? false;
     const carried: CarriedSize = {
       pin: out.ref,
-      fromPipe: at.pipe.id,
+      fromPipe: atPipe.id,
       compression: ratio,
       size,
       insist: insistFlags !== 0 && !prefOnly,
@@ -790,13 +964,14 @@ function carriedInto(
 export function negotiate(description: NegotiationDescription): NegotiationRecord {
   const model = buildGraphModel(description);
   const pipes = buildPipes(model);
-  const decisions: PipeDecision[] = [];
+  const decisions = new Array<PipeDecision>(pipes.length);
   const failures: NegotiationFailure[] = [];
+  const shared: Shared = { memoryTypes: null, framing: null, input: null, output: null, dimensions: null };
   const noFrames: FramesDecision = Object.freeze({
     required: 1,
     imposedBy: null,
     strategyExtra: 0,
-    holders: [],
+    holders: NO_HOLDERS,
     held: 0,
     budgetRaise: 0,
     frames: null,
@@ -806,8 +981,8 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
   for (const pipe of pipes) {
     const user = pipe.userUpstream || pipe.userDownstream;
     const decision = emptyDecision(pipe, user ? 'user' : 'kernel', noFrames);
-    decisions.push(decision);
-    const carried = carriedInto(pipe, pipes, decisions, decision.notes);
+    decisions[pipe.index] = decision;
+    const carried = carriedInto(pipe, pipes, decisions, decision);
     const memoryTypes = rankMemoryTypes(pipe, user);
     decision.memoryTypes = memoryTypes;
     let chosen: Attempt | null = null;
@@ -829,6 +1004,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       candidate.outcome = 'rejected';
       candidate.failure = attempt.failure;
     }
+    decision.memoryTypes = sharedMemoryTypes(memoryTypes, shared);
     const used = chosen ?? first!;
     decision.requirements = used.requirements;
     decision.relaxed = used.relaxed;
@@ -872,14 +1048,14 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       place,
       mode: user ? 'user' : 'kernel',
     };
-    const framing: AllocatorFraming = {
-      optionsFlags: isSystemMemoryType(mt) ? OptionFlags.systemMemory : 0,
-      poolType: poolTypeFor(mt),
-      frames: chosen.frames.frames!,
-      frameSize: chosen.size.frameSize!,
-      fileAlignment: chosen.alignment.fileAlignment,
-      reserved: 0,
-    };
+    const framing = framingOf(
+      isSystemMemoryType(mt) ? OptionFlags.systemMemory : 0,
+      poolTypeFor(mt),
+      chosen.frames.frames!,
+      chosen.size.frameSize!,
+      chosen.alignment.fileAlignment,
+      shared,
+    );
     decision.framing = framing;
     let pipeFlags = AllocatorFlags.allocatorExists;
     if (pipe.modifies) pipeFlags |= AllocatorFlags.noFrameIntegrity;
@@ -899,6 +1075,20 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
         break;
       }
     }
+    const input = termination(
+      reqs[0],
+      pipe.members[0]?.pin,
+      pipe.userUpstream ? PipeFactor.userModeUpstream : 0,
+      shared,
+    );
+    const output = termination(
+      reqs[endIndex],
+      pipe.members[endIndex]?.pin,
+      pipe.userDownstream ? PipeFactor.userModeDownstream : 0,
+      shared,
+    );
+    shared.input = input;
+    shared.output = output;
     const properties: AllocatorPropertiesEx = {
       buffers: framing.frames,
       bufferSize: framing.frameSize,
@@ -907,26 +1097,24 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       memoryType: mt,
       busType,
       state: pipe.unknownCompression ? PipeState.compressionUnknown : PipeState.finalized,
-      input: termination(reqs[0], pipe.members[0]?.pin, pipe.userUpstream ? PipeFactor.userModeUpstream : 0),
-      output: termination(
-        reqs[endIndex],
-        pipe.members[endIndex]?.pin,
-        pipe.userDownstream ? PipeFactor.userModeDownstream : 0,
-      ),
+      input,
+      output,
       strategy: model.strategy,
       flags: pipeFlags,
       weight: chosen.weight,
       logicalMemoryType: logicalMemoryTypeFor(mt),
       allocatorPlace: PipeAllocatorPlace[place],
-      dimensions: {
-        allocatorPin: reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION,
-        maxExpansionPin: maxExpansion,
-        endPin: reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
-      },
+      dimensions: dimensionsOf(
+        reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION,
+        maxExpansion,
+        reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
+        shared,
+      ),
       physicalRange: chosen.size.hardRange!,
       prevSegment: pipe.prev[0]?.id ?? null,
       countNextSegments: pipe.next.length,
-      nextSegments: pipe.next.map((p) => p.id),
+      // The same ids as the decision's nextSegments: the same (read-only) array.
+      nextSegments: decision.nextSegments,
       insideFactors: factors,
       numberPins: pipe.members.length,
     };
