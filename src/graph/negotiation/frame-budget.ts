@@ -14,12 +14,6 @@ import type { FrameHolder, FramesDecision, Rejection } from './record.js';
 /** Frames recommended for smooth data flow when the strategy does not minimize the frame count. */
 export const RECOMMENDED_FRAMES = 3;
 
-/** A pipe member with the framing item it uses. @internal */
-export interface BudgetMember {
-  readonly member: PipeMember;
-  readonly item: FramingItem | null;
-}
-
 /** The frames a pin may hold at once (queue + trailing-edge window + clones). @internal */
 export function pinHolder(pin: PinNode): FrameHolder {
   return {
@@ -32,9 +26,9 @@ export function pinHolder(pin: PinNode): FrameHolder {
 }
 
 /** The frames a member may hold; a splitter output feeding a branch with copies holds frames of its own pipe, not of the branch. */
-function holdsOf(e: BudgetMember): number {
-  if (e.member.role === 'copySource') return 0;
-  const pin = e.member.pin;
+function holdsOf(m: PipeMember): number {
+  if (m.role === 'copySource') return 0;
+  const pin = m.pin;
   return pin.queueDepth + pin.trailingWindow + pin.clonesKept;
 }
 
@@ -44,7 +38,8 @@ function holdsOf(e: BudgetMember): number {
  * @internal
  */
 export function resolveFrames(
-  members: readonly BudgetMember[],
+  members: readonly PipeMember[],
+  items: readonly (FramingItem | null)[],
   strategy: number,
   graphLimit: number,
 ): { decision: FramesDecision; failure: Rejection | null } {
@@ -55,17 +50,17 @@ export function resolveFrames(
   let held = 0;
   let holderCount = 0;
   for (let k = 0; k < members.length; k++) {
-    const e = members[k]!;
-    const pin = e.member.pin;
-    if (e.item && e.item.frames > required) {
-      required = e.item.frames;
+    const item = items[k];
+    const pin = members[k]!.pin;
+    if (item && item.frames > required) {
+      required = item.frames;
       imposedBy = pin.ref;
     }
     if (pin.maxFrames !== null && pin.maxFrames < limit) {
       limit = pin.maxFrames;
       limitedBy = pin.ref;
     }
-    const holds = holdsOf(e);
+    const holds = holdsOf(members[k]!);
     if (holds > 0) {
       holderCount++;
       held += holds;
@@ -75,8 +70,9 @@ export function resolveFrames(
   const holders = new Array<FrameHolder>(holderCount);
   if (holderCount > 0) {
     let h = 0;
-    for (let k = 0; k < members.length; k++)
-      if (holdsOf(members[k]!) > 0) holders[h++] = pinHolder(members[k]!.member.pin);
+    for (let k = 0; k < members.length; k++) {
+      if (holdsOf(members[k]!) > 0) holders[h++] = pinHolder(members[k]!.pin);
+    }
   }
   const decision: FramesDecision = {
     required: Math.max(required, 1),
@@ -91,7 +87,7 @@ export function resolveFrames(
   };
   let count = decision.required;
   if (count > limit) {
-    const pin = imposedBy ?? members[0]!.member.pin.ref;
+    const pin = imposedBy ?? members[0]!.pin.ref;
     return { decision, failure: { rule: 'frames', pin, field: 'frames', required: count, offered: limit } };
   }
   if ((strategy & AllocatorStrategy.minimizeNumberOfFrames) === 0 && count < RECOMMENDED_FRAMES) {

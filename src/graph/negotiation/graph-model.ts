@@ -287,19 +287,19 @@ function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
   const outputCompression = compression(f.outputCompression, 'outputCompression');
   const pinWeight = u32(f.pinWeight, 'pinWeight');
   pathStack.push('items');
-  let sameItems = true;
-  const items: FramingItem[] = [];
+  // A validated item is the described object itself when it is plain; a new items array only when one is not.
+  let items: FramingItem[] | null = null;
   for (let k = 0; k < itemValues.length; k++) {
     const it = item(itemValues[k], k);
-    if (it !== itemValues[k]) sameItems = false;
-    items.push(it);
+    if (items === null && it !== itemValues[k]) items = itemValues.slice(0, k) as FramingItem[];
+    if (items !== null) items.push(it);
   }
   pathStack.pop();
   pathStack.pop();
-  if (sameItems && isPlain(f) && pinFlags === f.pinFlags && outputCompression === f.outputCompression) {
+  if (items === null && isPlain(f) && pinFlags === f.pinFlags && outputCompression === f.outputCompression) {
     return f as unknown as AllocatorFramingEx;
   }
-  return { pinFlags, outputCompression, pinWeight, items };
+  return { pinFlags, outputCompression, pinWeight, items: items ?? (itemValues.slice() as FramingItem[]) };
 }
 
 function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
@@ -367,7 +367,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   const sinkFlag = bool(p.sink, 'sink', false);
   if (sinkFlag && dataFlow !== 'in') fail('type', 'sink', true, 'false on an output pin');
   let flagsUnion = 0;
-  if (framing) for (const it of framing.items) flagsUnion |= it.flags;
+  if (framing) for (let k = 0; k < framing.items.length; k++) flagsUnion |= framing.items[k]!.flags;
   const node: PinNode = {
     id: pinId,
     ref: `${filter.id}.${pinId}`,

@@ -101,15 +101,21 @@ const NO_REQUIREMENTS = Object.freeze([]) as unknown as PinRequirement[];
 const NO_MEMORY_TYPES = Object.freeze([]) as unknown as MemoryTypeCandidate[];
 const NO_CANDIDATES = Object.freeze([]) as unknown as AllocatorCandidate[];
 const NO_PREFERENCES = Object.freeze([]) as unknown as SizePreference[];
+const NO_MEMBERS = Object.freeze([]) as unknown as PipeMember[];
 const NO_HOLDERS = Object.freeze([]) as unknown as FrameHolder[];
 
-interface MemberEval {
-  readonly member: PipeMember;
-  readonly item: FramingItem | null;
-  readonly itemIndex: number | null;
-  readonly memoryTypeMet: boolean;
-  readonly preferencesOnly: boolean;
-}
+/**
+ * The evaluation of each member of the pipe being resolved under one memory type, by position (module scratch,
+ * reused: negotiation is synchronous, and per-member objects would be garbage per attempt). `evItem` is cleared at
+ * the end of each negotiation so that it keeps no description alive.
+ */
+const evItem: (FramingItem | null)[] = [];
+/** The index of the item used (meaningful when evItem is not null). */
+const evIndex: number[] = [];
+/** The memory type met the member's item. */
+const evMet: boolean[] = [];
+/** The item has REQUIREMENTF_PREFERENCES_ONLY. */
+const evPrefOnly: boolean[] = [];
 
 interface Attempt {
   ok: boolean;
@@ -126,6 +132,13 @@ interface Attempt {
   weight: number;
   memoryHardOk: boolean;
   preferencesMet: number;
+}
+
+/** Appends to a list created on first use (most lists of a record stay empty; a new list has exactly one entry). */
+function append<T>(list: T[] | null, value: T): T[] {
+  if (list === null) return [value];
+  list.push(value);
+  return list;
 }
 
 /** The index of the item a pin uses under memory type `mt`: −1 when the pin has no framing, NOT_MET when no item is met. */
@@ -147,49 +160,69 @@ function chooseItem(pin: PinNode, mt: Guid): number {
 /** chooseItem's answer when no item is met (item 0 is then used for everything but the memory type). */
 const NOT_MET = -2;
 
-function evaluateMembers(pipe: Pipe, mt: Guid): MemberEval[] {
+/** Fills evItem / evIndex / evMet / evPrefOnly for the members of `pipe` under memory type `mt`. */
+function evaluateMembers(pipe: Pipe, mt: Guid): void {
   const members = pipe.members;
-  const out = new Array<MemberEval>(members.length);
   for (let k = 0; k < members.length; k++) {
     const member = members[k]!;
     const chosen = chooseItem(member.pin, mt);
     const index = chosen === NOT_MET ? 0 : chosen;
     const item = index < 0 ? null : member.pin.framing!.items[index]!;
-    out[k] = {
-      member,
-      item,
-      itemIndex: item === null ? null : index,
-      memoryTypeMet: chosen !== NOT_MET,
-      preferencesOnly: item !== null && (item.flags & PREFERENCES_ONLY) !== 0,
-    };
+    if (k < evItem.length) {
+      evItem[k] = item;
+      evIndex[k] = index;
+      evMet[k] = chosen !== NOT_MET;
+      evPrefOnly[k] = item !== null && (item.flags & PREFERENCES_ONLY) !== 0;
+    } else {
+      evItem.push(item);
+      evIndex.push(index);
+      evMet.push(chosen !== NOT_MET);
+      evPrefOnly.push(item !== null && (item.flags & PREFERENCES_ONLY) !== 0);
+    }
   }
-  return out;
+}
+
+/** The distinct memory types of the pipe being ranked (module scratch: `typeCount` entries are valid). */
+const types: Guid[] = [];
+let typeCount = 0;
+
+function hasType(type: Guid): boolean {
+  for (let i = 0; i < typeCount; i++) if (types[i] === type) return true;
+  return false;
+}
+
+function addType(type: Guid): void {
+  if (typeCount < types.length) types[typeCount] = type;
+  else types.push(type);
+  typeCount++;
 }
 
 function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
-  const types: Guid[] = [];
-  if (user) types.push(MemoryType.user);
+  typeCount = 0;
+  if (user) addType(MemoryType.user);
   else {
-    for (const m of pipe.members) {
-      const f = m.pin.framing;
+    const members = pipe.members;
+    for (let k = 0; k < members.length; k++) {
+      const f = members[k]!.pin.framing;
       if (!f) continue;
-      for (const it of f.items) {
+      for (let i = 0; i < f.items.length; i++) {
+        const it = f.items[i]!;
         // User memory never backs a kernel-mode pipe. At most MAX_MEMORY_TYPES distinct types are considered (the
         // first in pipe order), which keeps a pipe's resolution linear in its pins.
         if (
           it.memoryType !== GUID_NULL &&
           it.memoryType !== MemoryType.user &&
-          types.length < MAX_MEMORY_TYPES &&
-          !types.includes(it.memoryType)
+          typeCount < MAX_MEMORY_TYPES &&
+          !hasType(it.memoryType)
         ) {
-          types.push(it.memoryType);
+          addType(it.memoryType);
         }
       }
     }
     // KERNEL_NONPAGED is the fallback every wildcard item accepts.
-    if (!types.includes(MemoryType.kernelNonPaged)) types.push(MemoryType.kernelNonPaged);
+    if (!hasType(MemoryType.kernelNonPaged)) addType(MemoryType.kernelNonPaged);
   }
-  if (types.length === 1) {
+  if (typeCount === 1) {
     // One candidate: nothing to rank; its scores are filled in from the attempt.
     return [
       {
@@ -202,16 +235,18 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
       },
     ];
   }
-  const ranked = types.map((memoryType, order) => {
+  const ranked = types.slice(0, typeCount).map((memoryType, order) => {
     let hardOk = true;
     let prefs = 0;
     let weight = 0;
-    for (const e of evaluateMembers(pipe, memoryType)) {
-      if (e.item === null) continue;
-      if (e.memoryTypeMet) {
-        weight += e.item.memoryTypeWeight;
-        if (e.preferencesOnly) prefs++;
-      } else if (!e.preferencesOnly) hardOk = false;
+    evaluateMembers(pipe, memoryType);
+    for (let k = 0; k < pipe.members.length; k++) {
+      const item = evItem[k];
+      if (item === null || item === undefined) continue;
+      if (evMet[k]) {
+        weight += item.memoryTypeWeight;
+        if (evPrefOnly[k]) prefs++;
+      } else if (!evPrefOnly[k]) hardOk = false;
     }
     return { memoryType, order, hardOk, prefs, weight };
   });
@@ -252,27 +287,152 @@ function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
   return 'middlePin';
 }
 
+/**
+ * What the allocator candidates of the attempt being resolved are checked against (module scratch: no closure and
+ * no context per attempt). `count` candidates are built so far; `bases[i]` is the size range candidate i offers,
+ * or null when it is rejected.
+ */
+const cx = {
+  user: false,
+  mt: GUID_NULL as Guid,
+  mask: 0,
+  alignBy: null as string | null,
+  hardRange: FULL_RANGE as FramingRange,
+  frameCount: 0,
+  /** The member that must allocate (a hard MUST_ALLOCATE), or null. */
+  mustMember: null as PipeMember | null,
+  count: 0,
+  bases: [] as (FramingRange | null)[],
+};
+
+/** Adds the default (or user-memory) allocator candidate at `at`. */
+function addDefault(candidates: AllocatorCandidate[], at: PipeMember): void {
+  const kind = cx.user ? 'user' : 'default';
+  let rejections: Rejection[] | null = null;
+  if (!cx.user && !defaultAllocatorProvides(cx.mt, false)) {
+    rejections = append(rejections, {
+      rule: 'defaultAllocatorMemory',
+      pin: at.pin.ref,
+      field: 'memoryType',
+      required: cx.mt,
+      offered: [MemoryType.system, MemoryType.kernelPaged, MemoryType.kernelNonPaged],
+    });
+  }
+  if (cx.mask > MAX_FILE_ALIGNMENT) {
+    rejections = append(rejections, {
+      rule: 'defaultAllocatorAlignment',
+      pin: cx.alignBy ?? at.pin.ref,
+      field: 'fileAlignment',
+      required: cx.mask,
+      offered: MAX_FILE_ALIGNMENT,
+    });
+  }
+  candidates[cx.count] = {
+    allocator: kind,
+    kind,
+    id: null,
+    pin: at.pin.ref,
+    outcome: rejections !== null ? 'rejected' : 'eligible',
+    rejections: rejections ?? NO_REJECTIONS,
+  };
+  cx.bases[cx.count++] = rejections !== null ? null : cx.hardRange;
+}
+
+/** Adds the vendor allocator candidate of member `m`, if its pin offers one. */
+function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
+  const a = m.pin.allocator;
+  if (!a || m.role === 'copySource') return;
+  let rejections: Rejection[] | null = null;
+  let base: FramingRange | null = null;
+  if (cx.user) {
+    rejections = append(rejections, {
+      rule: 'userModePipe',
+      pin: m.pin.ref,
+      field: 'mode',
+      required: 'user',
+      offered: 'kernel',
+    });
+  }
+  if (cx.mustMember !== null && m !== cx.mustMember) {
+    rejections = append(rejections, {
+      rule: 'mustAllocate',
+      pin: cx.mustMember.pin.ref,
+      field: 'allocatorPin',
+      required: cx.mustMember.pin.ref,
+      offered: m.pin.ref,
+    });
+  }
+  if (!a.memoryTypes.includes(cx.mt) && !a.memoryTypes.includes(GUID_NULL)) {
+    rejections = append(rejections, {
+      rule: 'vendorMemoryType',
+      pin: m.pin.ref,
+      field: 'memoryType',
+      required: cx.mt,
+      offered: [...a.memoryTypes],
+    });
+  }
+  const sized = intersectRanges(cx.hardRange, a.sizeRange);
+  if (sized === null) {
+    rejections = append(rejections, {
+      rule: 'vendorFrameSize',
+      pin: m.pin.ref,
+      field: 'frameSize',
+      required: copyRange(cx.hardRange),
+      offered: copyRange(a.sizeRange),
+    });
+  } else base = sized;
+  if (a.fileAlignment < cx.mask) {
+    rejections = append(rejections, {
+      rule: 'vendorAlignment',
+      pin: m.pin.ref,
+      field: 'fileAlignment',
+      required: cx.mask,
+      offered: a.fileAlignment,
+    });
+  }
+  if (a.maxFrames < cx.frameCount) {
+    rejections = append(rejections, {
+      rule: 'vendorFrames',
+      pin: m.pin.ref,
+      field: 'frames',
+      required: cx.frameCount,
+      offered: a.maxFrames,
+    });
+  }
+  candidates[cx.count] = {
+    allocator: `vendor:${a.id}`,
+    kind: 'vendor',
+    id: a.id,
+    pin: m.pin.ref,
+    outcome: rejections !== null ? 'rejected' : 'eligible',
+    rejections: rejections ?? NO_REJECTIONS,
+  };
+  cx.bases[cx.count++] = rejections !== null ? null : base;
+}
+
 /** Negotiates one pipe under one memory type. */
 function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, carried: CarriedSize | null): Attempt {
-  const evals = evaluateMembers(pipe, mt);
-  const requirements = new Array<PinRequirement>(evals.length);
+  evaluateMembers(pipe, mt);
+  const members = pipe.members;
+  const n = members.length;
+  const requirements = new Array<PinRequirement>(n);
   let relaxed: Rejection[] | null = null;
   let factors = 0;
   let weight = 0;
   let memoryHardOk = true;
   let preferencesMet = 0;
   let failure: Rejection | null = null;
-  const fail = (r: Rejection): void => {
-    if (failure === null) failure = r;
-  };
 
   // --- per-pin requirements, memory type ---
   let hard: FramingRange | null = SIZE_FLOOR;
   let prefPhysical: SizePreference[] | null = null;
   let prefOptimal: SizePreference[] | null = null;
   let integrityPin: string | null = null;
-  for (const e of evals) {
-    const { member, item } = e;
+  for (let k = 0; k < n; k++) {
+    const member = members[k]!;
+    const item = evItem[k]!;
+    const memoryTypeMet = evMet[k]!;
+    const preferencesOnly = evPrefOnly[k]!;
     const pin = member.pin;
     let sizeUse: PinRequirement['sizeUse'] = 'none';
     let sizeUseReason: string | null = null;
@@ -280,11 +440,11 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     let mappedOptimal: FramingRange | null = null;
     if (item) {
       if (item.memoryType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
-      if (e.memoryTypeMet) {
+      if (memoryTypeMet) {
         weight += item.memoryTypeWeight;
-        if (e.preferencesOnly) preferencesMet++;
-      } else if (e.preferencesOnly) {
-        (relaxed ??= []).push({
+        if (preferencesOnly) preferencesMet++;
+      } else if (preferencesOnly) {
+        relaxed = append(relaxed, {
           rule: 'memoryType',
           pin: pin.ref,
           field: 'memoryType',
@@ -294,17 +454,17 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       } else {
         memoryHardOk = false;
         const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
-        fail({
+        failure ??= {
           rule: needsSystem && !isSystemMemoryType(mt) ? 'systemMemory' : 'memoryType',
           pin: pin.ref,
           field: 'memoryType',
           required: pin.framing!.items.map((it) => it.memoryType),
           offered: mt,
-        });
+        };
       }
       if ((item.flags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
       // Frame integrity: an upstream pin asked that data stay intact; an in-place modifier later breaks it.
-      if ((item.flags & FRAME_INTEGRITY) !== 0 && !e.preferencesOnly && integrityPin === null) integrityPin = pin.ref;
+      if ((item.flags & FRAME_INTEGRITY) !== 0 && !preferencesOnly && integrityPin === null) integrityPin = pin.ref;
       const unknown = member.compression.ratioNumerator === 0;
       mappedPhysical = unknown ? null : mapRangeToAllocator(specified(item.physicalRange), member.compression);
       mappedOptimal = unknown ? null : mapRangeToAllocator(specified(item.framingRange.range), member.compression);
@@ -312,7 +472,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         sizeUse = 'preference';
         sizeUseReason = 'unknownCompression';
         factors |= PipeFactor.unknownCompression;
-      } else if (e.preferencesOnly) {
+      } else if (preferencesOnly) {
         sizeUse = 'preference';
         sizeUseReason = 'preferencesOnly';
       } else if (pin.dataFlow === 'in' && !model.enforceInputPinRanges) {
@@ -321,29 +481,29 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       } else sizeUse = 'hard';
       if (sizeUse === 'hard') {
         if (mappedPhysical === null) {
-          fail({
+          failure ??= {
             rule: 'physicalRange',
             pin: pin.ref,
             field: 'physicalRange',
             required: copyRange(item.physicalRange),
             offered: copyCompression(member.compression),
-          });
+          };
         } else if (hard !== null) {
           if (!isFull(mappedPhysical)) factors |= PipeFactor.physicalRanges;
           const next = narrow(hard, mappedPhysical);
           if (next === null) {
-            fail({
+            failure ??= {
               rule: 'physicalRange',
               pin: pin.ref,
               field: 'physicalRange',
               required: copyRange(mappedPhysical),
               offered: copyRange(hard),
-            });
+            };
           }
           hard = next;
         }
       } else if (mappedPhysical !== null && !isFull(mappedPhysical)) {
-        (prefPhysical ??= []).push({
+        prefPhysical = append(prefPhysical, {
           pin: pin.ref,
           source: 'physicalRange',
           range: mappedPhysical,
@@ -351,7 +511,12 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         });
       }
       if (mappedOptimal !== null && !isFull(mappedOptimal)) {
-        (prefOptimal ??= []).push({ pin: pin.ref, source: 'optimalRange', range: mappedOptimal, outcome: 'honored' });
+        prefOptimal = append(prefOptimal, {
+          pin: pin.ref,
+          source: 'optimalRange',
+          range: mappedOptimal,
+          outcome: 'honored',
+        });
       }
     }
     if (
@@ -359,13 +524,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       integrityPin !== pin.ref &&
       (member.role === 'inPlaceInput' || (member.role === 'sink' && (pin.flagsUnion & 1) !== 0 && !pin.readOnly))
     ) {
-      fail({
+      failure ??= {
         rule: 'frameIntegrity',
         pin: pin.ref,
         field: 'flags',
         required: `frames left intact (FRAME_INTEGRITY of ${integrityPin})`,
         offered: 'modifies frames in place',
-      });
+      };
     }
     const mustAllocate =
       item !== null && ((item.flags & MUST_ALLOCATE) !== 0 || (item.memoryFlags & MUST_ALLOCATE) !== 0);
@@ -374,13 +539,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       role: member.role,
       position: member.position,
       mode: pin.userMode ? 'user' : 'kernel',
-      itemIndex: e.itemIndex,
+      itemIndex: item === null ? null : evIndex[k]!,
       memoryType: item ? item.memoryType : null,
       busType: item ? item.busType : null,
       flags: item ? item.flags : 0,
-      preferencesOnly: e.preferencesOnly,
+      preferencesOnly,
       mustAllocate,
-      memoryTypeMet: e.memoryTypeMet,
+      memoryTypeMet,
       frames: item ? item.frames : 0,
       fileAlignment: item ? item.fileAlignment : 0,
       physicalRange: item ? item.physicalRange : null,
@@ -403,13 +568,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       const exact = { minFrameSize: carried.size, maxFrameSize: carried.size, stepping: 1 };
       const next = hard ? intersectRanges(hard, exact) : null;
       if (hard !== null && next === null) {
-        fail({
+        failure ??= {
           rule: 'compressionRatio',
           pin: carried.pin,
           field: 'frameSize',
           required: carried.size,
           offered: copyRange(hard),
-        });
+        };
       }
       hard = next;
     } else {
@@ -434,44 +599,46 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   if (prefOptimal !== null) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
-  const budget = resolveFrames(evals, strategy, model.maxFrames);
+  const budget = resolveFrames(members, evItem, strategy, model.maxFrames);
   const frames = budget.decision;
-  if (budget.failure) fail(budget.failure);
+  if (budget.failure) failure ??= budget.failure;
   if ((frames.frames ?? frames.required) > 1 || frames.held > 0) factors |= PipeFactor.buffers;
 
   // --- alignment: the OR of the masks ---
   let mask = 0;
   let alignBy: string | null = null;
-  for (const e of evals) {
-    if (e.item && (e.item.fileAlignment | mask) !== mask) {
-      mask = (mask | e.item.fileAlignment) >>> 0;
-      alignBy = e.member.pin.ref;
+  for (let k = 0; k < n; k++) {
+    const item = evItem[k];
+    if (item && (item.fileAlignment | mask) !== mask) {
+      mask = (mask | item.fileAlignment) >>> 0;
+      alignBy = members[k]!.pin.ref;
     }
   }
   if (mask > 0) factors |= PipeFactor.align;
 
   // --- MUST_ALLOCATE placement ---
-  const mustHard: PipeMember[] = [];
-  const mustPref: PipeMember[] = [];
-  for (let i = 0; i < evals.length; i++) {
+  let mustHard: PipeMember[] | null = null;
+  let mustPref: PipeMember[] | null = null;
+  for (let i = 0; i < n; i++) {
     const r = requirements[i]!;
     if (!r.mustAllocate) continue;
-    (r.preferencesOnly ? mustPref : mustHard).push(evals[i]!.member);
+    if (r.preferencesOnly) mustPref = append(mustPref, members[i]!);
+    else mustHard = append(mustHard, members[i]!);
   }
-  if (mustHard.length > 1) {
-    fail({
+  if (mustHard !== null && mustHard.length > 1) {
+    failure ??= {
       rule: 'mustAllocate',
       pin: mustHard[1]!.pin.ref,
       field: 'mustAllocate',
       required: 'allocates every frame it sends',
       offered: `the allocator of ${mustHard[0]!.pin.ref}`,
-    });
+    };
   }
-  const mustMember = mustHard[0] ?? mustPref[0] ?? null;
-  const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard.length === 0 } : null;
-  for (const m of mustPref) {
+  const mustMember = mustHard?.[0] ?? mustPref?.[0] ?? null;
+  const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard === null } : null;
+  for (const m of mustPref ?? NO_MEMBERS) {
     if (m !== mustMember) {
-      (relaxed ??= []).push({
+      relaxed = append(relaxed, {
         rule: 'mustAllocate',
         pin: m.pin.ref,
         field: 'mustAllocate',
@@ -516,118 +683,27 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   // With a MUST_ALLOCATE pin: its vendor allocator, then the default allocator at that pin, then (only when the
   // placement is a preference) the other pins' vendor allocators. Otherwise: vendor allocators in pipe order, then
   // the default allocator at the first pin. On a user-mode pipe every vendor allocator is rejected.
-  const candidates: AllocatorCandidate[] = [];
-  const bases: (FramingRange | null)[] = [];
-  const addDefault = (at: PipeMember): void => {
-    const kind = user ? 'user' : 'default';
-    let rejections: Rejection[] | null = null;
-    if (!user && !defaultAllocatorProvides(mt, false)) {
-      (rejections ??= []).push({
-        rule: 'defaultAllocatorMemory',
-        pin: at.pin.ref,
-        field: 'memoryType',
-        required: mt,
-        offered: [MemoryType.system, MemoryType.kernelPaged, MemoryType.kernelNonPaged],
-      });
-    }
-    if (mask > MAX_FILE_ALIGNMENT) {
-      (rejections ??= []).push({
-        rule: 'defaultAllocatorAlignment',
-        pin: alignBy ?? at.pin.ref,
-        field: 'fileAlignment',
-        required: mask,
-        offered: MAX_FILE_ALIGNMENT,
-      });
-    }
-    candidates.push({
-      allocator: kind,
-      kind,
-      id: null,
-      pin: at.pin.ref,
-      outcome: rejections !== null ? 'rejected' : 'eligible',
-      rejections: rejections ?? NO_REJECTIONS,
-    });
-    bases.push(rejections !== null ? null : hardRange);
-  };
-  const addVendor = (m: PipeMember): void => {
-    const a = m.pin.allocator;
-    if (!a || m.role === 'copySource') return;
-    let rejections: Rejection[] | null = null;
-    let base: FramingRange | null = null;
-    if (user) {
-      (rejections ??= []).push({
-        rule: 'userModePipe',
-        pin: m.pin.ref,
-        field: 'mode',
-        required: 'user',
-        offered: 'kernel',
-      });
-    }
-    if (mustMember && mustAllocate?.preference === false && m !== mustMember) {
-      (rejections ??= []).push({
-        rule: 'mustAllocate',
-        pin: mustMember.pin.ref,
-        field: 'allocatorPin',
-        required: mustMember.pin.ref,
-        offered: m.pin.ref,
-      });
-    }
-    if (!a.memoryTypes.includes(mt) && !a.memoryTypes.includes(GUID_NULL)) {
-      (rejections ??= []).push({
-        rule: 'vendorMemoryType',
-        pin: m.pin.ref,
-        field: 'memoryType',
-        required: mt,
-        offered: [...a.memoryTypes],
-      });
-    }
-    const sized = intersectRanges(hardRange, a.sizeRange);
-    if (sized === null) {
-      (rejections ??= []).push({
-        rule: 'vendorFrameSize',
-        pin: m.pin.ref,
-        field: 'frameSize',
-        required: copyRange(hardRange),
-        offered: copyRange(a.sizeRange),
-      });
-    } else base = sized;
-    if (a.fileAlignment < mask) {
-      (rejections ??= []).push({
-        rule: 'vendorAlignment',
-        pin: m.pin.ref,
-        field: 'fileAlignment',
-        required: mask,
-        offered: a.fileAlignment,
-      });
-    }
-    if (a.maxFrames < frameCount) {
-      (rejections ??= []).push({
-        rule: 'vendorFrames',
-        pin: m.pin.ref,
-        field: 'frames',
-        required: frameCount,
-        offered: a.maxFrames,
-      });
-    }
-    candidates.push({
-      allocator: `vendor:${a.id}`,
-      kind: 'vendor',
-      id: a.id,
-      pin: m.pin.ref,
-      outcome: rejections !== null ? 'rejected' : 'eligible',
-      rejections: rejections ?? NO_REJECTIONS,
-    });
-    bases.push(rejections !== null ? null : base);
-  };
+  cx.user = user;
+  cx.mt = mt;
+  cx.mask = mask;
+  cx.alignBy = alignBy;
+  cx.hardRange = hardRange;
+  cx.frameCount = frameCount;
+  cx.mustMember = mustHard === null ? null : mustMember;
+  cx.count = 0;
+  let vendors = 0;
+  for (let k = 0; k < n; k++) if (members[k]!.pin.allocator !== null && members[k]!.role !== 'copySource') vendors++;
+  const candidates = new Array<AllocatorCandidate>(vendors + 1);
+  const bases = cx.bases;
   if (mustMember) {
-    addVendor(mustMember);
-    addDefault(mustMember);
-    for (const m of pipe.members) if (m !== mustMember) addVendor(m);
+    addVendor(candidates, mustMember);
+    addDefault(candidates, mustMember);
+    for (let k = 0; k < n; k++) if (members[k] !== mustMember) addVendor(candidates, members[k]!);
   } else {
-    for (const m of pipe.members) addVendor(m);
+    for (let k = 0; k < n; k++) addVendor(candidates, members[k]!);
     // Kernel pipe: the default allocator at the first pin. User-mode pipe: the user-memory allocator belongs to the
     // application end, so it sits at the first user-mode pin.
-    addDefault(user ? (pipe.members.find((m) => m.pin.userMode) ?? pipe.members[0]!) : pipe.members[0]!);
+    addDefault(candidates, user ? (members.find((m) => m.pin.userMode) ?? members[0]!) : members[0]!);
   }
   const selectedIndex = candidates.findIndex((c) => c.outcome === 'eligible');
   if (selectedIndex < 0) {
@@ -653,7 +729,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   sizeDecision.frameSize = choice.size;
   for (const p of choice.prefs) {
     if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
-      (relaxed ??= []).push({
+      relaxed = append(relaxed, {
         rule: 'physicalRange',
         pin: p.pin,
         field: 'physicalRange',
@@ -665,7 +741,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   if (relaxed !== null) common.relaxed = relaxed;
 
   // --- verification: every hard constraint holds at every pin ---
-  for (let i = 0; i < evals.length; i++) {
+  for (let i = 0; i < n; i++) {
     const r = requirements[i]!;
     if (r.sizeUse !== 'hard' || r.physicalRange === null) continue;
     const local = localSize(choice.size, r.compression);
@@ -686,7 +762,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     }
   }
   common.ok = true;
-  common.candidates = candidates.slice();
+  common.candidates = candidates;
   common.selected = selected;
   return common;
 }
@@ -912,7 +988,9 @@ function carriedInto(
   }
   const out = source.pin;
   let best: CarriedSize | null = null;
-  for (const input of out.filter.inputs) {
+  const inputs = out.filter.inputs;
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k]!;
     const m = input._member;
     if (!m) continue;
     const atPipe = pipes[m.pipeIndex]!;
@@ -978,7 +1056,8 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     limit: model.maxFrames,
     limitedBy: null,
   }) as FramesDecision;
-  for (const pipe of pipes) {
+  for (let pi = 0; pi < pipes.length; pi++) {
+    const pipe = pipes[pi]!;
     const user = pipe.userUpstream || pipe.userDownstream;
     const decision = emptyDecision(pipe, user ? 'user' : 'kernel', noFrames);
     decisions[pipe.index] = decision;
@@ -987,7 +1066,8 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     decision.memoryTypes = memoryTypes;
     let chosen: Attempt | null = null;
     let first: Attempt | null = null;
-    for (const candidate of memoryTypes) {
+    for (let ci = 0; ci < memoryTypes.length; ci++) {
+      const candidate = memoryTypes[ci]!;
       const attempt = attemptPipe(model, pipe, candidate.memoryType, user, carried);
       first ??= attempt;
       if (memoryTypes.length === 1) {
@@ -1067,9 +1147,13 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       reqs.findIndex((r) => r.role === 'end' || r.role === 'sink' || r.role === 'userModeEnd'),
     );
     let maxExpansion = NEUTRAL_COMPRESSION as Compression;
-    for (const r of reqs) if (expansionOf(r.compression) > expansionOf(maxExpansion)) maxExpansion = r.compression;
+    for (let k = 0; k < reqs.length; k++) {
+      const c = reqs[k]!.compression;
+      if (expansionOf(c) > expansionOf(maxExpansion)) maxExpansion = c;
+    }
     let busType: Guid = GUID_NULL;
-    for (const r of reqs) {
+    for (let k = 0; k < reqs.length; k++) {
+      const r = reqs[k]!;
       if (r.busType !== null && r.busType !== GUID_NULL) {
         busType = r.busType;
         break;
@@ -1120,6 +1204,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     };
     decision.properties = properties;
   }
+  evItem.fill(null);
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),

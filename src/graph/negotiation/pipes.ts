@@ -122,19 +122,25 @@ export const UNKNOWN_COMPRESSION: Readonly<Compression> = Object.freeze({
 
 function topologicalOrder(filters: readonly FilterNode[]): FilterNode[] {
   const indegree = new Int32Array(filters.length);
-  for (const f of filters) for (const input of f.inputs) if (input.peers.length > 0) indegree[f.index]!++;
-  const order: FilterNode[] = [];
-  for (const f of filters) if (indegree[f.index] === 0) order.push(f);
-  for (let head = 0; head < order.length; head++) {
-    const f = order[head]!;
-    for (const out of f.outputs) {
-      for (const input of out.peers) {
-        const t = input.filter.index;
-        if (--indegree[t]! === 0) order.push(input.filter);
+  for (let i = 0; i < filters.length; i++) {
+    const inputs = filters[i]!.inputs;
+    for (let k = 0; k < inputs.length; k++) if (inputs[k]!.peers.length > 0) indegree[i]!++;
+  }
+  // Exact size: every filter enters the order once (a cycle leaves some out: the check below).
+  const order = new Array<FilterNode>(filters.length);
+  let tail = 0;
+  for (let i = 0; i < filters.length; i++) if (indegree[i] === 0) order[tail++] = filters[i]!;
+  for (let head = 0; head < tail; head++) {
+    const outputs = order[head]!.outputs;
+    for (let o = 0; o < outputs.length; o++) {
+      const peers = outputs[o]!.peers;
+      for (let k = 0; k < peers.length; k++) {
+        const target = peers[k]!.filter;
+        if (--indegree[target.index]! === 0) order[tail++] = target;
       }
     }
   }
-  if (order.length !== filters.length) {
+  if (tail !== filters.length) {
     const stuck = filters.find((f) => indegree[f.index]! > 0)!;
     throw argumentError('type', 'description.connections', stuck.id, 'an acyclic graph (a cycle passes this filter)');
   }
@@ -238,10 +244,14 @@ export function buildPipes(model: GraphModel): Pipe[] {
   };
 
   let stamp = 0;
-  for (const filter of topologicalOrder(model.filters)) {
+  const order = topologicalOrder(model.filters);
+  for (let fi = 0; fi < order.length; fi++) {
+    const filter = order[fi]!;
     // The pipes feeding this filter (deduplicated with a per-filter stamp: linear in the filter's inputs).
     let prev: Pipe[] | null = null;
-    for (const out of filter.outputs) {
+    const outputs = filter.outputs;
+    for (let o = 0; o < outputs.length; o++) {
+      const out = outputs[o]!;
       if (out.peers.length === 0) continue;
       const cp = out.counterpart;
       if (cp !== null && passesThrough(cp) && cp.peers.length > 0) continue; // reached by the walk of its input
@@ -256,7 +266,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
     }
   }
   // Exact-size member arrays: the pipes live through the negotiation.
-  for (const pipe of pipes) pipe.members = new Array<PipeMember>(pipe._count);
+  for (let i = 0; i < pipes.length; i++) pipes[i]!.members = new Array<PipeMember>(pipes[i]!._count);
   for (let k = 0; k < all.length; k++) {
     const m = all[k]!;
     pipes[m.pipeIndex]!.members[m.position] = m;
