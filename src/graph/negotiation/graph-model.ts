@@ -205,7 +205,16 @@ function isPlain(value: object): boolean {
   return Object.getPrototypeOf(value) === Object.prototype;
 }
 
+/**
+ * The last range and compression objects validated by this negotiation (reset by buildGraphModel): descriptions share
+ * them between pins (one don't-care range, one neutral ratio), and the same object need not be checked twice within
+ * one synchronous call.
+ */
+let lastRange: unknown = null;
+let lastCompression: unknown = null;
+
 function range(value: unknown, key: string): FramingRange {
+  if (value === lastRange) return value as FramingRange;
   const r = record(value, key, RANGE_KEYS);
   pathStack.push(key);
   const minFrameSize = u32(r.minFrameSize, 'minFrameSize');
@@ -214,17 +223,22 @@ function range(value: unknown, key: string): FramingRange {
   if (minFrameSize > maxFrameSize)
     fail('range', 'maxFrameSize', maxFrameSize, `at least minFrameSize (${minFrameSize})`);
   pathStack.pop();
-  return isPlain(r) ? (r as unknown as FramingRange) : { minFrameSize, maxFrameSize, stepping };
+  if (!isPlain(r)) return { minFrameSize, maxFrameSize, stepping };
+  lastRange = r;
+  return r as unknown as FramingRange;
 }
 
 function compression(value: unknown, key: string): Compression {
+  if (value === lastCompression) return value as Compression;
   const c = record(value, key, COMPRESSION_KEYS);
   pathStack.push(key);
   const ratioNumerator = u32(c.ratioNumerator, 'ratioNumerator');
   const ratioDenominator = u32(c.ratioDenominator, 'ratioDenominator', 1);
   const ratioConstantMargin = u32(c.ratioConstantMargin, 'ratioConstantMargin');
   pathStack.pop();
-  return isPlain(c) ? (c as unknown as Compression) : { ratioNumerator, ratioDenominator, ratioConstantMargin };
+  if (!isPlain(c)) return { ratioNumerator, ratioDenominator, ratioConstantMargin };
+  lastCompression = c;
+  return c as unknown as Compression;
 }
 
 function item(value: unknown, index: number): FramingItem {
@@ -400,6 +414,8 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
  */
 export function buildGraphModel(description: unknown): GraphModel {
   pathStack.length = 0;
+  lastRange = null;
+  lastCompression = null;
   const d = record(description, 'description', DESCRIPTION_KEYS);
   pathStack.push('description');
   const strategy = optU32(d.strategy, 'strategy', 0x3, 0, 0xf);
@@ -486,6 +502,8 @@ export function buildGraphModel(description: unknown): GraphModel {
     pathStack.pop();
   }
   pathStack.length = 0;
+  lastRange = null;
+  lastCompression = null;
   return { filters, strategy, enforceInputPinRanges, maxFrames };
 }
 

@@ -263,21 +263,33 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
   }));
 }
 
+/**
+ * The size preferences of the attempt being resolved, collected in module scratch lists (`…Count` entries valid):
+ * relaxed physical ranges and optimal ranges; joinPreferences copies them into the record's exact-size array.
+ */
+const prefPhysical: SizePreference[] = [];
+const prefOptimal: SizePreference[] = [];
+let prefPhysicalCount = 0;
+let prefOptimalCount = 0;
+
+/** Writes `value` at `count` in a scratch list and returns the new count. */
+function put<T>(list: T[], count: number, value: T): number {
+  if (count < list.length) list[count] = value;
+  else list.push(value);
+  return count + 1;
+}
+
 /** The size preferences in the order applied (relaxed physical ranges, the carried size, optimal ranges), exact-size. */
-function joinPreferences(
-  physical: SizePreference[] | null,
-  carried: SizePreference | null,
-  optimal: SizePreference[] | null,
-): SizePreference[] {
-  const np = physical === null ? 0 : physical.length;
-  const no = optimal === null ? 0 : optimal.length;
+function joinPreferences(carried: SizePreference | null): SizePreference[] {
+  const np = prefPhysicalCount;
+  const no = prefOptimalCount;
   const n = np + no + (carried === null ? 0 : 1);
   if (n === 0) return NO_PREFERENCES;
   const out = new Array<SizePreference>(n);
   let k = 0;
-  for (let i = 0; i < np; i++) out[k++] = physical![i]!;
+  for (let i = 0; i < np; i++) out[k++] = prefPhysical[i]!;
   if (carried !== null) out[k++] = carried;
-  for (let i = 0; i < no; i++) out[k++] = optimal![i]!;
+  for (let i = 0; i < no; i++) out[k++] = prefOptimal[i]!;
   return out;
 }
 
@@ -425,8 +437,8 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
 
   // --- per-pin requirements, memory type ---
   let hard: FramingRange | null = SIZE_FLOOR;
-  let prefPhysical: SizePreference[] | null = null;
-  let prefOptimal: SizePreference[] | null = null;
+  prefPhysicalCount = 0;
+  prefOptimalCount = 0;
   let integrityPin: string | null = null;
   for (let k = 0; k < n; k++) {
     const member = members[k]!;
@@ -503,7 +515,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
           hard = next;
         }
       } else if (mappedPhysical !== null && !isFull(mappedPhysical)) {
-        prefPhysical = append(prefPhysical, {
+        prefPhysicalCount = put(prefPhysical, prefPhysicalCount, {
           pin: pin.ref,
           source: 'physicalRange',
           range: mappedPhysical,
@@ -511,7 +523,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         });
       }
       if (mappedOptimal !== null && !isFull(mappedOptimal)) {
-        prefOptimal = append(prefOptimal, {
+        prefOptimalCount = put(prefOptimal, prefOptimalCount, {
           pin: pin.ref,
           source: 'optimalRange',
           range: mappedOptimal,
@@ -590,13 +602,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const plan: SizePlan = {
     hard,
     carried,
-    prefs: joinPreferences(prefPhysical, carriedPref, prefOptimal),
+    prefs: joinPreferences(carriedPref),
     pick:
       (strategy & AllocatorStrategy.minimizeFrameSize) === 0 && (strategy & AllocatorStrategy.maximizeSpeed) !== 0
         ? 'maximize'
         : 'minimize',
   };
-  if (prefOptimal !== null) factors |= PipeFactor.optimalRanges;
+  if (prefOptimalCount > 0) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
   const budget = resolveFrames(members, evItem, strategy, model.maxFrames);
@@ -1205,6 +1217,8 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     decision.properties = properties;
   }
   evItem.fill(null);
+  prefPhysical.length = 0;
+  prefOptimal.length = 0;
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),
