@@ -1216,9 +1216,14 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     };
     decision.properties = properties;
   }
+  // Scratch keeps nothing of this negotiation alive (the model, the description's objects).
   evItem.fill(null);
   prefPhysical.length = 0;
   prefOptimal.length = 0;
+  cx.bases.length = 0;
+  cx.mustMember = null;
+  cx.hardRange = FULL_RANGE;
+  cx.alignBy = null;
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),
