@@ -662,9 +662,11 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._draining = true;
     try {
       this._retire(f);
-    } finally {
+    } catch (error) {
       this._draining = false;
+      throw error;
     }
+    this._draining = false;
     // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
     if (this._doneHead !== this._doneTail) this._flush();
     else while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
