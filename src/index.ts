@@ -29,7 +29,6 @@ export {
 } from './allocator/user-memory-allocator.js';
 export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/validate.js';
 export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
-// pin, filter, device: descriptors, dispatch tables, states, formats, gates, processing, requester
 export { Device, type DeviceDescriptor, type DeviceDispatch, type DeviceOptions } from './device/device.js';
 export {
   AllocatorError,

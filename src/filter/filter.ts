@@ -5,7 +5,7 @@ import { type AttemptProcessingOptions, Pin } from '../pin/pin.js';
 import { DataFlow, INSTANCES_UNLIMITED } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
 import type { WorkScheduler } from '../processing/scheduler.js';
-import { KsState } from '../state.js';
+import { KsState, type KsStateValue } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
 import type { Scheduler } from '../stream/scheduler.js';
 import { StreamPointerState } from '../stream/stream-pointer.js';
@@ -58,6 +58,7 @@ export class Filter {
   private readonly _implicitOrUsers: number[];
   private readonly _dispatch: FilterDispatch | null;
   private _inPlaceOutputs = 0;
+  private _splitterBranches = 0;
   private _processing = false;
   private _rerun = false;
   private _asyncQueued = false;
@@ -172,6 +173,19 @@ export class Filter {
     const entry = this._index[id]!;
     entry.pins = this._pins[id]!.map((p) => this._processPins.get(p)!);
     entry.count = entry.pins.length;
+    // Automatic splitter (KSPIN_FLAG_SPLITTER on an output pin type): every instance after the first is a branch
+    // fed with copies of what the driver produces on the first.
+    const pd = this.descriptor.pinDescriptors[id]!;
+    const splitter = ((pd.flags ?? 0) & PinFlags.splitter) !== 0 && pd.dataFlow === DataFlow.out;
+    const first = entry.pins[0] ?? null;
+    for (const pp of entry.pins) {
+      const branchOf = splitter && pp !== first ? first : null;
+      pp.copySource = branchOf;
+      pp.delegateBranch = branchOf;
+    }
+    let branches = 0;
+    for (const e of this._index) for (const pp of e.pins) if (pp.copySource !== null) branches++;
+    this._splitterBranches = branches;
     let inPlaceOutputs = 0;
     for (const pp of this._processPins.values()) {
       const other = pp.pin.inPlaceCounterpart;
@@ -257,7 +271,7 @@ export class Filter {
       let atMin = 0;
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
-        const s = p.deviceState;
+        const s = p.pipeState;
         if (s === KsState.stop) continue;
         if (s < p.minimumProcessingState) return false;
         atMin++;
@@ -327,7 +341,7 @@ export class Filter {
     const queue = pp.pin.queue;
     const shared = pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out;
     const lead =
-      queue !== null && !shared && pp.pin.deviceState !== KsState.stop
+      queue !== null && !shared && pp.pin.pipeState !== KsState.stop
         ? queue.getLeadingEdge(StreamPointerState.locked)
         : null;
     pp.bytesUsed = 0;
@@ -369,6 +383,7 @@ export class Filter {
   private finishPins(): boolean {
     const index = this._index;
     let moved = false;
+    if (this._splitterBranches !== 0) this.copyToBranches();
     for (let e = 0; e < index.length; e++) {
       const pins = index[e]!.pins;
       for (let i = 0; i < pins.length; i++) if (this.finishPin(pins[i]!)) moved = true;
@@ -378,6 +393,23 @@ export class Filter {
       for (let i = 0; i < list.length; i++) this.updateFrameInput(list[i]!);
     }
     return moved;
+  }
+
+  /**
+   * Automatic splitter branches: each branch gets a copy of the bytes the driver produced on its CopySource (as many
+   * as fit), the source frame's metadata, and the same terminate; it is then advanced like any output pin.
+   */
+  private copyToBranches(): void {
+    for (const pp of this._processPins.values()) {
+      const source = pp.copySource;
+      if (source === null || pp.data === null || pp._frame === null) continue;
+      const produced = Math.min(Math.max(0, Math.floor(source.bytesUsed) || 0), source.bytesAvailable);
+      const n = Math.min(produced, pp.bytesAvailable);
+      if (n > 0 && source.data !== null) pp.data.set(source.data.subarray(0, n));
+      if (source._frame !== null) pp._frame.header.copyMetadataFrom(source._frame.header);
+      pp.bytesUsed = n;
+      pp.terminate = source.terminate;
+    }
   }
 
   /** After a throwing Process call: unlocks the edges without moving them. */
@@ -430,7 +462,7 @@ export class Filter {
     if (holder !== pp) this.mirrorInPlace(pp);
     else if (counterpart !== null) this.mirrorInPlace(counterpart);
     this.updateFrameInputs(pp.pin);
-    return pp.pin.deviceState >= pp.pin.minimumProcessingState && pp.data !== null;
+    return pp.pin.pipeState >= pp.pin.minimumProcessingState && pp.data !== null;
   }
 
   /** @internal a pin of this (filter-centric) filter got a frame. */
@@ -442,10 +474,10 @@ export class Filter {
     this._attempt();
   }
 
-  /** @internal a pin of this filter changed state. */
-  _onPinStateChanged(pin: Pin): void {
+  /** @internal a pin of this filter took a state step; a rising step is a processing trigger. */
+  _onPinStateChanged(pin: Pin, from: KsStateValue, to: KsStateValue): void {
     this.updateFrameInputs(pin);
-    this._attempt();
+    if (to > from) this._attempt();
   }
 
   /** @internal a pin of this filter flushed its queue. */
@@ -457,7 +489,7 @@ export class Filter {
   private updateFrameInput(pin: Pin): void {
     if (!this.filterCentric) return;
     let want = INPUT_NONE;
-    if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.deviceState !== KsState.stop) {
+    if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.pipeState !== KsState.stop) {
       // An in-place output pin shares its input's frames: it has a frame when its input pin has one.
       const counterpart = pin.inPlaceCounterpart;
       const holder = counterpart !== null && pin.dataFlow === DataFlow.out ? counterpart : pin;

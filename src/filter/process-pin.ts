@@ -22,9 +22,12 @@ export class ProcessPin {
    * this pin's frames (set by the graph wiring), else null.
    */
   inPlaceCounterpart: ProcessPin | null = null;
-  /** DelegateBranch: for an automatic splitter branch, the process pin it delegates to (not modelled: null). */
+  /**
+   * DelegateBranch: for an automatic splitter branch (an extra instance of a KSPIN_FLAG_SPLITTER output pin), the
+   * process pin whose work it mirrors (the first instance); null otherwise. The driver skips branch pins.
+   */
   delegateBranch: ProcessPin | null = null;
-  /** CopySource: for an automatic splitter branch, the process pin copied from (not modelled: null). */
+  /** CopySource: for an automatic splitter branch, the process pin its data is copied from after the call; else null. */
   copySource: ProcessPin | null = null;
   /** Data: the unused bytes of the current frame, or null. */
   data: Uint8Array | null = null;

@@ -180,7 +180,7 @@ export function expandSize(size: number, c: Compression, rounding: 'up' | 'down'
  * `den`: then every mapped size lies on the new progression); otherwise, or when a single size remains, it becomes 1.
  */
 export function compressRange(range: FramingRange, c: Compression): FramingRange {
-  if (isNeutralCompression(c)) return { ...range };
+  if (isNeutralCompression(c)) return { ...range, stepping: effectiveStep(range) };
   const minFrameSize = compressSize(range.minFrameSize, c, 'up');
   const maxFrameSize = compressSize(rangeTop(range), c, 'up');
   const step = effectiveStep(range);

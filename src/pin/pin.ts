@@ -84,10 +84,13 @@ function stepStatus(result: DispatchResult): StatusCode {
  * KSPIN: one pin instance of a {@link Filter}, built from a {@link PinDescriptorEx} (create it with
  * `filter.createPin(id, format)`).
  *
- * State: `clientState` is what the client last asked for (set before the dispatch runs, restored when it fails);
- * `deviceState` is the last state the pin actually reached (its SetDeviceState accepted). A standard-transport
- * pin is walked one step at a time (RUN→STOP = RUN→PAUSE→ACQUIRE→STOP); a failing step stops the walk, leaves
- * `deviceState` at the last step that succeeded and restores `clientState`. Other pins get the raw jump.
+ * State: `clientState` is what the client last asked for (set before the dispatch runs, restored when it fails).
+ * `deviceState` is the pin's own state — the state it has been signalled into (the target, from the start of a
+ * request). `pipeState` is the state of the pin's pipe section: the last step its SetDeviceState accepted; processing
+ * and the circuit go by it. A standard-transport pin is walked one step at a time (RUN→STOP =
+ * RUN→PAUSE→ACQUIRE→STOP), so during a walk `deviceState` is ahead of `pipeState`; a non-standard pin gets the raw
+ * jump (both equal). A failing step stops the walk: `deviceState` and `pipeState` stay at the last step that
+ * succeeded (steps taken are not undone) and `clientState` goes back to its value before the request.
  */
 export class Pin implements QueueHost, FrameReturnSink {
   /** The pin id: the index of its descriptor in the filter descriptor. */
@@ -114,8 +117,10 @@ export class Pin implements QueueHost, FrameReturnSink {
   connectionIsExternal = false;
   /** StreamHeaderSize: the size of the pin's stream headers (0 = the default 56 bytes). */
   streamHeaderSize = 0;
-  /** DeviceState: the last state the pin reached. */
+  /** DeviceState: the state the pin has been signalled into (a walk's target while it runs; see the class comment). */
   deviceState: KsStateValue = KsState.stop;
+  /** The state of the pin's pipe section: the last step SetDeviceState accepted (processing goes by it). */
+  pipeState: KsStateValue = KsState.stop;
   /** ClientState: the state last requested by the client (rolled back when a request fails). */
   clientState: KsStateValue = KsState.stop;
   /** ResetState: KSRESET_END normally, KSRESET_BEGIN between reset begin and end. */
@@ -231,22 +236,23 @@ export class Pin implements QueueHost, FrameReturnSink {
       throw argumentError('range', 'state', state, 'a KsState value 0–3');
     }
     this.assertOpen();
-    if (state === this.deviceState && state === this.clientState) return;
-    if (this.deviceState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
+    if (state === this.pipeState && state === this.clientState) return;
+    if (this.pipeState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
     const previousClient = this.clientState;
     this.clientState = state;
+    this.deviceState = state;
     if (!this.standardTransport) {
       this.step(state, previousClient);
       return;
     }
-    while (this.deviceState !== state) {
-      const next = (this.deviceState + (state > this.deviceState ? 1 : -1)) as KsStateValue;
+    while (this.pipeState !== state) {
+      const next = (this.pipeState + (state > this.pipeState ? 1 : -1)) as KsStateValue;
       this.step(next, previousClient);
     }
   }
 
   private step(to: KsStateValue, previousClient: KsStateValue): void {
-    const from = this.deviceState;
+    const from = this.pipeState;
     if (from === to) return;
     const handler = this._dispatch?.setDeviceState;
     let status: StatusCode = Status.success;
@@ -260,17 +266,20 @@ export class Pin implements QueueHost, FrameReturnSink {
       if (status === Status.success && handler) status = stepStatus(handler(this, to, from));
     } catch (error) {
       this.clientState = previousClient;
+      this.deviceState = from;
       throw error;
     }
     if (status !== Status.success) {
       this.clientState = previousClient;
+      this.deviceState = from;
       const why = status === Status.pending ? ' (SetDeviceState may not pend)' : '';
       throw new StateError(
         `pin ${this.id}: ${who} refused ${ksStateName(from)}→${ksStateName(to)} with ${statusName(status)}${why}; state stays ${ksStateName(from)}`,
         status === Status.pending ? Status.invalidDeviceRequest : status,
       );
     }
-    this.deviceState = to;
+    this.pipeState = to;
+    if (!this.standardTransport) this.deviceState = to;
     if (from === KsState.stop) this._injecting = this._frameReturn !== null;
     if (to === KsState.stop) {
       this.flushQueue();
@@ -278,7 +287,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     }
     for (const o of this._stateObservers) o.onPinState?.(this, from, to);
     if (this.filter.filterCentric) {
-      this.filter._onPinStateChanged(this);
+      this.filter._onPinStateChanged(this, from, to);
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
       // Trigger (1): the pin rises into its minimum processing state with frames already queued.
       if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) this.trigger();
@@ -402,10 +411,7 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   private mayProcess(): boolean {
     return (
-      this._process !== null &&
-      this.deviceState >= this.minimumProcessingState &&
-      this.andGate.count > 0 &&
-      !this._closed
+      this._process !== null && this.pipeState >= this.minimumProcessingState && this.andGate.count > 0 && !this._closed
     );
   }
 
@@ -492,7 +498,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       let next = this._nextPin();
       // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
       while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
-      if (next !== null && next.queue !== null && next.deviceState !== KsState.stop && !next._closed) {
+      if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
         if (next.resetState === KsReset.begin) {
           frame.status = Status.deviceNotReady;
         } else {
@@ -571,9 +577,9 @@ export class Pin implements QueueHost, FrameReturnSink {
       throw argumentError('type', 'callback', callback, 'a function or null');
     }
     this.assertOpen();
-    if (this.deviceState !== KsState.stop) {
+    if (this.pipeState !== KsState.stop) {
       throw new StateError(
-        `pin ${this.id}: registerFrameReturnCallback in ${ksStateName(this.deviceState)} is not allowed; expected STOP`,
+        `pin ${this.id}: registerFrameReturnCallback in ${ksStateName(this.pipeState)} is not allowed; expected STOP`,
         Status.invalidDeviceState,
       );
     }
@@ -654,7 +660,7 @@ export class Pin implements QueueHost, FrameReturnSink {
    */
   attachGate(gate: Gate | null): void {
     if (gate !== null && !(gate instanceof Gate)) throw argumentError('type', 'gate', gate, 'a Gate or null');
-    if (this.deviceState !== KsState.stop || this._frameInput !== 0) {
+    if (this.pipeState !== KsState.stop || this._frameInput !== 0) {
       throw new StateError(`pin ${this.id}: attaching a gate is not allowed; expected STOP`, Status.invalidDeviceState);
     }
     if ((this.flags & PinFlags.someFramesRequiredForProcessing) !== 0) {
@@ -684,11 +690,12 @@ export class Pin implements QueueHost, FrameReturnSink {
    */
   close(): void {
     if (this._closed) return;
-    if (this.deviceState !== KsState.stop) {
+    if (this.pipeState !== KsState.stop) {
       try {
         this.setState(KsState.stop);
       } catch {
         this.deviceState = KsState.stop;
+        this.pipeState = KsState.stop;
         this.clientState = KsState.stop;
         this.flushQueue();
       }

@@ -29,7 +29,6 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   /** The pipe's allocator (initialized by the graph manager). */
   readonly allocator: FrameAllocator;
   private readonly framesPerTurn: number;
-  private readonly limit: number;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
@@ -53,15 +52,13 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     this.pin = pin;
     this.allocator = allocator;
     this.framesPerTurn = perTurn;
-    const frames = allocator.framing?.frames ?? 0;
-    this.limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
     this.onFree = () => this.fill();
     this.continueFill = () => {
       this.continuationQueued = false;
       this.fill();
     };
     this.removeObserver = pin.addStateObserver(this);
-    if (pin.deviceState >= KsState.acquire) this.fill();
+    if (pin.pipeState >= KsState.acquire) this.fill();
   }
 
   /** @internal PinStateObserver: start filling when the pin leaves STOP. */
@@ -73,7 +70,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     const pin = this.pin;
     return (
       !this.detached &&
-      pin.deviceState >= KsState.acquire &&
+      pin.pipeState >= KsState.acquire &&
       !pin._injecting &&
       pin.resetState === KsReset.end &&
       !pin._closed &&
@@ -94,6 +91,8 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     const queue = this.pin.queue!;
     const allocator = this.allocator;
     const perTurn = this.framesPerTurn;
+    const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
+    const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
     let made = 0; // counts up (a small integer): a float budget would box a number per frame
     try {
       do {
@@ -107,7 +106,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
             return;
           }
           // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
-          const buffer = allocator.outstanding < this.limit ? allocator.allocate() : null;
+          const buffer = allocator.outstanding < limit ? allocator.allocate() : null;
           if (buffer === null) {
             this.stalls++;
             // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames

@@ -166,6 +166,7 @@ describe('range math', () => {
   it('compressRange maps both ends up and keeps whole-byte steppings; never empty (property)', () => {
     assert.deepEqual(compressRange(r(100, 200, 10), ratio(1, 2, 4)), r(54, 104, 5));
     assert.deepEqual(compressRange(r(5, 5, 1), ratio(1, 2)), r(3, 3, 1)); // was {3, 2}: empty
+    assert.deepEqual(compressRange(r(8, 11, 0), ratio(3, 3)), r(8, 11, 1)); // neutral: stepping 0 reads as 1
     assert.deepEqual(compressRange(r(100, 205, 10), ratio(3, 4)), r(75, 150, 1)); // 10·3/4 is not whole
     fc.assert(
       fc.property(validRange, compression, (range, c) => {

@@ -298,6 +298,70 @@ describe('filter-centric processing', () => {
     assert.equal(frames.outstanding, 0);
   });
 
+  it('filter-centric arrivals: DO_NOT_INITIATE pins never trigger, ON_EVERY_ARRIVAL pins trigger on each frame', () => {
+    const quiet = fcFilter([input({ flags: PinFlags.doNotInitiateProcessing })], () => Status.pending);
+    const q = quiet.filter.createPin(0, streamFormat);
+    q.setState(KsState.pause);
+    const callsAfterRise = quiet.log.calls;
+    quiet.frames.feed(q, 2);
+    assert.equal(quiet.log.calls, callsAfterRise, 'arrivals do not trigger');
+    quiet.filter.attemptProcessing();
+    assert.equal(quiet.log.calls, callsAfterRise + 1);
+    q.setState(KsState.stop);
+
+    const eager = fcFilter([input({ flags: PinFlags.initiateProcessingOnEveryArrival })], () => Status.pending);
+    const e = eager.filter.createPin(0, streamFormat);
+    e.setState(KsState.pause);
+    eager.frames.feed(e, 3);
+    assert.equal(eager.log.calls, 3);
+    e.setState(KsState.stop);
+    assert.equal(eager.frames.outstanding, 0);
+  });
+
+  it('SPLITTER: extra output instances are automatic branches (CopySource/DelegateBranch) that receive copies', () => {
+    const { filter, frames, log } = fcFilter(
+      [input(), output({ flags: PinFlags.splitter, instancesPossible: 3 })],
+      (index) => {
+        const inp = index[0]!.pins[0]!;
+        const outs = index[1]!.pins;
+        assert.equal(outs[0]!.copySource, null);
+        for (const branch of outs.slice(1)) {
+          assert.equal(branch.copySource, outs[0]);
+          assert.equal(branch.delegateBranch, outs[0]);
+        }
+        const n = Math.min(inp.bytesAvailable, outs[0]!.bytesAvailable);
+        outs[0]!.data!.set(inp.data!.subarray(0, n));
+        outs[0]!.bytesUsed = n;
+        outs[0]!.terminate = true;
+        // The driver stamps its own output; the branches copy the stamp with the bytes.
+        outs[0]!.streamPointer!.streamHeader!.presentationTime.time =
+          inp.streamPointer!.streamHeader!.presentationTime.time;
+        inp.bytesUsed = n;
+        return Status.success;
+      },
+    );
+    const i = filter.createPin(0, streamFormat);
+    const o1 = filter.createPin(1, streamFormat);
+    const o2 = filter.createPin(1, streamFormat);
+    const o3 = filter.createPin(1, streamFormat);
+    for (const p of [i, o1, o2, o3]) p.setState(KsState.pause);
+    const outs = [frames.feed(o1, 1, 8)[0]!, frames.feed(o2, 1, 8)[0]!, frames.feed(o3, 1, 4)[0]!];
+    const src = frames.frame(6);
+    src.data!.set([1, 2, 3, 4, 5, 6]);
+    src.header.presentationTime.time = 777;
+    i.queue!.add(src);
+    assert.equal(log.calls, 1);
+    assert.deepEqual([...outs[0]!.data!.subarray(0, 6)], [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual([...outs[1]!.data!.subarray(0, 6)], [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual([...outs[2]!.data!], [1, 2, 3, 4], 'a smaller branch frame gets what fits');
+    assert.deepEqual(
+      outs.map((f) => f.header.dataUsed),
+      [6, 6, 4],
+    );
+    assert.equal(outs[1]!.header.presentationTime.time, 777);
+    assert.equal(frames.outstanding, 0, 'every frame terminated or consumed');
+  });
+
   it('→STOP flushes, calls the filter Reset, and takes the pin out of the gates', () => {
     const { filter, log, frames } = fcFilter([input(), input()], () => Status.pending);
     const a = filter.createPin(0, streamFormat);

@@ -164,7 +164,7 @@ describe('a source → in-place transform → sink circuit against a plain model
         let budget = 0;
         const processed = [0, 0, 0];
         const body = (k: Stage) => (pin: Pin) => {
-          assert.ok(pin.deviceState >= KsState.pause, `stage ${k} processing in state ${pin.deviceState}`);
+          assert.ok(pin.pipeState >= KsState.pause, `stage ${k} processing in pipe state ${pin.pipeState}`);
           if (!consume[k] || (k === 0 && budget === 0)) return Status.pending;
           const lead = pin.getLeadingEdge(StreamPointerState.locked);
           if (lead === null) return Status.pending;
@@ -217,7 +217,7 @@ describe('a source → in-place transform → sink circuit against a plain model
             processed[1]! <= processed[0]! && processed[2]! <= processed[1]!,
             'frames pass the stages in order',
           );
-          if (stages.every((p) => p.deviceState === KsState.stop)) assert.equal(allocator.outstanding, 0);
+          if (stages.every((p) => p.pipeState === KsState.stop)) assert.equal(allocator.outstanding, 0);
         }
         for (const p of [src, tin, tout, snk]) p.setState(KsState.stop);
         assert.equal(allocator.outstanding, 0, 'every frame back on the allocator after STOP');
@@ -225,6 +225,101 @@ describe('a source → in-place transform → sink circuit against a plain model
         allocator.delete();
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('filter-centric processing against a plain model (fast-check)', () => {
+  type FAction =
+    | { kind: 'state'; pin: 0 | 1; to: KsStateValue }
+    | { kind: 'arrive'; pin: 0 | 1 }
+    | { kind: 'attempt' }
+    | { kind: 'mode'; consume: boolean };
+  const which = fc.constantFrom<0 | 1>(0, 1);
+  const fAction: fc.Arbitrary<FAction> = fc.oneof(
+    fc.record({ kind: fc.constant('state' as const), pin: which, to: fc.constantFrom<KsStateValue>(0, 1, 2, 3) }),
+    fc.record({ kind: fc.constant('arrive' as const), pin: which }),
+    fc.record({ kind: fc.constant('arrive' as const), pin: which }),
+    fc.record({ kind: fc.constant('attempt' as const) }),
+    fc.record({ kind: fc.constant('mode' as const), consume: fc.boolean() }),
+  );
+  const secondFlags = [0, PinFlags.framesNotRequiredForProcessing, PinFlags.processInRunStateOnly];
+
+  it('the filter processes only when every active frame-requiring pin has a frame and every active pin is at its minimum state', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...secondFlags), fc.array(fAction, { maxLength: 50 }), (flags1, actions) => {
+        const frames = new Collector();
+        let consume = true;
+        let depth = 0;
+        let calls = 0;
+        const state: KsStateValue[] = [0, 0];
+        const queued = [0, 0];
+        const min: KsStateValue[] = [KsState.pause, (flags1 & PinFlags.processInRunStateOnly) !== 0 ? 3 : 2];
+        const requiresFrames = [true, (flags1 & PinFlags.framesNotRequiredForProcessing) === 0];
+        const conditions = () => {
+          let active = 0;
+          for (const i of [0, 1]) {
+            if (state[i] === KsState.stop) continue;
+            if (state[i]! < min[i]!) return false;
+            if (requiresFrames[i] && queued[i] === 0) return false;
+            active++;
+          }
+          return active > 0;
+        };
+        const { filter } = makeFilter([pinDescriptor(), pinDescriptor({ flags: flags1 })], {
+          process: (_f, index) => {
+            assert.equal(depth, 0, 'never re-entered');
+            assert.ok(conditions(), `processing with states ${state} and queues ${queued}`);
+            calls++;
+            depth++;
+            if (consume) {
+              for (const [i, e] of index.entries()) {
+                const pp = e.pins[0]!;
+                if (pp.data === null) continue;
+                pp.bytesUsed = pp.bytesAvailable;
+                queued[i]!--;
+              }
+            }
+            depth--;
+            return consume ? Status.success : Status.pending;
+          },
+        });
+        const pins = [filter.createPin(0, streamFormat), filter.createPin(1, streamFormat)];
+        for (const a of actions) {
+          const before = calls;
+          let mustRun = false;
+          if (a.kind === 'state') {
+            const rising = a.to > state[a.pin]!;
+            // Processing may run during an upward walk (rising steps are triggers), never during a downward one.
+            if (rising) state[a.pin] = a.to;
+            pins[a.pin]!.setState(a.to);
+            state[a.pin] = a.to;
+            if (a.to === KsState.stop) queued[a.pin] = 0;
+            mustRun = rising && conditions();
+          } else if (a.kind === 'arrive') {
+            if (state[a.pin] === KsState.stop) continue;
+            const wasEmpty = queued[a.pin] === 0;
+            queued[a.pin]!++;
+            frames.feed(pins[a.pin]!, 1);
+            mustRun = wasEmpty && conditions();
+          } else if (a.kind === 'attempt') {
+            filter.attemptProcessing();
+            mustRun = conditions();
+          } else {
+            consume = a.consume;
+          }
+          if (mustRun) assert.ok(calls > before, `${a.kind}: conditions held but the filter did not process`);
+          assert.equal(frames.outstanding, queued[0]! + queued[1]!, 'queued frames match the model');
+        }
+        for (const [i, p] of pins.entries()) {
+          state[i] = KsState.stop;
+          p.setState(KsState.stop);
+          queued[i] = 0;
+        }
+        assert.equal(frames.outstanding, 0, 'every frame back after STOP');
+        assert.equal(new Set(frames.returned).size, frames.returned.length, 'no frame completed twice');
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -106,6 +106,29 @@ describe('objects from descriptors', () => {
   });
 });
 
+describe('factories and devices', () => {
+  it('instance counts are per filter; createFilterFactory adds a factory; remove closes everything', () => {
+    const calls: string[] = [];
+    const device = new Device({
+      dispatch: { remove: () => void calls.push('remove'), stop: () => void calls.push('stop') },
+      filterDescriptors: [{ pinDescriptors: [pinDescriptor({ instancesPossible: 1 })] }],
+    });
+    const factory = device.filterFactories[0]!;
+    const f1 = factory.createFilter();
+    const f2 = factory.createFilter();
+    f1.createPin(0, streamFormat);
+    f2.createPin(0, streamFormat);
+    assert.equal(factory.filters.length, 2);
+    const extra = device.createFilterFactory({ pinDescriptors: [] });
+    assert.equal(device.filterFactories.at(-1), extra);
+    device.start();
+    device.remove();
+    assert.deepEqual(calls, ['stop', 'remove']);
+    assert.equal(factory.filters.length, 0);
+    assert.equal(f1.pinCount(0), 0);
+  });
+});
+
 describe('§9.10 instances', () => {
   it('§9.10 more than InstancesPossible instances fail; a state change without InstancesNecessary instances fails', () => {
     const { filter } = makeFilter([
@@ -224,6 +247,30 @@ describe('KsEdit of the framing', () => {
   });
 });
 
+describe('framing edits from SetDataFormat', () => {
+  it('a codec edits its instance framing in SetDataFormat (frame size from the format); the descriptor stays', () => {
+    const shared = framing();
+    const { filter } = makeFilter([
+      pinDescriptor({
+        allocatorFraming: shared,
+        dispatch: {
+          setDataFormat: (pin) => {
+            const f = pin.editAllocatorFraming();
+            const size = pin.connectionFormat!.sampleSize;
+            f.items[0]!.framingRange.range = { minFrameSize: size, maxFrameSize: size, stepping: 0 };
+            return Status.success;
+          },
+        },
+      }),
+    ]);
+    const pin = filter.createPin(0, { ...streamFormat, sampleSize: 1000 });
+    assert.equal(pin.allocatorFraming!.items[0]!.framingRange.range.minFrameSize, 1000);
+    pin.setDataFormat({ ...streamFormat, sampleSize: 3000 });
+    assert.equal(pin.allocatorFraming!.items[0]!.framingRange.range.maxFrameSize, 3000);
+    assert.equal(shared.items[0]!.framingRange.range.minFrameSize, 8192);
+  });
+});
+
 describe('§9.12 states', () => {
   function tracked(flags: number, fail?: (to: KsStateValue, from: KsStateValue) => number | undefined) {
     const steps: Array<[KsStateValue, KsStateValue]> = [];
@@ -309,6 +356,7 @@ describe('§9.12 states', () => {
     rejectsWith(() => pin.setState(KsState.run), Status.insufficientResources);
     assert.equal(pin.clientState, KsState.acquire);
     assert.equal(pin.deviceState, KsState.pause);
+    assert.equal(pin.pipeState, KsState.pause);
     assert.deepEqual(steps.at(-1), [2, 3]);
     // A pending SetDeviceState is a contract violation: the change fails the same way.
     const p = tracked(0, () => Status.pending);
@@ -337,19 +385,25 @@ describe('§9.12 states', () => {
     assert.equal(pin.deviceState, KsState.pause);
   });
 
-  it('ClientState is set before SetDeviceState runs', () => {
-    let seen: number | undefined;
+  it('ClientState and DeviceState (the signalled state) are the target during the walk; the pipe state steps', () => {
+    const seen: Array<[number, number, number, number]> = [];
     const { filter } = makeFilter([
       pinDescriptor({
         dispatch: {
-          setDeviceState: (pin) => {
-            seen = pin.clientState;
+          setDeviceState: (pin, to) => {
+            seen.push([to, pin.clientState, pin.deviceState, pin.pipeState]);
           },
         },
       }),
     ]);
-    filter.createPin(0, streamFormat).setState(KsState.pause);
-    assert.equal(seen, KsState.pause);
+    const pin = filter.createPin(0, streamFormat);
+    pin.setState(KsState.pause);
+    assert.deepEqual(seen, [
+      [KsState.acquire, KsState.pause, KsState.pause, KsState.stop],
+      [KsState.pause, KsState.pause, KsState.pause, KsState.acquire],
+    ]);
+    assert.equal(pin.pipeState, KsState.pause);
+    assert.equal(pin.deviceState, KsState.pause);
   });
 
   it('→STOP flushes the queue and calls Reset', () => {

@@ -258,3 +258,42 @@ describe('zero-length frames', () => {
     assert.equal(allocator.outstanding, 0);
   });
 });
+
+describe('pipe creation at STOP→ACQUIRE', () => {
+  it('an allocator initialized by a state observer at STOP→ACQUIRE feeds the requester attached before', () => {
+    let produced = 0;
+    const source = makeFilter([
+      out((pin) => {
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null || produced >= 5) return Status.pending;
+        produced++;
+        lead.unlock(true);
+        return Status.success;
+      }),
+    ]);
+    const src = source.filter.createPin(0, streamFormat);
+    const allocator = createDefaultAllocator();
+    setPipeSource(src, allocator);
+    src.addStateObserver({
+      willPinState: (_pin, from, to) => {
+        if (from === KsState.stop && to === KsState.acquire) {
+          allocator.initialize(null, {
+            optionsFlags: 0,
+            poolType: PoolType.nonPagedPool,
+            frames: 2,
+            frameSize: 16,
+            fileAlignment: FileAlignment.long,
+            reserved: 0,
+          });
+        }
+        return undefined;
+      },
+    });
+    src.setState(KsState.acquire);
+    assert.equal(allocator.outstanding, 2, 'the source queue is primed in ACQUIRE');
+    src.setState(KsState.run);
+    assert.equal(produced, 5, 'unconnected source: each produced frame returns and is refilled');
+    src.setState(KsState.stop);
+    assert.equal(allocator.outstanding, 0);
+  });
+});
