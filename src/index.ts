@@ -271,6 +271,87 @@ export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { Requester, type RequesterOptions } from './processing/requester.js';
 export { defaultWorkScheduler, ManualWorkScheduler, type WorkScheduler } from './processing/scheduler.js';
 export { clearPipeSource, pipeSourceOf, setPipeSource } from './processing/wiring.js';
+// properties: IOCTL_KS_PROPERTY / METHOD / ENABLE_EVENT answered from pins, filters and allocators (docs/properties.md)
+export {
+  type EventReply,
+  type KsIdentifier,
+  ksEnableEvent,
+  ksMethod,
+  type MethodOptions,
+  type MethodReply,
+} from './property/allocator-methods.js';
+export {
+  ConnectionProperty,
+  EventSetId,
+  EventType,
+  IOCTL_KS_PROPERTY,
+  IoctlKs,
+  KSEVENT_STREAMALLOCATOR_FREEFRAME,
+  KSEVENT_STREAMALLOCATOR_INTERNAL_FREEFRAME,
+  KSEVENTSETID_StreamAllocator,
+  KSMETHOD_STREAMALLOCATOR_ALLOC,
+  KSMETHOD_STREAMALLOCATOR_FREE,
+  KSMETHODSETID_StreamAllocator,
+  KSPROPERTY_CONNECTION_ACQUIREORDERING,
+  KSPROPERTY_CONNECTION_ALLOCATORFRAMING,
+  KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX,
+  KSPROPERTY_CONNECTION_DATAFORMAT,
+  KSPROPERTY_CONNECTION_PRIORITY,
+  KSPROPERTY_CONNECTION_PROPOSEDATAFORMAT,
+  KSPROPERTY_CONNECTION_STARTAT,
+  KSPROPERTY_CONNECTION_STATE,
+  KSPROPERTY_STREAM_ALLOCATOR,
+  KSPROPERTY_STREAM_PIPE_ID,
+  KSPROPERTY_STREAMALLOCATOR_FUNCTIONTABLE,
+  KSPROPERTY_STREAMALLOCATOR_STATUS,
+  KSPROPERTY_TYPE_BASICSUPPORT,
+  KSPROPERTY_TYPE_GET,
+  KSPROPERTY_TYPE_SET,
+  KSPROPERTY_TYPE_SETSUPPORT,
+  KSPROPSETID_Connection,
+  KSPROPSETID_Stream,
+  KSPROPSETID_StreamAllocator,
+  KSPROPTYPESETID_GENERAL,
+  KsPriority,
+  MethodSetId,
+  MethodType,
+  PROPERTY_TYPE_MASK,
+  PropertySetId,
+  PropertySize,
+  PropertyType,
+  StreamAllocatorEvent,
+  StreamAllocatorMethod,
+  StreamAllocatorProperty,
+  StreamProperty,
+} from './property/constants.js';
+export {
+  getProperty,
+  ksProperty,
+  type PropertyReply,
+  type PropertyRequest,
+  type PropertyTarget,
+  propertySets,
+  propertySupport,
+  requestProperty,
+  setProperty,
+  type TypedPropertyRequest,
+} from './property/ks-property.js';
+export { legacyFramingFromEx, pipeAllocatorOf } from './property/pipe-allocator.js';
+export type { StreamAllocatorFunctionTable } from './property/property-sets.js';
+export {
+  decodeDataFormat,
+  decodeGuidList,
+  decodeStreamAllocatorStatus,
+  decodeUlong,
+  encodeDataFormat,
+  encodeGuidList,
+  encodePropertyDescription,
+  encodeStreamAllocatorStatus,
+  encodeUlong,
+  type StreamAllocatorStatus,
+  streamAllocatorStatusOf,
+  type WireDataFormat,
+} from './property/value-codec.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
 // stream: frames, stream headers, stream requests, queues, stream pointers, schedulers

@@ -283,3 +283,23 @@ test('a write waiting across STOP resumes at the next run', async () => {
   f.release();
   await finish(graph);
 });
+
+test('ready(): resolves at once while a frame is free, else when one comes back', async () => {
+  const { graph, source, sink } = direct(1, 1, { maxHeld: 0 });
+  graph.run();
+  assert.equal(source.ready(), source.ready()); // the shared resolved promise
+  await source.write(new Uint8Array([1]));
+  let resolved = false;
+  const r = source.ready().then(() => {
+    resolved = true;
+  });
+  await Promise.resolve();
+  assert.equal(resolved, false);
+  sink.tryRead()!.release();
+  await r;
+  assert.equal(resolved, true);
+  assert.equal(graph.pipeOf(source.pin!), graph.pipes[0]);
+  assert.equal(graph.pipeOf(sink.pin!), graph.pipes[0]);
+  await finish(graph);
+  assert.equal(graph.pipeOf(source.pin!), null);
+});
