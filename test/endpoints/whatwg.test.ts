@@ -518,6 +518,47 @@ describe('WHATWG streams: attaching streams to a graph', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('addWritableStreamSink with a signal: aborting it cancels the sink and aborts the WritableStream', async () => {
+    const controller = new AbortController();
+    let aborted: unknown = null;
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const consumer = new WritableStream<Uint8Array>(
+      {
+        write: () => gate, // a consumer stuck until the test opens the gate
+        abort: (r) => {
+          aborted = r;
+        },
+      },
+      { highWaterMark: 1 },
+    );
+    let attachment: ReturnType<typeof addWritableStreamSink> | undefined;
+    const { graph, source, sink } = chain({
+      frameSize: 8,
+      frames: 2,
+      addSink: (g, o) => {
+        attachment = addWritableStreamSink(g, consumer, { ...o, signal: controller.signal });
+        return attachment.sink;
+      },
+    });
+    graph.run();
+    const pipes = [...graph.pipes];
+    const produced = writeAll(toWritableStream(source), split(bytesOf(64), [8]));
+    await settle();
+    assert.ok(source.framesWritten < 9); // stalled behind the stuck consumer
+    const reason = new Error('user gave up');
+    controller.abort(reason);
+    open(); // pipeTo finishes the write in flight, then shuts down
+    await assert.rejects(attachment!.finished, (e) => e === reason);
+    await produced; // the cancelled sink lets the rest through
+    assert.equal(source.framesWritten, 9);
+    assert.equal(aborted, reason);
+    assert.equal(sink.held, 0);
+    await stopAndAssertClean(graph, pipes);
+  });
+
   it('readableStreamChunks reads through a reader and cancels the stream when the loop breaks', async () => {
     let cancelled: unknown = 'not cancelled';
     const stream = new ReadableStream<number>({
