@@ -45,6 +45,21 @@ export function toNodeWritable(source: SourceEndpoint, options: ToNodeWritableOp
       if (written) callback();
       else source.write(chunk).then(() => callback(), callback);
     },
+    writev(chunks, callback) {
+      // several buffered chunks at once: copy all that fit now, wait only where the pipe is out of frames
+      let k = 0;
+      const next = (): void => {
+        try {
+          while (k < chunks.length && source.tryWrite(chunks[k]!.chunk as SourceChunk)) k++;
+        } catch (error) {
+          callback(error as Error);
+          return;
+        }
+        if (k === chunks.length) callback();
+        else source.write(chunks[k++]!.chunk as SourceChunk).then(next, callback);
+      };
+      next();
+    },
     final(callback) {
       source.close().then(() => {
         ended = true;

@@ -72,6 +72,24 @@ describe('Node streams: contents and counts', () => {
     await stopAndAssertClean(graph, pipes);
   });
 
+  it('corked writes reach the pipe as one batch (writev), waiting only where frames run out', async () => {
+    const { graph, source, sink } = chain({ frameSize: 4, frames: 3 });
+    graph.run();
+    const pipes = [...graph.pipes];
+    const writable = toNodeWritable(source);
+    assert.equal(typeof (writable as unknown as { _writev?: unknown })._writev, 'function');
+    const input = bytesOf(40, 12);
+    writable.cork();
+    for (const c of split(input, [4, 3, 5])) writable.write(c);
+    process.nextTick(() => writable.uncork());
+    const reading = collect(toNodeReadable(sink));
+    writable.end();
+    const parts = await reading;
+    assert.deepEqual(new Uint8Array(Buffer.concat(parts)), xored(input));
+    assert.equal(source.bytesWritten, 40);
+    await stopAndAssertClean(graph, pipes);
+  });
+
   it('object mode: frame inits in, FrameRecords with header fields out', async () => {
     const { graph, source, sink } = chain({ frameSize: 8, frames: 2 });
     graph.run();
