@@ -31,8 +31,9 @@ function checkSource(source: unknown): SourceEndpoint {
  *
  * `close()` ends the stream (an ENDOFSTREAM frame after every written chunk). `abort(reason)` aborts the source: a
  * write waiting for frames is cancelled at once (through the controller's signal, where the engine has one) and the
- * graph's sinks error with `reason`. A write that fails — the source was aborted elsewhere, or a filter threw while
- * the written frames moved downstream — errors the stream and aborts the source with that error (the sinks see it).
+ * graph's sinks error with `reason`. A write that fails errors the stream: the source was aborted elsewhere, or a
+ * filter threw while the written frames moved downstream — then the graph is in its error state (`graph.error`, a
+ * StreamError carrying the thrown value as `cause`) and its sinks error with the same error.
  *
  * Browser-safe.
  */
@@ -56,19 +57,15 @@ export function toWritableStream(
         signal = (controller as { signal?: AbortSignal }).signal;
       },
       write: (chunk) => {
-        // a failure while writing (e.g. a filter's process routine threw as the frame moved downstream) aborts the
-        // source too, so the graph's sinks error with it instead of waiting for frames that never come
-        let written: Promise<void>;
+        // A filter throwing while the written frames move puts the graph in its error state: the write rejects and
+        // every sink errors with the graph's error (no abort needed). Only a chunk refused outright aborts the
+        // source, so the sinks do not wait for a stream that errored.
         try {
-          written = source.write(chunk, signal);
+          return source.write(chunk, signal);
         } catch (error) {
           source.abort(error);
           throw error;
         }
-        return written.catch((error: unknown) => {
-          source.abort(error);
-          throw error;
-        });
       },
       close: () => source.close(),
       abort: (reason) => source.abort(reason),

@@ -24,8 +24,21 @@ export interface GraphOptions {
   readonly defaultAllocator?: DefaultAllocatorOptions;
   /** Options for every user-memory allocator the graph creates (user-mode pipes). */
   readonly userAllocator?: Omit<UserMemoryAllocatorOptions, 'buffers'>;
-  /** Frames a requester queues per turn before yielding (see RequesterOptions.framesPerTurn). */
+  /**
+   * Frames a requester queues in one turn before it stops and continues on `yieldScheduler` (default 4096; see
+   * RequesterOptions.framesPerTurn): an endless kernel source feeding synchronous consumers cannot hang `run()`.
+   */
   readonly framesPerTurn?: number;
+  /**
+   * Where a requester continues after its turn's quota (default: a macrotask, `setTimeout(task, 0)`, so timers and
+   * I/O get the event loop between bursts). Tests inject a ManualWorkScheduler's `schedule`.
+   */
+  readonly yieldScheduler?: WorkScheduler;
+  /**
+   * Called once when the graph enters its error state (a filter's process routine threw while frames moved, see
+   * {@link Graph.error} and docs/graph.md). The graph has already stopped streaming.
+   */
+  readonly onError?: (error: Error) => void;
 }
 
 /** Options of {@link Graph.addFilter}. */

@@ -3,7 +3,7 @@ import type { AllocatorCapabilities, FrameAllocator } from '../allocator/types.j
 import { createUserMemoryAllocator } from '../allocator/user-memory-allocator.js';
 import { MAX_ALLOCATOR_FRAMES } from '../allocator/validate.js';
 import { createVendorAllocator } from '../allocator/vendor-allocator.js';
-import { argumentError, StateError } from '../errors.js';
+import { argumentError, StateError, StreamError } from '../errors.js';
 import { Filter } from '../filter/filter.js';
 import type { FilterDescriptor } from '../filter/filter-descriptor.js';
 import { FilterFactory } from '../filter/filter-factory.js';
@@ -12,6 +12,7 @@ import type { KsDataFormat } from '../pin/data-format.js';
 import { connectPins, disconnectPins, linkInPlace, Pin, type PinStateObserver } from '../pin/pin.js';
 import { DataFlow } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
+import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { clearPipeSource, setPipeSource } from '../processing/wiring.js';
 import { KsState, type KsStateValue, ksStateName } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
@@ -69,6 +70,11 @@ const ANY_CAPABILITIES: AllocatorCapabilities = Object.freeze({
 
 const ID_PATTERN = /^[A-Za-z0-9_\-:#@+]+$/;
 
+/** The default yield scheduler: a macrotask, so other work gets the event loop between a requester's bursts. */
+const macrotaskScheduler: WorkScheduler = (task) => {
+  setTimeout(task, 0);
+};
+
 /**
  * The graph manager (KsProxy's role, spec §7): it holds filters and user-mode endpoints, connects output pins to input
  * pins with data-format intersection, drives every pin through state changes, and at STOP→ACQUIRE negotiates one
@@ -106,13 +112,22 @@ export class Graph {
   private _idle: Promise<void> = Promise.resolve();
   private _transitioning = false;
   private _failure: unknown = null;
+  private _error: StreamError | null = null;
   private _nextId = 0;
+  /** @internal the work scheduler of the filters the graph creates: errors thrown by their tasks reach the graph. */
+  readonly _scheduler: WorkScheduler;
+  private readonly _yieldScheduler: WorkScheduler;
 
   constructor(options: GraphOptions = {}) {
     if (options === null || typeof options !== 'object') {
       throw argumentError('type', 'options', options, 'a GraphOptions object or undefined');
     }
     this.options = options;
+    const base = options.scheduler ?? defaultWorkScheduler;
+    const yieldBase = options.yieldScheduler ?? macrotaskScheduler;
+    // One closure per scheduled task (a burst or an async attempt), never per frame.
+    this._scheduler = (task) => base(() => this._guard(task));
+    this._yieldScheduler = (task) => yieldBase(() => this._guard(task));
     this._observer = {
       willPinState: (pin, from, to) => this._willPinState(pin, from, to),
       onPinState: (pin, from, to) => this._onPinState(pin, from, to),
@@ -139,7 +154,7 @@ export class Graph {
       filter = source.createFilter(options.context ?? null);
     } else if (source !== null && typeof source === 'object' && Array.isArray(source.pinDescriptors)) {
       filter = new FilterFactory(source, {
-        ...(this.options.scheduler ? { scheduler: this.options.scheduler } : {}),
+        scheduler: this._scheduler,
         ...(this.options.timers ? { timers: this.options.timers } : {}),
       }).createFilter(options.context ?? null);
     } else {
@@ -214,6 +229,7 @@ export class Graph {
     for (let t = 0; t < f.pinTypeCount; t++) for (const pin of f.pins(t)) this.unobserve(pin);
     this._nodes.splice(this._nodes.indexOf(node), 1);
     this._byFilter.delete(f);
+    node.endpoint?._onRemoved();
     if (node.owned) f.close();
   }
 
@@ -607,6 +623,8 @@ export class Graph {
     try {
       if (from === KsState.stop) {
         this._failure = null;
+        this._error = null;
+        for (const n of this._nodes) n.endpoint?._onRestart();
         this.createPipes();
       }
       const done: Pin[] = [];
@@ -692,11 +710,10 @@ export class Graph {
         Status.notSupported,
       );
     }
-    const requester = setPipeSource(
-      sourcePin,
-      allocator,
-      this.options.framesPerTurn !== undefined ? { framesPerTurn: this.options.framesPerTurn } : {},
-    );
+    const requester = setPipeSource(sourcePin, allocator, {
+      yieldScheduler: this._yieldScheduler,
+      ...(this.options.framesPerTurn !== undefined ? { framesPerTurn: this.options.framesPerTurn } : {}),
+    });
     return { id: decision.id, decision, allocator, allocatorPin, sourcePin, requester, pins: pipePins };
   }
 
@@ -736,6 +753,58 @@ export class Graph {
     if (this._transitioning || to !== KsState.stop || this._pipes === null) return;
     for (const p of this._observed.keys()) if (p.deviceState !== KsState.stop) return;
     this.teardown();
+  }
+
+  /**
+   * The graph's error state: the StreamError (status `unsuccessful`, `cause` = what was thrown) recorded when a
+   * filter's process routine threw while frames moved, else null. Cleared at the next STOP→ACQUIRE. See
+   * docs/graph.md "Processing errors".
+   */
+  get error(): StreamError | null {
+    return this._error;
+  }
+
+  /** @internal runs `task` (a scheduled continuation or an endpoint call); a throw enters the error state. */
+  _guard(task: () => void): void {
+    try {
+      task();
+    } catch (error) {
+      this._processingFailed(error);
+    }
+  }
+
+  /**
+   * @internal A process routine threw while frames moved (caught at an endpoint call or a scheduled task of the
+   * graph): the graph records the error, fails every endpoint (pending and later reads/writes reject with it) and
+   * stops (the flush at STOP brings every frame back). Returns the graph's error.
+   */
+  _processingFailed(cause: unknown): StreamError {
+    if (this._error !== null) return this._error;
+    const text = cause instanceof Error ? cause.message : String(cause);
+    const error = new StreamError(
+      `graph: a process routine threw while frames moved (${text}); the graph stopped`,
+      Status.unsuccessful,
+      { cause },
+    );
+    this._error = error;
+    if (this._failure === null) this._failure = error;
+    for (const n of this._nodes) {
+      if (n.endpoint instanceof SinkEndpoint) n.endpoint._fail(error, true);
+      else if (n.endpoint instanceof SourceEndpoint) n.endpoint._fail(error);
+    }
+    if (!this._transitioning) {
+      try {
+        this.stop();
+      } catch {
+        // a pin refusing STOP keeps its state; the error state stands
+      }
+    }
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // the application's callback cannot undo the error state
+    }
+    return error;
   }
 
   /** @internal an endpoint failed (a source aborted): sinks error with it. */

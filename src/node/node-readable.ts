@@ -71,8 +71,13 @@ export function toNodeReadable(sink: SinkEndpoint, options: ToNodeReadableOption
           if (!r.done) r.value.release();
           return;
         }
-        if (r.done) readable.push(null);
-        else if (push(readable, r.value)) pump(readable);
+        try {
+          if (r.done) readable.push(null);
+          else if (push(readable, r.value)) pump(readable);
+        } catch (error) {
+          // the graph stopped meanwhile (e.g. its error state) and took the frame back: report the graph's error
+          readable.destroy((sink.graph.error ?? error) as Error);
+        }
       },
       (error: unknown) => {
         waiting = false;

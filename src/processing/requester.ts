@@ -3,14 +3,22 @@ import { argumentError } from '../errors.js';
 import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
 import type { Pin, PinStateObserver } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
+import type { WorkScheduler } from './scheduler.js';
 
 /** Options of a {@link Requester}. */
 export interface RequesterOptions {
   /**
-   * The most frames one fill turn queues before yielding to the filter's scheduler (so a pipe whose filters never
-   * pend cannot hold the event loop forever). Default 4096; `Infinity` = never yield.
+   * The most frames the requester queues in one turn of the caller (counted across fill calls, reset when a new
+   * microtask runs or the continuation runs) before it stops and continues on `yieldScheduler` — so a pipe whose
+   * filters never pend (an endless kernel source feeding synchronous consumers) cannot hold the event loop forever.
+   * Default 4096; `Infinity` = never yield.
    */
   readonly framesPerTurn?: number;
+  /**
+   * Where the requester continues after a turn's quota is used. Default: the source pin's filter scheduler. The
+   * graph manager passes a macrotask scheduler (`GraphOptions.yieldScheduler`), so other work gets the event loop.
+   */
+  readonly yieldScheduler?: WorkScheduler;
 }
 
 /**
@@ -29,6 +37,10 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   /** The pipe's allocator (initialized by the graph manager). */
   readonly allocator: FrameAllocator;
   private readonly framesPerTurn: number;
+  private readonly yieldScheduler: WorkScheduler | null;
+  /** Frames queued since the turn began (a small integer: reset by `resetTurn` or the continuation). */
+  private turnMade = 0;
+  private readonly resetTurn: () => void;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
@@ -52,9 +64,18 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     this.pin = pin;
     this.allocator = allocator;
     this.framesPerTurn = perTurn;
+    const yieldScheduler = options.yieldScheduler ?? null;
+    if (yieldScheduler !== null && typeof yieldScheduler !== 'function') {
+      throw argumentError('type', 'yieldScheduler', yieldScheduler, 'a WorkScheduler function');
+    }
+    this.yieldScheduler = yieldScheduler;
     this.onFree = () => this.fill();
+    this.resetTurn = () => {
+      this.turnMade = 0;
+    };
     this.continueFill = () => {
       this.continuationQueued = false;
+      this.turnMade = 0;
       this.fill();
     };
     this.removeObserver = pin.addStateObserver(this);
@@ -79,8 +100,9 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   }
 
   /**
-   * Queues empty frames until the allocator runs out (a returning frame or FREEFRAME resumes it) or a turn's quota is used
-   * (then it continues on the scheduler). Re-entrant calls (a frame freed while filling) only mark more work.
+   * Queues empty frames until the allocator runs out (a returning frame or FREEFRAME resumes it) or the turn's quota
+   * is used (then it continues on the yield scheduler: one scheduled continuation per burst, and one microtask that
+   * marks the next turn). Re-entrant calls (a frame freed while filling) only mark more work.
    */
   fill(): void {
     if (this.filling) {
@@ -93,15 +115,16 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     const perTurn = this.framesPerTurn;
     const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
     const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
-    let made = 0; // counts up (a small integer): a float budget would box a number per frame
     try {
       do {
         this.again = false;
         while (this.active()) {
-          if (made >= perTurn) {
+          // The quota counts across fill calls (a frame returning refills one at a time): an endless synchronous
+          // circuit trips it, stops here (the source's Process then finds no frame and returns) and continues later.
+          if (this.turnMade >= perTurn) {
             if (!this.continuationQueued) {
               this.continuationQueued = true;
-              this.pin.filter._scheduler(this.continueFill);
+              (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
             }
             return;
           }
@@ -116,7 +139,9 @@ export class Requester implements FrameReturnSink, PinStateObserver {
             }
             break;
           }
-          made++;
+          // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
+          // a float budget would box a number per frame).
+          if (this.turnMade++ === 0 && perTurn !== Number.POSITIVE_INFINITY) queueMicrotask(this.resetTurn);
           this.outstanding++;
           queue.add(this.frameFor(buffer));
         }

@@ -5,6 +5,7 @@ import {
   addReadableStreamSource,
   addWritableStreamSink,
   type FrameRecord,
+  KsState,
   readableStreamChunks,
   StreamError,
   StreamHeaderOptionsFlags,
@@ -307,12 +308,15 @@ describe('WHATWG streams: errors, abort and cancel', () => {
     const writer = toWritableStream(source).getWriter();
     const reader = toReadableStream(sink).getReader();
     const writes = split(bytesOf(40), [8]).map((c) => writer.write(c));
-    await assert.rejects(Promise.all(writes), (e) => e === poison);
-    await assert.rejects(writer.closed, (e) => e === poison);
+    // the graph's error state: a StreamError carrying the thrown value as its cause, on both sides
+    const isGraphError = (e: unknown) => e instanceof StreamError && e.cause === poison && e === graph.error;
+    await assert.rejects(Promise.all(writes), isGraphError);
+    await assert.rejects(writer.closed, isGraphError);
     // the sink errors at once: frames queued before the failure are dropped (released), as an errored stream does
-    await assert.rejects(reader.read(), (e) => e === poison);
+    await assert.rejects(reader.read(), isGraphError);
     assert.equal(sink.held, 0);
-    assert.equal(graph.failure, poison);
+    assert.equal(graph.failure, graph.error);
+    assert.equal(graph.state, KsState.stop); // the graph stopped itself: every frame is back
     await stopAndAssertClean(graph, pipes);
   });
 

@@ -10,6 +10,7 @@ import { copyTransform } from '../../src/filters/index.js';
 import {
   type FrameRecord,
   Graph,
+  KsState,
   MemoryType,
   StreamError,
   StreamHeaderOptionsFlags,
@@ -260,9 +261,11 @@ describe('Node streams: errors, destroy', () => {
     const pipes = [...graph.pipes];
     const readable = toNodeReadable(sink);
     const consumed = collect(readable);
-    await assert.rejects(pipeline(Readable.from(split(bytesOf(64), [8])), toNodeWritable(source)), (e) => e === poison);
-    await assert.rejects(consumed, (e) => e === poison);
-    assert.equal(graph.failure, poison);
+    const isGraphError = (e: unknown) => e instanceof StreamError && e.cause === poison && e === graph.error;
+    await assert.rejects(pipeline(Readable.from(split(bytesOf(64), [8])), toNodeWritable(source)), isGraphError);
+    await assert.rejects(consumed, isGraphError);
+    assert.equal(graph.failure, graph.error);
+    assert.equal(graph.state, KsState.stop);
     await stopAndAssertClean(graph, pipes);
   });
 

@@ -79,6 +79,8 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
   private _cancelled = false;
   private _error: unknown = null;
   private _hasError = false;
+  /** The error is the graph's processing error (cleared when the graph runs again). */
+  private _graphError = false;
   private _sequence = 0;
 
   /** @internal use `graph.addSink()`. */
@@ -110,7 +112,7 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
     const factory = new FilterFactory(
       { pinDescriptors: [pin], flags: FilterFlags.receiveZeroLengthSamples },
       {
-        ...(graph.options.scheduler ? { scheduler: graph.options.scheduler } : {}),
+        scheduler: graph._scheduler,
         ...(graph.options.timers ? { timers: graph.options.timers } : {}),
       },
     );
@@ -283,7 +285,16 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
   }
 
   /** @internal SinkFrameOwner: a frame was released; the trailing edge hands back every released frame in order. */
-  _release(_item: SinkFrame): void {
+  _release(item: SinkFrame): void {
+    try {
+      this.releaseHeld(item);
+    } catch (error) {
+      // a process routine upstream threw as the frame went back and was refilled: the graph's error state
+      this.graph._processingFailed(error);
+    }
+  }
+
+  private releaseHeld(_item: SinkFrame): void {
     const queue = this._pin?.queue;
     const mask = this._held.length - 1;
     while (this._heldHead < this._heldTail) {
@@ -355,9 +366,39 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
   /** @internal the graph tore its pipes down. */
   _onTeardown(): void {}
 
-  /** @internal the graph's source aborted: reads reject with `reason`; frames still arriving are let through. */
-  _fail(reason: unknown): void {
+  /** @internal the graph leaves STOP again: its processing error no longer applies (a source abort stays). */
+  _onRestart(): void {
+    if (!this._graphError) return;
+    this._graphError = false;
+    this._hasError = false;
+    this._error = null;
+  }
+
+  /**
+   * @internal the graph removed the endpoint (graph.close()): pending and later reads resolve done after the end of
+   * stream (or cancel), else reject with a StreamError `invalidDeviceState`.
+   */
+  _onRemoved(): void {
     if (this._hasError) return;
+    if (this._ended || this._cancelled) {
+      for (let r = this._readers.shift(); r !== null; r = this._readers.shift()) r.resolve(DONE);
+      return;
+    }
+    this._fail(
+      new StreamError(
+        'sink: the graph removed the endpoint (graph.close()) before the end of stream; expected a sink of a live graph',
+        Status.invalidDeviceState,
+      ),
+    );
+  }
+
+  /**
+   * @internal the graph's source aborted or the graph entered its error state (`graph`): reads reject with
+   * `reason`; frames still arriving are let through.
+   */
+  _fail(reason: unknown, graph = false): void {
+    if (this._hasError) return;
+    this._graphError = graph;
     this._hasError = true;
     this._error = reason === undefined ? new StreamError('sink: the source aborted', Status.cancelled) : reason;
     this._readers.rejectAll(this._error);

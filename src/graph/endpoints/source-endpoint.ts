@@ -79,6 +79,8 @@ export class SourceEndpoint implements EndpointLike {
   private _ended = false;
   private _error: unknown = null;
   private _hasError = false;
+  /** The error is the graph's processing error (cleared when the graph runs again). */
+  private _graphError = false;
 
   /** @internal use `graph.addSource()`. */
   constructor(graph: Graph, options: SourceEndpointOptions) {
@@ -103,7 +105,7 @@ export class SourceEndpoint implements EndpointLike {
     const factory = new FilterFactory(
       { pinDescriptors: [pin], flags: FilterFlags.receiveZeroLengthSamples },
       {
-        ...(graph.options.scheduler ? { scheduler: graph.options.scheduler } : {}),
+        scheduler: graph._scheduler,
         ...(graph.options.timers ? { timers: graph.options.timers } : {}),
       },
     );
@@ -162,7 +164,13 @@ export class SourceEndpoint implements EndpointLike {
     const c = checkChunk(chunk);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this._pending.length === 0) {
-      const done = this._fill(c, 0);
+      let done: number;
+      try {
+        done = this._fill(c, 0);
+      } catch (error) {
+        // a process routine downstream threw as the frame moved: the graph's error state (docs/graph.md)
+        return Promise.reject(this.graph._processingFailed(error));
+      }
       if (done < 0) return RESOLVED;
       const w = new Waiting<void>(c, signal, 'source write');
       w.offset = done;
@@ -202,7 +210,11 @@ export class SourceEndpoint implements EndpointLike {
     const size = frame.data?.byteLength ?? 0;
     const need = len === 0 ? 1 : Math.ceil(len / Math.max(1, size));
     if (q.framesAhead < need) return false;
-    return this._fill(c, 0) < 0;
+    try {
+      return this._fill(c, 0) < 0;
+    } catch (error) {
+      throw this.graph._processingFailed(error);
+    }
   }
 
   /**
@@ -332,4 +344,34 @@ export class SourceEndpoint implements EndpointLike {
 
   /** @internal the graph tore its pipes down (→STOP): pending writes wait for the next run. */
   _onTeardown(): void {}
+
+  /** @internal the graph entered its error state: pending and later writes reject with `error`. */
+  _fail(error: unknown): void {
+    if (this._hasError) return;
+    this._hasError = true;
+    this._graphError = true;
+    this._error = error;
+    this._pending.rejectAll(error);
+    this._ready.rejectAll(error);
+  }
+
+  /** @internal the graph leaves STOP again: its processing error no longer applies (an abort stays). */
+  _onRestart(): void {
+    if (!this._graphError) return;
+    this._graphError = false;
+    this._hasError = false;
+    this._error = null;
+  }
+
+  /** @internal the graph removed the endpoint (graph.close()): pending and later writes reject. */
+  _onRemoved(): void {
+    if (this._hasError) return;
+    this._fail(
+      new StreamError(
+        'source: the graph removed the endpoint (graph.close()); expected a source of a live graph',
+        Status.invalidDeviceState,
+      ),
+    );
+    this._graphError = false;
+  }
 }
