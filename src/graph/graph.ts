@@ -70,6 +70,8 @@ const ANY_CAPABILITIES: AllocatorCapabilities = Object.freeze({
 
 const ID_PATTERN = /^[A-Za-z0-9_\-:#@+]+$/;
 
+const noop = (): void => undefined;
+
 /** The default yield scheduler: a macrotask, so other work gets the event loop between a requester's bursts. */
 const macrotaskScheduler: WorkScheduler = (task) => {
   setTimeout(task, 0);
@@ -113,6 +115,7 @@ export class Graph {
   private _transitioning = false;
   private _failure: unknown = null;
   private _error: StreamError | null = null;
+  private _removeRunSignal: () => void = noop;
   private _nextId = 0;
   /** @internal the work scheduler of the filters the graph creates: errors thrown by their tasks reach the graph. */
   readonly _scheduler: WorkScheduler;
@@ -549,9 +552,32 @@ export class Graph {
     }
   }
 
-  /** setState(RUN). */
-  run(): void {
+  /**
+   * setState(RUN). With `signal`, aborting it stops the graph (`stop()`), e.g. to end an endless source; an already
+   * aborted signal throws its reason and the graph does not start.
+   */
+  run(options: { readonly signal?: AbortSignal } = {}): void {
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'an object { signal? } or undefined');
+    }
+    const signal = options.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw argumentError('type', 'options.signal', signal, 'an AbortSignal');
+    }
+    if (signal?.aborted) throw signal.reason;
     this.setState(KsState.run);
+    if (signal !== undefined) {
+      this._removeRunSignal();
+      const onAbort = (): void => {
+        this._removeRunSignal = noop;
+        if (this._state !== KsState.stop || this._pipes !== null) this.stop();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this._removeRunSignal = () => {
+        this._removeRunSignal = noop;
+        signal.removeEventListener('abort', onAbort);
+      };
+    }
   }
 
   /** setState(PAUSE). */
@@ -645,7 +671,10 @@ export class Graph {
         if (from === KsState.stop) this.teardown();
         throw error;
       }
-      if (to === KsState.stop) this.teardown();
+      if (to === KsState.stop) {
+        this.teardown();
+        this._removeRunSignal();
+      }
       this._state = to;
     } finally {
       this._transitioning = false;

@@ -231,6 +231,28 @@ describe('graph: an endless kernel source does not hang run()', () => {
     }
   });
 
+  it('run({ signal }): aborting the signal stops an endless graph; an aborted signal does not start it', async () => {
+    const manual = new ManualWorkScheduler();
+    const { graph, sink } = endless({ framesPerTurn: 16, yieldScheduler: manual.schedule });
+    const controller = new AbortController();
+    graph.run({ signal: controller.signal });
+    const pipes = [...graph.pipes];
+    manual.runOne();
+    assert.equal(sink.counts.frames, 32);
+    controller.abort(new Error('enough'));
+    assert.equal(graph.state, KsState.stop);
+    manual.runAll();
+    assert.equal(sink.counts.frames, 32);
+    await graph.whenIdle();
+    for (const p of pipes) assert.equal(p.allocator.outstanding, 0);
+    const reason = new Error('already');
+    assert.throws(
+      () => graph.run({ signal: AbortSignal.abort(reason) }),
+      (e) => e === reason,
+    );
+    assert.equal(graph.state, KsState.stop);
+  });
+
   it('with the default scheduler processing goes on asynchronously between event-loop turns until stop()', async () => {
     const { graph, sink } = endless({ framesPerTurn: 32 });
     graph.run();
