@@ -116,6 +116,7 @@ export class Graph {
   private _failure: unknown = null;
   private _error: StreamError | null = null;
   private _removeRunSignal: () => void = noop;
+  private _stopOnError = false;
   private _nextId = 0;
   /** @internal the work scheduler of the filters the graph creates: errors thrown by their tasks reach the graph. */
   readonly _scheduler: WorkScheduler;
@@ -550,6 +551,12 @@ export class Graph {
       const to = (from + (state > from ? 1 : -1)) as KsStateValue;
       this.step(from, to);
     }
+    // the error state was entered during a step (e.g. the source endpoint's Process drained a waiting write into a
+    // throwing filter as the graph rose): stop once the walk is done
+    if (this._stopOnError) {
+      this._stopOnError = false;
+      if (this._state !== KsState.stop) this.setState(KsState.stop);
+    }
   }
 
   /**
@@ -821,7 +828,9 @@ export class Graph {
       if (n.endpoint instanceof SinkEndpoint) n.endpoint._fail(error, true);
       else if (n.endpoint instanceof SourceEndpoint) n.endpoint._fail(error);
     }
-    if (!this._transitioning) {
+    if (this._transitioning) {
+      this._stopOnError = true;
+    } else {
       try {
         this.stop();
       } catch {

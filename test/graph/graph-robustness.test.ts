@@ -114,6 +114,19 @@ describe('graph: processing errors (a filter throws while frames move)', () => {
     for (const p of pipes) assert.equal(p.allocator.outstanding, 0);
   });
 
+  it('a throw while the graph rises (a write waiting since STOP is drained into the filter) enters the error state; run() returns and the graph stops', async () => {
+    const poison = new Error('at run');
+    const { graph, source } = chain({ frameSize: 4, frames: 2, throwAt: 0, error: poison });
+    const waiting = source.write(bytesOf(4, 1)); // no pipe yet: waits for the run
+    waiting.catch(() => undefined);
+    graph.run();
+    assertGraphError(graph, graph.error, poison);
+    assert.equal(graph.state, KsState.stop);
+    const r = await outcome(waiting);
+    assert.ok(typeof r === 'object' && 'error' in r && r.error === graph.error);
+    await graph.whenIdle();
+  });
+
   it('running again clears the error state: the endpoints work again', async () => {
     const poison = new Error('once');
     const { graph, source, sink } = chain({ frameSize: 4, frames: 2, throwAt: 0, error: poison });

@@ -97,7 +97,12 @@ export class SourceEndpoint implements EndpointLike {
       allocatorFraming: endpointFraming(options),
       dispatch: {
         process: () => {
-          this._drain();
+          try {
+            this._drain();
+          } catch (error) {
+            // a filter downstream threw as a waiting write's frame moved: the graph's error state
+            this.graph._processingFailed(error);
+          }
           return Status.pending;
         },
       },
