@@ -136,6 +136,11 @@ export class Queue<H extends QueueHost = QueueHost> {
   _resetting = false;
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
+  /**
+   * @internal the first error thrown by a callback (host completion, cancel callback) during the current operation:
+   * the operation finishes first (every frame accounted for), then `_flush` rethrows it.
+   */
+  _callbackError: unknown = NO_ERROR;
 
   /**
    * @param host - the owner (see {@link QueueHost})
@@ -499,6 +504,19 @@ export class Queue<H extends QueueHost = QueueHost> {
     } finally {
       this._draining = false;
     }
+    if (this._callbackError !== NO_ERROR) this._rethrow();
+  }
+
+  /** @internal records the first callback error of an operation */
+  _noteError(error: unknown): void {
+    if (this._callbackError === NO_ERROR) this._callbackError = error;
+  }
+
+  /** @internal throws the recorded callback error (the queue is consistent by now) */
+  _rethrow(): never {
+    const error = this._callbackError;
+    this._callbackError = NO_ERROR;
+    throw error;
   }
 
   /** @internal hands a done frame back */
@@ -511,11 +529,23 @@ export class Queue<H extends QueueHost = QueueHost> {
     f._locks = 0;
     f._cancelPending = false;
     this._live--;
-    this.host._onFrameComplete(f);
+    try {
+      this.host._onFrameComplete(f);
+    } catch (error) {
+      this._noteError(error); // the frame is retired: its request still completes; rethrown by _flush
+    }
     const r = f.request;
     if (r !== null && r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
-      this.host._onStreamRequestComplete?.(r);
-      r._finish();
+      try {
+        this.host._onStreamRequestComplete?.(r);
+      } catch (error) {
+        this._noteError(error);
+      }
+      try {
+        r._finish();
+      } catch (error) {
+        this._noteError(error);
+      }
     }
   }
 
@@ -729,7 +759,11 @@ export class Queue<H extends QueueHost = QueueHost> {
       }
       if (c === null) break;
       c._notified = f;
-      (c._cancelCallback as StreamPointerCallback<H>)(c);
+      try {
+        (c._cancelCallback as StreamPointerCallback<H>)(c);
+      } catch (error) {
+        this._noteError(error); // the other clones and frames are still cancelled; rethrown by _flush
+      }
     }
   }
 
@@ -815,6 +849,9 @@ export class Queue<H extends QueueHost = QueueHost> {
     (cb as StreamPointerCallback<H>)(p);
   }
 }
+
+/** No callback error recorded. */
+const NO_ERROR: unique symbol = Symbol('no error');
 
 function checkState(state: StreamPointerStateValue): void {
   if (state !== StreamPointerState.locked && state !== StreamPointerState.unlocked) {

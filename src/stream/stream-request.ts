@@ -155,11 +155,15 @@ export class StreamRequest {
     this._state = StreamRequestState.completed;
     this._queue = null;
     this._signal?.removeEventListener('abort', this._onAbort);
-    this._onComplete?.(this);
-    const waiters = this._waiters;
-    if (waiters !== null) {
-      this._waiters = null;
-      for (const w of waiters) w(this);
+    try {
+      this._onComplete?.(this);
+    } finally {
+      // whenComplete() waiters are resolved even when the onComplete callback throws
+      const waiters = this._waiters;
+      if (waiters !== null) {
+        this._waiters = null;
+        for (const w of waiters) w(this);
+      }
     }
   }
 }
