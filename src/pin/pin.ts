@@ -70,6 +70,23 @@ export interface PinStateObserver {
   onPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): void;
 }
 
+/** No error recorded (see {@link guarded}). */
+const NO_ERROR: unique symbol = Symbol('no error');
+
+/**
+ * Runs `fn` and returns `first`, or what `fn` threw when `first` is still {@link NO_ERROR}: a driver callback that
+ * throws after a state step was accepted must not leave the step half done, so the rest runs and the first error is
+ * rethrown at the end.
+ */
+function guarded(first: unknown, fn: () => void): unknown {
+  try {
+    fn();
+  } catch (error) {
+    if (first === NO_ERROR) return error;
+  }
+  return first;
+}
+
 function stepStatus(result: DispatchResult): StatusCode {
   return result === undefined ? Status.success : (result as StatusCode);
 }
@@ -146,6 +163,10 @@ export class Pin implements QueueHost, FrameReturnSink {
   private readonly _dispatch: PinDispatch | null;
   private readonly _process: ((pin: Pin) => StatusCode) | null;
   private _processing = false;
+  /** True while a SetDeviceState dispatch or a state observer runs (the control mutex is held). */
+  private _inStateDispatch = false;
+  /** Counts state requests: a walk stops when a request made meanwhile (e.g. by a process routine) replaced it. */
+  private _stateRequest = 0;
   private _rerun = false;
   private _asyncQueued = false;
   private readonly _runAsync: () => void;
@@ -221,27 +242,43 @@ export class Pin implements QueueHost, FrameReturnSink {
       throw argumentError('range', 'state', state, 'a KsState value 0–3');
     }
     this.assertOpen();
+    if (this._inStateDispatch) {
+      throw new StateError(
+        `pin ${this.id}: setState(${ksStateName(state)}) from inside SetDeviceState or a state observer is not allowed; expected the running state change to return first`,
+        Status.invalidDeviceState,
+      );
+    }
     if (state === this.pipeState && state === this.clientState) return;
     if (this.pipeState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
     const previousClient = this.clientState;
+    const request = ++this._stateRequest;
     this.clientState = state;
     this.deviceState = state;
+    let error: unknown = NO_ERROR;
     if (!this.standardTransport) {
-      this.step(state, previousClient);
-      return;
+      error = this.step(state, previousClient, error);
+    } else {
+      // A processing trigger fired by a step may itself change the state: the newer request then wins.
+      while (this.pipeState !== state && this._stateRequest === request) {
+        const next = (this.pipeState + (state > this.pipeState ? 1 : -1)) as KsStateValue;
+        error = this.step(next, previousClient, error);
+      }
     }
-    while (this.pipeState !== state) {
-      const next = (this.pipeState + (state > this.pipeState ? 1 : -1)) as KsStateValue;
-      this.step(next, previousClient);
-    }
+    if (error !== NO_ERROR) throw error;
   }
 
-  private step(to: KsStateValue, previousClient: KsStateValue): void {
+  /**
+   * One accepted-or-refused step. A refusal throws (rolling ClientState back). Once accepted, the step's follow-ups
+   * (flush and Reset at STOP, observers, processing triggers) all run; the first error one of them throws is
+   * returned (with `error` kept if it was already set) so the walk completes before it is rethrown.
+   */
+  private step(to: KsStateValue, previousClient: KsStateValue, error: unknown): unknown {
     const from = this.pipeState;
-    if (from === to) return;
+    if (from === to) return error;
     const handler = this._dispatch?.setDeviceState;
     let status: StatusCode = Status.success;
     let who = 'setDeviceState';
+    this._inStateDispatch = true;
     try {
       for (const o of this._stateObservers) {
         if (status !== Status.success) break;
@@ -253,6 +290,8 @@ export class Pin implements QueueHost, FrameReturnSink {
       this.clientState = previousClient;
       this.deviceState = from;
       throw error;
+    } finally {
+      this._inStateDispatch = false;
     }
     if (status !== Status.success) {
       this.clientState = previousClient;
@@ -267,22 +306,31 @@ export class Pin implements QueueHost, FrameReturnSink {
     if (!this.standardTransport) this.deviceState = to;
     if (from === KsState.stop) this._injecting = this._frameReturn !== null;
     if (to === KsState.stop) {
-      this.flushQueue();
+      error = this.flushQueue(error);
       this._injecting = false;
     }
-    for (const o of this._stateObservers) o.onPinState?.(this, from, to);
+    for (const o of this._stateObservers) {
+      if (o.onPinState) error = guarded(error, () => o.onPinState!(this, from, to));
+    }
     if (this.filter.filterCentric) {
-      this.filter._onPinStateChanged(this, from, to);
+      error = guarded(error, () => this.filter._onPinStateChanged(this, from, to));
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
       // Trigger (1): the pin rises into its minimum processing state with frames already queued.
-      if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) this.trigger();
+      if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) {
+        error = guarded(error, () => this.trigger());
+      }
     }
+    return error;
   }
 
-  private flushQueue(): void {
-    if (this.queue) this.queue.flush(Status.cancelled);
-    this._dispatch?.reset?.(this);
-    if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+  /** Flushes the queue, then calls the Reset dispatch(es): each runs even if an earlier one throws. */
+  private flushQueue(error: unknown): unknown {
+    const queue = this.queue;
+    if (queue) error = guarded(error, () => queue.flush(Status.cancelled));
+    const reset = this._dispatch?.reset;
+    if (reset) error = guarded(error, () => reset(this));
+    if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
+    return error;
   }
 
   /**
@@ -296,9 +344,13 @@ export class Pin implements QueueHost, FrameReturnSink {
     this.assertOpen();
     this.resetState = reset;
     if (reset === KsReset.begin) {
-      this.queue?.resetBegin();
-      this._dispatch?.reset?.(this);
-      if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+      const queue = this.queue;
+      let error: unknown = NO_ERROR;
+      if (queue) error = guarded(error, () => queue.resetBegin());
+      const dispatch = this._dispatch?.reset;
+      if (dispatch) error = guarded(error, () => dispatch(this));
+      if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
+      if (error !== NO_ERROR) throw error;
     } else {
       this.queue?.resetEnd();
     }
@@ -675,10 +727,13 @@ export class Pin implements QueueHost, FrameReturnSink {
       try {
         this.setState(KsState.stop);
       } catch {
-        this.deviceState = KsState.stop;
-        this.pipeState = KsState.stop;
-        this.clientState = KsState.stop;
-        this.flushQueue();
+        // A refused step leaves the pin above STOP: force it (a callback that threw after STOP was reached did not).
+        if ((this.pipeState as KsStateValue) !== KsState.stop) {
+          this.deviceState = KsState.stop;
+          this.pipeState = KsState.stop;
+          this.clientState = KsState.stop;
+          this.flushQueue(NO_ERROR);
+        }
       }
     }
     if (this.peer) disconnectPins(this.dataFlow === DataFlow.out ? this : this.peer);
