@@ -376,13 +376,8 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _grow(): void {
-    const old = this._ring;
-    const oldMask = this._mask;
-    const size = (oldMask + 1) * 2;
-    const ring = new Array<Frame | null>(size).fill(null);
-    for (let s = this._head; s < this._tail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
-    this._ring = ring;
-    this._mask = size - 1;
+    this._ring = grownRing(this._ring, this._mask, this._head, this._tail);
+    this._mask = this._ring.length - 1;
   }
 
   /** @internal puts a pointer (at the end) on a frame */
@@ -472,13 +467,8 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _growDone(): void {
-    const old = this._done;
-    const oldMask = this._doneMask;
-    const size = (oldMask + 1) * 2;
-    const ring = new Array<Frame | null>(size).fill(null);
-    for (let s = this._doneHead; s < this._doneTail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
-    this._done = ring;
-    this._doneMask = size - 1;
+    this._done = grownRing(this._done, this._doneMask, this._doneHead, this._doneTail);
+    this._doneMask = this._done.length - 1;
   }
 
   /** @internal completes done frames (in FIFO order with ENFORCE_FIFO), unless deferred */
@@ -848,6 +838,14 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (cb === null || p._deleted) return;
     (cb as StreamPointerCallback<H>)(p);
   }
+}
+
+/** A ring twice the size of `old` (power of two, `mask` = size − 1) holding its entries `head`..`tail` at the same sequence numbers. */
+function grownRing(old: (Frame | null)[], mask: number, head: number, tail: number): (Frame | null)[] {
+  const size = (mask + 1) * 2;
+  const ring = new Array<Frame | null>(size).fill(null);
+  for (let s = head; s < tail; s++) ring[s & (size - 1)] = old[s & mask] ?? null;
+  return ring;
 }
 
 /** No callback error recorded. */
