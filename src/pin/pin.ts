@@ -55,7 +55,14 @@ export interface FrameHeaderInit {
   /** Duration (100 ns units). */
   readonly duration?: number;
   /** PresentationTime. */
-  readonly presentationTime?: { readonly time: number; readonly numerator: number; readonly denominator: number };
+  readonly presentationTime?: {
+    /** Time (100 ns units, scaled by numerator / denominator). */
+    readonly time: number;
+    /** Numerator of the time scale. */
+    readonly numerator: number;
+    /** Denominator of the time scale. */
+    readonly denominator: number;
+  };
 }
 
 /** Observes a pin's successful state steps (the requester and the graph manager use it). @internal */
