@@ -635,7 +635,8 @@ export class Pin implements QueueHost, FrameReturnSink {
    * KsPinSubmitFrame: injects a frame of `data` (with an optional header; FrameExtent = data.byteLength) into the
    * pin's queue. It returns through the frame-return callback with its completion status.
    * @throws StateError `invalidDeviceState` when the pin is not in injection mode; StreamError `deviceNotReady`
-   *   during a reset
+   *   during a reset; TypeError/RangeError for a header field out of range (dataUsed beyond the data, a flag word
+   *   that is not a ULONG, a zero time-scale denominator), nothing submitted
    */
   submitFrame(data: Uint8Array, header: FrameHeaderInit | null = null, context: unknown = null): void {
     if (!(data instanceof Uint8Array)) throw argumentError('type', 'data', data, 'a Uint8Array');
@@ -651,20 +652,23 @@ export class Pin implements QueueHost, FrameReturnSink {
         Status.deviceNotReady,
       );
     }
+    if (header !== null && typeof header !== 'object') {
+      throw argumentError('type', 'header', header, 'a FrameHeaderInit object or null');
+    }
+    checkHeaderInit(header ?? {}, data.byteLength);
     const frame = new CircuitFrame(this, null, data);
+    const h = frame.header;
+    h.dataUsed = header?.dataUsed ?? (this.dataFlow === DataFlow.in ? data.byteLength : 0);
     if (header) {
-      if (header.dataUsed !== undefined) frame.header.dataUsed = header.dataUsed;
-      if (header.optionsFlags !== undefined) frame.header.optionsFlags = header.optionsFlags;
-      if (header.typeSpecificFlags !== undefined) frame.header.typeSpecificFlags = header.typeSpecificFlags;
-      if (header.duration !== undefined) frame.header.duration = header.duration;
+      if (header.optionsFlags !== undefined) h.optionsFlags = header.optionsFlags >>> 0;
+      if (header.typeSpecificFlags !== undefined) h.typeSpecificFlags = header.typeSpecificFlags >>> 0;
+      if (header.duration !== undefined) h.duration = header.duration;
       const t = header.presentationTime;
       if (t !== undefined) {
-        frame.header.presentationTime.time = t.time;
-        frame.header.presentationTime.numerator = t.numerator;
-        frame.header.presentationTime.denominator = t.denominator;
+        h.presentationTime.time = t.time;
+        h.presentationTime.numerator = t.numerator;
+        h.presentationTime.denominator = t.denominator;
       }
-    } else if (this.dataFlow === DataFlow.in) {
-      frame.header.dataUsed = data.byteLength;
     }
     frame.context = context;
     this.queue.add(frame);
@@ -751,6 +755,37 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   private assertOpen(): void {
     if (this._closed) throw new StateError(`pin ${this.id}: the pin is closed`, Status.invalidDeviceState);
+  }
+}
+
+/** Checks the fields given to {@link Pin.submitFrame} (before anything is built). */
+function checkHeaderInit(header: FrameHeaderInit, length: number): void {
+  const { dataUsed, optionsFlags, typeSpecificFlags, duration, presentationTime: t } = header;
+  if (dataUsed !== undefined && (!Number.isSafeInteger(dataUsed) || dataUsed < 0 || dataUsed > length)) {
+    throw argumentError('range', 'header.dataUsed', dataUsed, `an integer 0–${length} (the data length)`);
+  }
+  for (const [name, v] of [
+    ['header.optionsFlags', optionsFlags],
+    ['header.typeSpecificFlags', typeSpecificFlags],
+  ] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw argumentError('range', name, v, 'a ULONG (0–0xffffffff)');
+    }
+  }
+  if (duration !== undefined && !Number.isSafeInteger(duration)) {
+    throw argumentError('range', 'header.duration', duration, 'a LONGLONG (a safe integer, 100 ns units)');
+  }
+  if (t !== undefined) {
+    if (t === null || typeof t !== 'object' || !Number.isSafeInteger(t.time)) {
+      throw argumentError('range', 'header.presentationTime.time', t?.time, 'a LONGLONG (a safe integer)');
+    }
+    for (const k of ['numerator', 'denominator'] as const) {
+      const v = t[k];
+      const min = k === 'denominator' ? 1 : 0;
+      if (!Number.isInteger(v) || v < min || v > 0xffffffff) {
+        throw argumentError('range', `header.presentationTime.${k}`, v, `a ULONG ≥ ${min}`);
+      }
+    }
   }
 }
 

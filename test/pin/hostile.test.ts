@@ -174,3 +174,57 @@ describe('re-entrancy and throwing callbacks (hostile drivers)', () => {
     assert.equal(frames.outstanding, 0);
   });
 });
+
+describe('submitFrame headers', () => {
+  function injecting(dataFlow: 1 | 2 = 1) {
+    const back: Array<[number, number]> = [];
+    const { filter } = makeFilter([pinDescriptor({ dataFlow, dispatch: { process: () => Status.pending } })]);
+    const pin = filter.createPin(0, streamFormat);
+    pin.registerFrameReturnCallback((_p, _d, header, _c, status) => back.push([header.dataUsed, status]));
+    pin.setState(KsState.pause);
+    return { pin, back };
+  }
+
+  it('hostile header fields are RangeErrors naming the field; nothing is queued', () => {
+    const { pin, back } = injecting();
+    const data = new Uint8Array(8);
+    for (const [header, field] of [
+      [{ dataUsed: 9 }, 'header.dataUsed'],
+      [{ dataUsed: -1 }, 'header.dataUsed'],
+      [{ dataUsed: 1.5 }, 'header.dataUsed'],
+      [{ optionsFlags: -1 }, 'header.optionsFlags'],
+      [{ optionsFlags: 2 ** 32 }, 'header.optionsFlags'],
+      [{ typeSpecificFlags: Number.NaN }, 'header.typeSpecificFlags'],
+      [{ duration: Number.POSITIVE_INFINITY }, 'header.duration'],
+      [{ presentationTime: { time: 0, numerator: 1, denominator: 0 } }, 'header.presentationTime.denominator'],
+      [{ presentationTime: { time: 0.5, numerator: 1, denominator: 1 } }, 'header.presentationTime.time'],
+    ] as const) {
+      assert.throws(
+        () => pin.submitFrame(data, header as never),
+        (e: unknown) => e instanceof RangeError && e.message.startsWith(`${field}:`),
+        JSON.stringify(header),
+      );
+    }
+    assert.throws(() => pin.submitFrame(data, 5 as never), TypeError);
+    assert.equal(pin.queue!.length, 0);
+    pin.setState(KsState.stop);
+    assert.deepEqual(back, []);
+  });
+
+  it('a header without dataUsed defaults it like no header: the data length on an input pin, 0 on an output pin', () => {
+    const input = injecting(1);
+    input.pin.submitFrame(new Uint8Array(8), { optionsFlags: 0x200 });
+    input.pin.submitFrame(new Uint8Array(6));
+    input.pin.submitFrame(new Uint8Array(6), { dataUsed: 2 });
+    input.pin.setState(KsState.stop);
+    assert.deepEqual(input.back, [
+      [8, Status.cancelled],
+      [6, Status.cancelled],
+      [2, Status.cancelled],
+    ]);
+    const output = injecting(2);
+    output.pin.submitFrame(new Uint8Array(8), { optionsFlags: 0x200 });
+    output.pin.setState(KsState.stop);
+    assert.deepEqual(output.back, [[0, Status.cancelled]]);
+  });
+});
