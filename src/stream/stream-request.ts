@@ -133,7 +133,8 @@ export class StreamRequest {
   _begin(queue: { _cancelRequest(request: StreamRequest): void }): void {
     for (const f of this.frames) {
       if (f._state !== FrameState.idle) {
-        throw new TypeError('request: a frame already queued is not allowed; expected idle frames');
+        const what = f._state === FrameState.released ? 'released' : 'already queued';
+        throw new TypeError(`request: a frame ${what} is not allowed; expected idle frames`);
       }
     }
     this._state = StreamRequestState.pending;
