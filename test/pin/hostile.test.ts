@@ -228,3 +228,47 @@ describe('submitFrame headers', () => {
     assert.deepEqual(output.back, [[0, Status.cancelled]]);
   });
 });
+
+describe('hostile device descriptors', () => {
+  it('a bad filter descriptor or dispatch is a TypeError/RangeError before the Add dispatch runs', async () => {
+    const { Device } = await import('../../src/device/device.js');
+    let adds = 0;
+    const add = () => {
+      adds++;
+    };
+    assert.throws(
+      () =>
+        new Device({
+          dispatch: { add },
+          filterDescriptors: [
+            { pinDescriptors: [pinDescriptor()] },
+            { pinDescriptors: [pinDescriptor({ flags: 0x8000 })] },
+          ],
+        }),
+      (e: unknown) =>
+        e instanceof RangeError && e.message.startsWith('descriptor.filterDescriptors[1].pinDescriptors[0].flags:'),
+    );
+    assert.throws(
+      () => new Device({ dispatch: { add, start: 5 as never }, filterDescriptors: [] }),
+      (e: unknown) => e instanceof TypeError && e.message.startsWith('descriptor.dispatch.start:'),
+    );
+    assert.throws(
+      () => new Device({ dispatch: { add }, filterDescriptors: [] }, { scheduler: 1 as never }),
+      (e: unknown) => e instanceof TypeError && e.message.startsWith('options.scheduler:'),
+    );
+    assert.equal(adds, 0, 'Add never ran for a rejected descriptor');
+    const device = new Device({ dispatch: { add }, filterDescriptors: [{ pinDescriptors: [] }] });
+    assert.equal(adds, 1);
+    assert.equal(device.filterFactories.length, 1);
+  });
+});
+
+describe('hostile filter factory options', () => {
+  it('a scheduler that is not a function is a TypeError naming options.scheduler', async () => {
+    const { FilterFactory } = await import('../../src/filter/filter-factory.js');
+    assert.throws(
+      () => new FilterFactory({ pinDescriptors: [] }, { scheduler: {} as never }),
+      (e: unknown) => e instanceof TypeError && e.message.startsWith('options.scheduler:'),
+    );
+  });
+});
