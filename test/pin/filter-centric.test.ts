@@ -238,6 +238,25 @@ describe('filter-centric processing', () => {
     assert.equal(frames.outstanding, 0);
   });
 
+  it('§9.14 an error or PENDING that consumed a frame still stops the loop (no re-invoke although frames remain)', () => {
+    for (const status of [Status.unsuccessful, Status.pending]) {
+      const { filter, log, frames } = fcFilter([input()], (index) => {
+        useAll(index);
+        return status;
+      });
+      const a = filter.createPin(0, streamFormat);
+      a.setState(KsState.acquire);
+      frames.feed(a, 3);
+      a.setState(KsState.pause);
+      assert.equal(log.calls, 1, `status ${status}: one call, then stop`);
+      assert.equal(frames.outstanding, 2);
+      filter.attemptProcessing();
+      assert.equal(log.calls, 2);
+      a.setState(KsState.stop);
+      assert.equal(frames.outstanding, 0);
+    }
+  });
+
   it('a filter process is never re-entered; async attempts never run inline', () => {
     const { filter, log, frames, work } = fcFilter([input()], (index) => {
       if (log.calls === 1) filter.attemptProcessing();
