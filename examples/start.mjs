@@ -1,5 +1,7 @@
 // `npm start`: a pin's framing (DECLARE_SIMPLE_FRAMING_EX), the allocator create request derived from it, a default
 // allocator built from that request, exhausted, refilled, and reported.
+// First the default graph (examples/graph.mjs): endpoints, an in-place and a copy transform, the decision record.
+import './graph.mjs';
 import {
   createDefaultAllocator,
   encodeFramingEx,

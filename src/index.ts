@@ -13,6 +13,7 @@ export {
 } from './allocator/default-allocator.js';
 export { CanaryOverwrittenError } from './allocator/frame-handle.js';
 export type {
+  AllocatorCapabilities,
   AllocatorDispatch,
   AllocatorInitResult,
   AllocatorKind,
@@ -30,6 +31,23 @@ export {
 export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/validate.js';
 export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
 export { Device, type DeviceDescriptor, type DeviceDispatch, type DeviceOptions } from './device/device.js';
+// endpoints: user-mode ends as WHATWG streams (browser-safe; Node streams are in `avstream/node`)
+export type { FrameRecord } from './endpoints/frame-record.js';
+export {
+  type ToReadableFrameStreamOptions,
+  type ToReadableStreamOptions,
+  toReadableFrameStream,
+  toReadableStream,
+} from './endpoints/readable-stream.js';
+export {
+  addReadableStreamSource,
+  addWritableStreamSink,
+  readableStreamChunks,
+  type SinkAttachment,
+  type StreamSinkOptions,
+  type StreamSourceOptions,
+} from './endpoints/stream-attach.js';
+export { type ToWritableStreamOptions, toWritableStream } from './endpoints/writable-stream.js';
 export {
   AllocatorError,
   type AllocatorErrorReason,
@@ -108,6 +126,33 @@ export type {
   FramingRangeWeighted,
 } from './framing/types.js';
 export { FRAMING_OPTIONS_FLAGS_MASK, validateFraming, validateFramingEx } from './framing/validate.js';
+export {
+  type ChunkTime,
+  type EndpointOptions,
+  type SourceChunk,
+  type SourceFrameInit,
+  WILDCARD_DATA_RANGE,
+} from './graph/endpoints/endpoint-types.js';
+export { SinkEndpoint, type SinkEndpointOptions, type SinkReadResult } from './graph/endpoints/sink-endpoint.js';
+export { SinkFrame } from './graph/endpoints/sink-frame.js';
+export { SourceEndpoint, type SourceEndpointOptions } from './graph/endpoints/source-endpoint.js';
+// graph manager: graph, connections with format intersection, pipes at run time, user-mode endpoints
+export { Graph } from './graph/graph.js';
+export type {
+  AddFilterOptions,
+  ConnectOptions,
+  EndpointLike,
+  GraphConnection,
+  GraphOptions,
+  GraphPipe,
+  PinRef,
+} from './graph/graph-types.js';
+export {
+  defaultIntersection,
+  type IntersectionCandidate,
+  intersectionCandidates,
+  rangesCompatible,
+} from './graph/intersect.js';
 // Graph manager: allocator negotiation (spec §7; docs/negotiation.md)
 export {
   AllocatorMode,
@@ -218,6 +263,7 @@ export {
   type IntersectHandler,
   type PinDescriptorEx,
   type PinDispatch,
+  type PinFrameHolding,
   usesStandardTransport,
   validatePinDescriptor,
 } from './pin/pin-descriptor.js';
@@ -225,6 +271,87 @@ export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
 export { Requester, type RequesterOptions } from './processing/requester.js';
 export { defaultWorkScheduler, ManualWorkScheduler, type WorkScheduler } from './processing/scheduler.js';
 export { clearPipeSource, pipeSourceOf, setPipeSource } from './processing/wiring.js';
+// properties: IOCTL_KS_PROPERTY / METHOD / ENABLE_EVENT answered from pins, filters and allocators (docs/properties.md)
+export {
+  type EventReply,
+  type KsIdentifier,
+  ksEnableEvent,
+  ksMethod,
+  type MethodOptions,
+  type MethodReply,
+} from './property/allocator-methods.js';
+export {
+  ConnectionProperty,
+  EventSetId,
+  EventType,
+  IOCTL_KS_PROPERTY,
+  IoctlKs,
+  KSEVENT_STREAMALLOCATOR_FREEFRAME,
+  KSEVENT_STREAMALLOCATOR_INTERNAL_FREEFRAME,
+  KSEVENTSETID_StreamAllocator,
+  KSMETHOD_STREAMALLOCATOR_ALLOC,
+  KSMETHOD_STREAMALLOCATOR_FREE,
+  KSMETHODSETID_StreamAllocator,
+  KSPROPERTY_CONNECTION_ACQUIREORDERING,
+  KSPROPERTY_CONNECTION_ALLOCATORFRAMING,
+  KSPROPERTY_CONNECTION_ALLOCATORFRAMING_EX,
+  KSPROPERTY_CONNECTION_DATAFORMAT,
+  KSPROPERTY_CONNECTION_PRIORITY,
+  KSPROPERTY_CONNECTION_PROPOSEDATAFORMAT,
+  KSPROPERTY_CONNECTION_STARTAT,
+  KSPROPERTY_CONNECTION_STATE,
+  KSPROPERTY_STREAM_ALLOCATOR,
+  KSPROPERTY_STREAM_PIPE_ID,
+  KSPROPERTY_STREAMALLOCATOR_FUNCTIONTABLE,
+  KSPROPERTY_STREAMALLOCATOR_STATUS,
+  KSPROPERTY_TYPE_BASICSUPPORT,
+  KSPROPERTY_TYPE_GET,
+  KSPROPERTY_TYPE_SET,
+  KSPROPERTY_TYPE_SETSUPPORT,
+  KSPROPSETID_Connection,
+  KSPROPSETID_Stream,
+  KSPROPSETID_StreamAllocator,
+  KSPROPTYPESETID_GENERAL,
+  KsPriority,
+  MethodSetId,
+  MethodType,
+  PROPERTY_TYPE_MASK,
+  PropertySetId,
+  PropertySize,
+  PropertyType,
+  StreamAllocatorEvent,
+  StreamAllocatorMethod,
+  StreamAllocatorProperty,
+  StreamProperty,
+} from './property/constants.js';
+export {
+  getProperty,
+  ksProperty,
+  type PropertyReply,
+  type PropertyRequest,
+  type PropertyTarget,
+  propertySets,
+  propertySupport,
+  requestProperty,
+  setProperty,
+  type TypedPropertyRequest,
+} from './property/ks-property.js';
+export { legacyFramingFromEx, pipeAllocatorOf } from './property/pipe-allocator.js';
+export type { StreamAllocatorFunctionTable } from './property/property-sets.js';
+export {
+  decodeDataFormat,
+  decodeGuidList,
+  decodeStreamAllocatorStatus,
+  decodeUlong,
+  encodeDataFormat,
+  encodeGuidList,
+  encodePropertyDescription,
+  encodeStreamAllocatorStatus,
+  encodeUlong,
+  type StreamAllocatorStatus,
+  streamAllocatorStatusOf,
+  type WireDataFormat,
+} from './property/value-codec.js';
 export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } from './state.js';
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
 // stream: frames, stream headers, stream requests, queues, stream pointers, schedulers

@@ -269,6 +269,11 @@ export abstract class AllocatorBase implements FrameAllocator {
   /** @internal */
   _emitFreeFrame(): void {
     const listeners = this._listeners;
+    if (listeners.length === 1) {
+      // the common case (one requester waiting): a direct call; an exception propagates as from the loop below
+      listeners[0]!();
+      return;
+    }
     let failure: unknown;
     let failed = false;
     for (let i = 0; i < listeners.length; i++) {

@@ -1,4 +1,5 @@
-import type { AllocatorFraming } from '../framing/types.js';
+import type { Guid } from '../framing/guid.js';
+import type { AllocatorFraming, FramingRange } from '../framing/types.js';
 import type { StatusCode } from '../status.js';
 
 /**
@@ -28,6 +29,23 @@ export interface AllocatorDispatch<C = unknown, P = unknown> {
   allocate(context: C): Uint8Array | null;
   /** AVStrMiniAllocatorFreeFrame (PFNKSDEFAULTFREE): a buffer earlier returned by `allocate`. */
   free(context: C, buffer: Uint8Array): void;
+}
+
+/**
+ * What a vendor allocator (a pin's KSALLOCATOR_DISPATCH) declares it can provide — the graph manager's input for
+ * accepting or rejecting it (spec §7: "may be rejected on mismatch"). AVStream has no such structure (the vendor's
+ * abilities are implied by its driver); avstream makes them explicit so the choice can be explained. Declared next to
+ * the dispatch: `PinDispatch.allocatorCapabilities`.
+ */
+export interface AllocatorCapabilities {
+  /** Memory types it can allocate (KSMEMORY_TYPE_* GUIDs; GUID_NULL = any). Non-empty. */
+  readonly memoryTypes: readonly Guid[];
+  /** Frame sizes it can provide. */
+  readonly sizeRange: Readonly<FramingRange>;
+  /** The largest FileAlignment mask it honours (2^k − 1). */
+  readonly fileAlignment: number;
+  /** The most frames it can provide (≥ 1). */
+  readonly maxFrames: number;
 }
 
 /** The lifecycle state of an allocator. */

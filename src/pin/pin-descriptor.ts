@@ -1,4 +1,4 @@
-import type { AllocatorDispatch } from '../allocator/types.js';
+import type { AllocatorCapabilities, AllocatorDispatch } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
 import type { AllocatorFramingEx } from '../framing/types.js';
 import type { KsStateValue } from '../state.js';
@@ -93,6 +93,27 @@ export interface PinDispatch {
   disconnect?(pin: Pin): void;
   /** Allocator: a vendor allocator this pin offers (a capability; the graph manager may not use it). */
   allocator?: AllocatorDispatch<unknown, Pin> | null;
+  /**
+   * What `allocator` can provide (memory types, sizes, alignment, frames); the graph manager rejects the vendor
+   * allocator when these do not meet the pipe's requirements. Absent: the vendor serves any framing (no limit).
+   * avstream extension (AVStream has no such member).
+   */
+  allocatorCapabilities?: AllocatorCapabilities | null;
+}
+
+/**
+ * How many frames a pin instance may hold at once (the graph manager's static frame budget, spec §7 / issue Core 3):
+ * a pipe must have more frames than its members can hold together, or it could deadlock. avstream extension.
+ */
+export interface PinFrameHolding {
+  /** Frames queued at the pin before it processes them. */
+  readonly queueDepth?: number;
+  /** Frames kept between the trailing and the leading edge (DISTINCT_TRAILING_EDGE). */
+  readonly trailingWindow?: number;
+  /** Frames referenced by clones the pin keeps (e.g. hardware in flight). */
+  readonly clonesKept?: number;
+  /** The most frames the pin allows in its pipe (a physical limit, e.g. a DMA ring size). */
+  readonly maxFrames?: number;
 }
 
 /**
@@ -124,6 +145,8 @@ export interface PinDescriptorEx {
   readonly allocatorFraming: Readonly<AllocatorFramingEx> | null;
   /** IntersectHandler: null ⇒ only the default (GUID) intersection, for SPECIFIER_NONE ranges. */
   readonly intersectHandler?: IntersectHandler | null;
+  /** The frames an instance may hold at once (static frame budget); absent = none declared. avstream extension. */
+  readonly frameHolding?: PinFrameHolding | null;
 }
 
 const exclusivePairs: ReadonlyArray<readonly [keyof typeof PinFlags, keyof typeof PinFlags]> = [

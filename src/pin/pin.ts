@@ -94,6 +94,12 @@ function guarded(first: unknown, fn: () => void): unknown {
   return first;
 }
 
+/** Arrival handling ({@link Pin._onArrival}): the filter's (filter-centric), never, into an empty queue, every. */
+const ARRIVAL_FILTER = 0;
+const ARRIVAL_NEVER = 1;
+const ARRIVAL_WHEN_EMPTY = 2;
+const ARRIVAL_EVERY = 3;
+
 function stepStatus(result: DispatchResult): StatusCode {
   return result === undefined ? Status.success : (result as StatusCode);
 }
@@ -177,6 +183,8 @@ export class Pin implements QueueHost, FrameReturnSink {
   private _rerun = false;
   private _asyncQueued = false;
   private readonly _runAsync: () => void;
+  /** What an arrival does, from the (readonly) flags and the filter's kind: one of the ARRIVAL_* constants. */
+  private readonly _arrivalMode: number;
 
   /** @internal use `filter.createPin`. */
   constructor(filter: Filter, id: number, descriptor: PinDescriptorEx) {
@@ -193,6 +201,13 @@ export class Pin implements QueueHost, FrameReturnSink {
     const process = this._dispatch?.process;
     this._process = typeof process === 'function' ? process : null;
     this.queue = this.standardTransport ? new Queue<Pin>(this, { scheduler: filter._timers }) : null;
+    this._arrivalMode = filter.filterCentric
+      ? ARRIVAL_FILTER
+      : (this.flags & PinFlags.doNotInitiateProcessing) !== 0
+        ? ARRIVAL_NEVER
+        : (this.flags & PinFlags.initiateProcessingOnEveryArrival) !== 0
+          ? ARRIVAL_EVERY
+          : ARRIVAL_WHEN_EMPTY;
     this._runAsync = () => {
       this._asyncQueued = false;
       this._attempt();
@@ -477,33 +492,34 @@ export class Pin implements QueueHost, FrameReturnSink {
   private runProcess(): void {
     const process = this._process!;
     const queue = this.queue;
-    const lead = queue === null ? null : queue.leadingEdge;
+    // The edge and its offset object never change for a queue: read them once (internal fields, no getters).
+    const lead = queue === null ? null : queue._leading;
+    const offset = lead === null ? null : queue!._inputPin ? lead.offsetIn : lead.offsetOut;
     this._processing = true;
     try {
       for (;;) {
         this._rerun = false;
-        const frameBefore = lead === null ? null : lead.frame;
-        const remainingBefore = lead === null ? 0 : lead.offset.remaining;
-        const lengthBefore = queue === null ? 0 : queue.length;
+        const frameBefore = lead === null ? null : lead._frame;
+        const remainingBefore = offset === null ? 0 : offset.remaining;
+        const lengthBefore = queue === null ? 0 : queue._live;
         const status = process(this);
         if (!this.mayProcess()) break;
-        if (status === Status.success && lead !== null && lead.frame !== null) {
+        if (status === Status.success && lead !== null && lead._frame !== null) {
           // SUCCESS re-invokes while frames remain ahead of the leading edge — provided the call made progress
           // (a JS thread cannot spin on a routine that returns SUCCESS without touching the queue).
-          if (
-            lead.frame !== frameBefore ||
-            lead.offset.remaining !== remainingBefore ||
-            queue!.length !== lengthBefore
-          ) {
+          if (lead._frame !== frameBefore || offset!.remaining !== remainingBefore || queue!._live !== lengthBefore) {
             continue;
           }
         }
         if (this._rerun) continue;
         break;
       }
-    } finally {
+    } catch (error) {
+      // (catch + rethrow rather than finally: the same effect, lighter in the optimizing compiler's hot path)
       this._processing = false;
+      throw error;
     }
+    this._processing = false;
   }
 
   /** True while this pin's process routine runs. */
@@ -515,15 +531,18 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /** @internal QueueHost: frames arrived; `wasEmpty` = none was at or ahead of the leading edge. */
   _onArrival(_queue: Queue, wasEmpty: boolean): void {
-    if (this.filter.filterCentric) {
+    const mode = this._arrivalMode;
+    if (mode === ARRIVAL_FILTER) {
       this.filter._onPinArrival(this, wasEmpty);
       return;
     }
-    const flags = this.flags;
-    if ((flags & PinFlags.doNotInitiateProcessing) !== 0) return;
-    if (!wasEmpty && (flags & PinFlags.initiateProcessingOnEveryArrival) === 0) return;
     // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state.
-    this.trigger();
+    if (mode === ARRIVAL_NEVER || (!wasEmpty && mode === ARRIVAL_WHEN_EMPTY)) return;
+    if (this._processing) {
+      this._rerun = true;
+      return;
+    }
+    if (this.mayProcess()) this.runProcess();
   }
 
   /**

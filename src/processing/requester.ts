@@ -85,9 +85,9 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     return (
       !this.detached &&
       pin.pipeState >= KsState.acquire &&
-      !pin.injectionMode &&
+      !pin._injecting &&
       pin.resetState === KsReset.end &&
-      pin.isOpen &&
+      !pin._closed &&
       this.allocator.state === 'initialized'
     );
   }

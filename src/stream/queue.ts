@@ -100,6 +100,8 @@ export class Queue<H extends QueueHost = QueueHost> {
   readonly _fifo: boolean;
   /** @internal */
   readonly _generateMappings: boolean;
+  /** @internal no trailing edge, no ENFORCE_FIFO, no mappings: `unlock` of the leading edge may take the fast path */
+  readonly _simple: boolean;
   /** @internal ring of frames by sequence number (null = retired slot) */
   _ring: (Frame | null)[];
   /** @internal */
@@ -137,8 +139,10 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
   /**
-   * @internal the first error thrown by a callback (host completion, cancel callback) during the current operation:
-   * the operation finishes first (every frame accounted for), then `_flush` rethrows it.
+   * @internal the first error thrown by a clone cancel callback or a request's completion during the current
+   * operation: the operation finishes first (every frame accounted for), then `_flush` rethrows it. (An error of the
+   * host's `_onFrameComplete` — e.g. the next pin's Process in a circuit — propagates at once: callers such as the
+   * graph's endpoints stop on it; the frames completed after it wait for the next queue operation.)
    */
   _callbackError: unknown = NO_ERROR;
 
@@ -175,6 +179,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._doneMask = size - 1;
     this._leading = new StreamPointer<H>(this, 0);
     this._trailing = (this.flags & PinFlags.distinctTrailingEdge) !== 0 ? new StreamPointer<H>(this, 1) : null;
+    this._simple = this._trailing === null && !this._fifo && !this._generateMappings;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -267,6 +272,17 @@ export class Queue<H extends QueueHost = QueueHost> {
    * fails). UNLOCKED: the edge whether on a frame or not, unlocked if it was locked.
    */
   getLeadingEdge(state: StreamPointerStateValue): StreamPointer<H> | null {
+    if (state === StreamPointerState.locked && !this._generateMappings) {
+      // Fast path (no mappings hook to run): lock the edge on a present frame without the generic checks.
+      const p = this._leading;
+      if (p._locked) return p;
+      const f = p._frame;
+      if (f === null) return null;
+      if (f._cancelled || f._state !== FrameState.queued) return null;
+      p._locked = true;
+      f._locks++;
+      return p;
+    }
     return this._getEdge(this._leading, state);
   }
 
@@ -369,6 +385,11 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._live++;
     // Pointers waiting past the end take the new frame.
     if (this._leading._frame === null) this._place(this._leading, f);
+    if (this._trailing !== null || this._firstClone !== null) this._placeOthers(f);
+  }
+
+  /** @internal the trailing edge and clones waiting past the end take the new frame */
+  _placeOthers(f: Frame): void {
     const t = this._trailing;
     if (t !== null && t._frame === null) this._place(t, f);
     for (let c = this._firstClone; c !== null; c = c._nextClone) if (c._frame === null) this._place(c, f);
@@ -521,9 +542,14 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._live--;
     try {
       this.host._onFrameComplete(f);
-    } catch (error) {
-      this._noteError(error); // the frame is retired: its request still completes; rethrown by _flush
+    } finally {
+      // even when the host throws (its error propagates at once), the frame counts for its request
+      this._retireRequestFrame(f);
     }
+  }
+
+  /** @internal the request bookkeeping of a retired frame: the request completes with its last frame */
+  _retireRequestFrame(f: Frame): void {
     const r = f.request;
     if (r !== null && r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
       try {
@@ -584,6 +610,17 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
+    if (this._simple && p._kind === 0 && this._hold === 0 && !this._draining && this._firstClone === null) {
+      const f = p._frame!;
+      if (!f._cancelPending && this._doneHead === this._doneTail) {
+        if (eject) this._ejectLeading(p, f);
+        else {
+          p._locked = false;
+          f._locks--;
+        }
+        return;
+      }
+    }
     this._hold++;
     try {
       const f = this._unlockPointer(p);
@@ -592,6 +629,80 @@ export class Queue<H extends QueueHost = QueueHost> {
     } finally {
       this._hold--;
     }
+    this._flush();
+  }
+
+  /**
+   * @internal The common case of `unlock(eject)` on the leading edge (no trailing edge, no clones, no ENFORCE_FIFO,
+   * no mappings, no cancellation pending, no queue operation in progress): the same steps as `_unlock` → `_step` →
+   * `_releaseHolds` → `_release` → `_flush`, without the generic bookkeeping. The frame left behind completes at once
+   * (its only references are the edge and the queue hold); anything unusual falls back to the generic path.
+   */
+  _ejectLeading(p: StreamPointer<H>, f: Frame): void {
+    const pos = p._pos;
+    const tail = this._tail;
+    let next: Frame | null = null;
+    if (pos + 1 < tail) {
+      next = this._ring[(pos + 1) & this._mask]!;
+      // something other than a present frame right behind: the generic path
+      if (next == null || next._state !== FrameState.queued || next._cancelled) {
+        this._ejectGeneric(p);
+        return;
+      }
+    }
+    p._locked = false;
+    f._locks--;
+    if (next === null) {
+      p._frame = null;
+      p._pos = tail;
+      p.offsetIn._set(null, 0);
+      p.offsetOut._set(null, 0);
+    } else {
+      this._place(p, next);
+    }
+    // the edge's reference and the queue hold of the frame it left
+    if (f._held) {
+      f._held = false;
+      f._refs--;
+    }
+    if (--f._refs > 0) return;
+    f._state = FrameState.done;
+    if (this._doneHead === this._doneTail) this._completeNow(f);
+    else this._completeLater(f);
+  }
+
+  /** @internal `_unlock(p, true)` the generic way (hold, step, flush) */
+  _ejectGeneric(p: StreamPointer<H>): void {
+    this._hold++;
+    try {
+      const f = this._unlockPointer(p);
+      this._step(p, true);
+      this._afterUnlock(f);
+    } finally {
+      this._hold--;
+    }
+    this._flush();
+  }
+
+  /** @internal completes a done frame when no other frame waits for completion (as `_flush` would) */
+  _completeNow(f: Frame): void {
+    this._draining = true;
+    try {
+      this._retire(f);
+    } catch (error) {
+      this._draining = false;
+      throw error;
+    }
+    this._draining = false;
+    // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
+    if (this._doneHead !== this._doneTail) this._flush();
+    else while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+  }
+
+  /** @internal queues a done frame behind others waiting for completion, then completes them in order */
+  _completeLater(f: Frame): void {
+    if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
+    this._done[this._doneTail++ & this._doneMask] = f;
     this._flush();
   }
 

@@ -117,12 +117,15 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
   _parked = false;
   /** @internal bound once (no closure per schedule) */
   readonly _fire: () => void;
+  /** @internal `offsetIn` or `offsetOut` by the queue's direction (fixed for the queue's life) */
+  readonly _offset: StreamPointerOffset;
 
   /** @internal use {@link Queue.getLeadingEdge}, {@link Queue.getTrailingEdge} or {@link StreamPointer.clone} */
   constructor(queue: Queue<H>, kind: 0 | 1 | 2) {
     this.queue = queue;
     this._kind = kind;
     this._fire = () => queue._fireTimeout(this);
+    this._offset = queue._inputPin ? this.offsetIn : this.offsetOut;
   }
 
   /** Pin: the queue's host (the pin that owns the queue). */
@@ -132,7 +135,7 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
 
   /** Offset: `offsetIn` on an input pin, `offsetOut` on an output pin. */
   get offset(): StreamPointerOffset {
-    return this.queue._inputPin ? this.offsetIn : this.offsetOut;
+    return this._offset;
   }
 
   /**

@@ -424,7 +424,7 @@ describe('stream requests', () => {
 });
 
 describe('queue: throwing callbacks', () => {
-  it('a host completion that throws: the operation finishes (every frame retired, requests complete), then the error is rethrown', () => {
+  it('a host completion that throws propagates at once (the circuit stops there); the next queue operation completes the rest', () => {
     const boom = new Error('complete boom');
     const { queue, host } = setup();
     const fs = frames(3);
@@ -439,6 +439,9 @@ describe('queue: throwing callbacks', () => {
     const request = new StreamRequest(fs, { onComplete: (r) => done.push(r) });
     queue.addRequest(request);
     assert.throws(() => queue.flush(Status.cancelled), boom);
+    assert.equal(calls, 1, 'the error stops the completions where it happened');
+    assert.equal(done.length, 0);
+    queue.flush(Status.cancelled);
     assert.equal(calls, 3);
     assert.equal(done.length, 1, 'the request completed');
     assertAllBack(queue, fs);

@@ -14,12 +14,6 @@ import type { FrameHolder, FramesDecision, Rejection } from './record.js';
 /** Frames recommended for smooth data flow when the strategy does not minimize the frame count. */
 export const RECOMMENDED_FRAMES = 3;
 
-/** A pipe member with the framing item it uses. @internal */
-export interface BudgetMember {
-  readonly member: PipeMember;
-  readonly item: FramingItem | null;
-}
-
 /** The frames a pin may hold at once (queue + trailing-edge window + clones). @internal */
 export function pinHolder(pin: PinNode): FrameHolder {
   return {
@@ -31,13 +25,21 @@ export function pinHolder(pin: PinNode): FrameHolder {
   };
 }
 
+/** The frames a member may hold; a splitter output feeding a branch with copies holds frames of its own pipe, not of the branch. */
+function holdsOf(m: PipeMember): number {
+  if (m.role === 'copySource') return 0;
+  const pin = m.pin;
+  return pin.queueDepth + pin.trailingWindow + pin.clonesKept;
+}
+
 /**
  * Resolves a pipe's frame count. `decision.frames` is null when `failure` is set (rule `frames`: a pin asks more
  * than the limit; rule `frameBudget`: the members can hold every frame the limit allows).
  * @internal
  */
 export function resolveFrames(
-  members: readonly BudgetMember[],
+  members: readonly PipeMember[],
+  items: readonly (FramingItem | null)[],
   strategy: number,
   graphLimit: number,
 ): { decision: FramesDecision; failure: Rejection | null } {
@@ -45,32 +47,38 @@ export function resolveFrames(
   let imposedBy: string | null = null;
   let limit = graphLimit;
   let limitedBy: string | null = null;
-  const holders: FrameHolder[] = [];
   let held = 0;
-  for (const e of members) {
-    const pin = e.member.pin;
-    if (e.item && e.item.frames > required) {
-      required = e.item.frames;
+  let holderCount = 0;
+  for (let k = 0; k < members.length; k++) {
+    const item = items[k];
+    const pin = members[k]!.pin;
+    if (item && item.frames > required) {
+      required = item.frames;
       imposedBy = pin.ref;
     }
     if (pin.maxFrames !== null && pin.maxFrames < limit) {
       limit = pin.maxFrames;
       limitedBy = pin.ref;
     }
-    // A splitter output feeding a branch with copies holds frames of its own pipe, not of the branch.
-    if (e.member.role !== 'copySource') {
-      const h = pinHolder(pin);
-      if (h.holds > 0) {
-        holders.push(h);
-        held += h.holds;
-      }
+    const holds = holdsOf(members[k]!);
+    if (holds > 0) {
+      holderCount++;
+      held += holds;
+    }
+  }
+  // The holders, in an exact-size array (a second pass: no temporary holder for pins that hold nothing).
+  const holders = new Array<FrameHolder>(holderCount);
+  if (holderCount > 0) {
+    let h = 0;
+    for (let k = 0; k < members.length; k++) {
+      if (holdsOf(members[k]!) > 0) holders[h++] = pinHolder(members[k]!.pin);
     }
   }
   const decision: FramesDecision = {
     required: Math.max(required, 1),
     imposedBy,
     strategyExtra: 0,
-    holders: holders.length > 0 ? holders.slice() : [],
+    holders,
     held,
     budgetRaise: 0,
     frames: null,
@@ -79,7 +87,7 @@ export function resolveFrames(
   };
   let count = decision.required;
   if (count > limit) {
-    const pin = imposedBy ?? members[0]!.member.pin.ref;
+    const pin = imposedBy ?? members[0]!.pin.ref;
     return { decision, failure: { rule: 'frames', pin, field: 'frames', required: count, offered: limit } };
   }
   if ((strategy & AllocatorStrategy.minimizeNumberOfFrames) === 0 && count < RECOMMENDED_FRAMES) {

@@ -29,6 +29,8 @@ export interface VendorAllocator {
 
 /** @internal A validated pin, linked to its filter, counterpart and peers. */
 export interface PinNode {
+  /** The pin id (unique within its filter). */
+  readonly id: string;
   /** `"filterId.pinId"`. */
   readonly ref: string;
   readonly filter: FilterNode;
@@ -62,8 +64,6 @@ export interface FilterNode {
   readonly pins: PinNode[];
   readonly inputs: PinNode[];
   readonly outputs: PinNode[];
-  /** Pin ids, parallel to `pins`. */
-  readonly pinIds: string[];
   /** Pins by id, built only for filters with many pins. */
   _pinsById: Map<string, PinNode> | null;
 }
@@ -205,7 +205,16 @@ function isPlain(value: object): boolean {
   return Object.getPrototypeOf(value) === Object.prototype;
 }
 
+/**
+ * The last range and compression objects validated by this negotiation (reset by buildGraphModel): descriptions share
+ * them between pins (one don't-care range, one neutral ratio), and the same object need not be checked twice within
+ * one synchronous call.
+ */
+let lastRange: unknown = null;
+let lastCompression: unknown = null;
+
 function range(value: unknown, key: string): FramingRange {
+  if (value === lastRange) return value as FramingRange;
   const r = record(value, key, RANGE_KEYS);
   pathStack.push(key);
   const minFrameSize = u32(r.minFrameSize, 'minFrameSize');
@@ -214,17 +223,22 @@ function range(value: unknown, key: string): FramingRange {
   if (minFrameSize > maxFrameSize)
     fail('range', 'maxFrameSize', maxFrameSize, `at least minFrameSize (${minFrameSize})`);
   pathStack.pop();
-  return isPlain(r) ? (r as unknown as FramingRange) : { minFrameSize, maxFrameSize, stepping };
+  if (!isPlain(r)) return { minFrameSize, maxFrameSize, stepping };
+  lastRange = r;
+  return r as unknown as FramingRange;
 }
 
 function compression(value: unknown, key: string): Compression {
+  if (value === lastCompression) return value as Compression;
   const c = record(value, key, COMPRESSION_KEYS);
   pathStack.push(key);
   const ratioNumerator = u32(c.ratioNumerator, 'ratioNumerator');
   const ratioDenominator = u32(c.ratioDenominator, 'ratioDenominator', 1);
   const ratioConstantMargin = u32(c.ratioConstantMargin, 'ratioConstantMargin');
   pathStack.pop();
-  return isPlain(c) ? (c as unknown as Compression) : { ratioNumerator, ratioDenominator, ratioConstantMargin };
+  if (!isPlain(c)) return { ratioNumerator, ratioDenominator, ratioConstantMargin };
+  lastCompression = c;
+  return c as unknown as Compression;
 }
 
 function item(value: unknown, index: number): FramingItem {
@@ -287,19 +301,19 @@ function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
   const outputCompression = compression(f.outputCompression, 'outputCompression');
   const pinWeight = u32(f.pinWeight, 'pinWeight');
   pathStack.push('items');
-  let sameItems = true;
-  const items: FramingItem[] = [];
+  // A validated item is the described object itself when it is plain; a new items array only when one is not.
+  let items: FramingItem[] | null = null;
   for (let k = 0; k < itemValues.length; k++) {
     const it = item(itemValues[k], k);
-    if (it !== itemValues[k]) sameItems = false;
-    items.push(it);
+    if (items === null && it !== itemValues[k]) items = itemValues.slice(0, k) as FramingItem[];
+    if (items !== null) items.push(it);
   }
   pathStack.pop();
   pathStack.pop();
-  if (sameItems && isPlain(f) && pinFlags === f.pinFlags && outputCompression === f.outputCompression) {
+  if (items === null && isPlain(f) && pinFlags === f.pinFlags && outputCompression === f.outputCompression) {
     return f as unknown as AllocatorFramingEx;
   }
-  return { pinFlags, outputCompression, pinWeight, items };
+  return { pinFlags, outputCompression, pinWeight, items: items ?? (itemValues.slice() as FramingItem[]) };
 }
 
 function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
@@ -324,33 +338,26 @@ function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
   return out;
 }
 
-interface Holding {
-  queueDepth: number;
-  trailingWindow: number;
-  clonesKept: number;
-  maxFrames: number | null;
-}
+/** The frame holding of the pin being validated (module scratch: validation is synchronous, no temporary object). */
+const hold = { queueDepth: 0, trailingWindow: 0, clonesKept: 0, maxFrames: null as number | null };
 
-const NO_HOLDING: Readonly<Holding> = Object.freeze({
-  queueDepth: 0,
-  trailingWindow: 0,
-  clonesKept: 0,
-  maxFrames: null,
-});
-
-function holding(value: unknown, key: string): Readonly<Holding> {
-  if (value === undefined) return NO_HOLDING;
+function holding(value: unknown, key: string): void {
+  hold.queueDepth = 0;
+  hold.trailingWindow = 0;
+  hold.clonesKept = 0;
+  hold.maxFrames = null;
+  if (value === undefined) return;
   const h = record(value, key, HOLDING_KEYS);
   pathStack.push(key);
-  const out: Holding = {
-    queueDepth: optU32(h.queueDepth, 'queueDepth', 0, 0, MAX_HOLD),
-    trailingWindow: optU32(h.trailingWindow, 'trailingWindow', 0, 0, MAX_HOLD),
-    clonesKept: optU32(h.clonesKept, 'clonesKept', 0, 0, MAX_HOLD),
-    maxFrames: h.maxFrames === undefined ? null : u32(h.maxFrames, 'maxFrames', 1),
-  };
+  hold.queueDepth = optU32(h.queueDepth, 'queueDepth', 0, 0, MAX_HOLD);
+  hold.trailingWindow = optU32(h.trailingWindow, 'trailingWindow', 0, 0, MAX_HOLD);
+  hold.clonesKept = optU32(h.clonesKept, 'clonesKept', 0, 0, MAX_HOLD);
+  hold.maxFrames = h.maxFrames === undefined ? null : u32(h.maxFrames, 'maxFrames', 1);
   pathStack.pop();
-  return out;
 }
+
+/** The initial peers of every pin (shared, frozen: connecting a pin replaces it). */
+const NO_PEERS = Object.freeze([]) as unknown as PinNode[];
 
 function pin(value: unknown, index: number, filter: FilterNode, filterUser: boolean): PinNode {
   const p = record(value, index, PIN_KEYS);
@@ -364,7 +371,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   if (allocator !== null && userMode) {
     fail('type', 'allocator', allocator.id, 'null on a user-mode pin (a user-mode end has no kernel dispatch)');
   }
-  const hold = holding(p.frameHolding, 'frameHolding');
+  holding(p.frameHolding, 'frameHolding');
   let counterpartId: string | null = null;
   if (p.inPlaceCounterpart !== undefined && p.inPlaceCounterpart !== null) {
     counterpartId = id(p.inPlaceCounterpart, 'inPlaceCounterpart', false);
@@ -374,8 +381,9 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   const sinkFlag = bool(p.sink, 'sink', false);
   if (sinkFlag && dataFlow !== 'in') fail('type', 'sink', true, 'false on an output pin');
   let flagsUnion = 0;
-  if (framing) for (const it of framing.items) flagsUnion |= it.flags;
+  if (framing) for (let k = 0; k < framing.items.length; k++) flagsUnion |= framing.items[k]!.flags;
   const node: PinNode = {
+    id: pinId,
     ref: `${filter.id}.${pinId}`,
     filter,
     dataFlow,
@@ -391,7 +399,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
     maxFrames: hold.maxFrames,
     flagsUnion: flagsUnion >>> 0,
     counterpart: null,
-    peers: [],
+    peers: NO_PEERS,
     _counterpartId: counterpartId,
     _member: null,
   };
@@ -406,6 +414,8 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
  */
 export function buildGraphModel(description: unknown): GraphModel {
   pathStack.length = 0;
+  lastRange = null;
+  lastCompression = null;
   const d = record(description, 'description', DESCRIPTION_KEYS);
   pathStack.push('description');
   const strategy = optU32(d.strategy, 'strategy', 0x3, 0, 0xf);
@@ -430,21 +440,28 @@ export function buildGraphModel(description: unknown): GraphModel {
     const filterId = id(f.id, 'id', true);
     if (filtersById.has(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
     const filterUser = bool(f.userMode, 'userMode', false);
+    const pinValues = array(f.pins, 'pins');
+    // Exact-size pin arrays: count the inputs first (a pin that is not an object or has a bad dataFlow fails below).
+    let inputCount = 0;
+    for (let pi = 0; pi < pinValues.length; pi++) {
+      const v = pinValues[pi];
+      if (typeof v === 'object' && v !== null && (v as { dataFlow?: unknown }).dataFlow === 'in') inputCount++;
+    }
     const filter: FilterNode = {
       id: filterId,
       index: fi,
-      pins: [],
-      inputs: [],
-      outputs: [],
-      pinIds: [],
+      pins: new Array<PinNode>(pinValues.length),
+      inputs: new Array<PinNode>(inputCount),
+      outputs: new Array<PinNode>(pinValues.length - inputCount),
       _pinsById: null,
     };
-    const pinValues = array(f.pins, 'pins');
+    let inputAt = 0;
+    let outputAt = 0;
     pathStack.push('pins');
     for (let pi = 0; pi < pinValues.length; pi++) {
       const node = pin(pinValues[pi], pi, filter, filterUser);
-      const pinId = node.ref.slice(filterId.length + 1);
-      if (pinById(filter, pinId)) fail('type', pi, pinId, 'a pin id not used before in the filter');
+      const pinId = node.id;
+      if (pinById(filter, pinId, pi)) fail('type', pi, pinId, 'a pin id not used before in the filter');
       if (node.allocator !== null) {
         if (allocatorIds.has(node.allocator.id)) {
           pathStack.push(pi, 'allocator');
@@ -452,13 +469,12 @@ export function buildGraphModel(description: unknown): GraphModel {
         }
         allocatorIds.add(node.allocator.id);
       }
-      filter.pinIds.push(pinId);
       filter._pinsById?.set(pinId, node);
-      filter.pins.push(node);
-      (node.dataFlow === 'in' ? filter.inputs : filter.outputs).push(node);
+      filter.pins[pi] = node;
+      if (node.dataFlow === 'in') filter.inputs[inputAt++] = node;
+      else filter.outputs[outputAt++] = node;
     }
     pathStack.pop();
-    shrink(filter);
     linkCounterparts(filter);
     pathStack.pop();
     filtersById.set(filterId, filter);
@@ -486,30 +502,26 @@ export function buildGraphModel(description: unknown): GraphModel {
     pathStack.pop();
   }
   pathStack.length = 0;
+  lastRange = null;
+  lastCompression = null;
   return { filters, strategy, enforceInputPinRanges, maxFrames };
-}
-
-/** Replaces the grown pin arrays of a filter with exact-size copies (the model lives through the negotiation). */
-function shrink(filter: FilterNode): void {
-  const f = filter as { -readonly [K in keyof FilterNode]: FilterNode[K] };
-  f.pins = filter.pins.slice();
-  f.inputs = filter.inputs.slice();
-  f.outputs = filter.outputs.slice();
-  f.pinIds = filter.pinIds.slice();
 }
 
 const PIN_MAP_THRESHOLD = 16;
 
-/** The pin of `filter` with this id (a linear scan for few pins; a map, built once, for many). */
-function pinById(filter: FilterNode, pinId: string): PinNode | null {
-  const ids = filter.pinIds;
-  if (ids.length <= PIN_MAP_THRESHOLD) {
-    for (let i = 0; i < ids.length; i++) if (ids[i] === pinId) return filter.pins[i]!;
+/**
+ * The pin of `filter` with this id among its first `count` pins (all by default; while the filter is being built,
+ * the pins validated so far): a linear scan for few pins; a map, built once, for many.
+ */
+function pinById(filter: FilterNode, pinId: string, count = filter.pins.length): PinNode | null {
+  const pins = filter.pins;
+  if (count <= PIN_MAP_THRESHOLD) {
+    for (let i = 0; i < count; i++) if (pins[i]!.id === pinId) return pins[i]!;
     return null;
   }
   if (filter._pinsById === null) {
     filter._pinsById = new Map();
-    for (let i = 0; i < ids.length; i++) filter._pinsById.set(ids[i]!, filter.pins[i]!);
+    for (let i = 0; i < count; i++) filter._pinsById.set(pins[i]!.id, pins[i]!);
   }
   return filter._pinsById.get(pinId) ?? null;
 }

@@ -42,12 +42,14 @@ import type {
   AllocatorPlaceName,
   AllocatorPropertiesEx,
   CarriedSize,
+  FrameHolder,
   FramesDecision,
   MemoryTypeCandidate,
   NegotiationFailure,
   NegotiationRecord,
   PinRequirement,
   PipeDecision,
+  PipeDimensions,
   PipeTermination,
   Rejection,
   SizeDecision,
@@ -92,13 +94,28 @@ const copyCompression = (c: Compression): Compression => ({
   ratioConstantMargin: c.ratioConstantMargin,
 });
 
-interface MemberEval {
-  readonly member: PipeMember;
-  readonly item: FramingItem | null;
-  readonly itemIndex: number | null;
-  readonly memoryTypeMet: boolean;
-  readonly preferencesOnly: boolean;
-}
+/** Shared empty arrays of the record (frozen: records are read-only data, and a shared array must never grow). */
+const NO_REJECTIONS = Object.freeze([]) as unknown as Rejection[];
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+const NO_REQUIREMENTS = Object.freeze([]) as unknown as PinRequirement[];
+const NO_MEMORY_TYPES = Object.freeze([]) as unknown as MemoryTypeCandidate[];
+const NO_CANDIDATES = Object.freeze([]) as unknown as AllocatorCandidate[];
+const NO_PREFERENCES = Object.freeze([]) as unknown as SizePreference[];
+const NO_MEMBERS = Object.freeze([]) as unknown as PipeMember[];
+const NO_HOLDERS = Object.freeze([]) as unknown as FrameHolder[];
+
+/**
+ * The evaluation of each member of the pipe being resolved under one memory type, by position (module scratch,
+ * reused: negotiation is synchronous, and per-member objects would be garbage per attempt). `evItem` is cleared at
+ * the end of each negotiation so that it keeps no description alive.
+ */
+const evItem: (FramingItem | null)[] = [];
+/** The index of the item used (meaningful when evItem is not null). */
+const evIndex: number[] = [];
+/** The memory type met the member's item. */
+const evMet: boolean[] = [];
+/** The item has REQUIREMENTF_PREFERENCES_ONLY. */
+const evPrefOnly: boolean[] = [];
 
 interface Attempt {
   ok: boolean;
@@ -115,6 +132,13 @@ interface Attempt {
   weight: number;
   memoryHardOk: boolean;
   preferencesMet: number;
+}
+
+/** Appends to a list created on first use (most lists of a record stay empty; a new list has exactly one entry). */
+function append<T>(list: T[] | null, value: T): T[] {
+  if (list === null) return [value];
+  list.push(value);
+  return list;
 }
 
 /** The index of the item a pin uses under memory type `mt`: −1 when the pin has no framing, NOT_MET when no item is met. */
@@ -136,49 +160,69 @@ function chooseItem(pin: PinNode, mt: Guid): number {
 /** chooseItem's answer when no item is met (item 0 is then used for everything but the memory type). */
 const NOT_MET = -2;
 
-function evaluateMembers(pipe: Pipe, mt: Guid): MemberEval[] {
+/** Fills evItem / evIndex / evMet / evPrefOnly for the members of `pipe` under memory type `mt`. */
+function evaluateMembers(pipe: Pipe, mt: Guid): void {
   const members = pipe.members;
-  const out = new Array<MemberEval>(members.length);
   for (let k = 0; k < members.length; k++) {
     const member = members[k]!;
     const chosen = chooseItem(member.pin, mt);
     const index = chosen === NOT_MET ? 0 : chosen;
     const item = index < 0 ? null : member.pin.framing!.items[index]!;
-    out[k] = {
-      member,
-      item,
-      itemIndex: item === null ? null : index,
-      memoryTypeMet: chosen !== NOT_MET,
-      preferencesOnly: item !== null && (item.flags & PREFERENCES_ONLY) !== 0,
-    };
+    if (k < evItem.length) {
+      evItem[k] = item;
+      evIndex[k] = index;
+      evMet[k] = chosen !== NOT_MET;
+      evPrefOnly[k] = item !== null && (item.flags & PREFERENCES_ONLY) !== 0;
+    } else {
+      evItem.push(item);
+      evIndex.push(index);
+      evMet.push(chosen !== NOT_MET);
+      evPrefOnly.push(item !== null && (item.flags & PREFERENCES_ONLY) !== 0);
+    }
   }
-  return out;
+}
+
+/** The distinct memory types of the pipe being ranked (module scratch: `typeCount` entries are valid). */
+const types: Guid[] = [];
+let typeCount = 0;
+
+function hasType(type: Guid): boolean {
+  for (let i = 0; i < typeCount; i++) if (types[i] === type) return true;
+  return false;
+}
+
+function addType(type: Guid): void {
+  if (typeCount < types.length) types[typeCount] = type;
+  else types.push(type);
+  typeCount++;
 }
 
 function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
-  const types: Guid[] = [];
-  if (user) types.push(MemoryType.user);
+  typeCount = 0;
+  if (user) addType(MemoryType.user);
   else {
-    for (const m of pipe.members) {
-      const f = m.pin.framing;
+    const members = pipe.members;
+    for (let k = 0; k < members.length; k++) {
+      const f = members[k]!.pin.framing;
       if (!f) continue;
-      for (const it of f.items) {
+      for (let i = 0; i < f.items.length; i++) {
+        const it = f.items[i]!;
         // User memory never backs a kernel-mode pipe. At most MAX_MEMORY_TYPES distinct types are considered (the
         // first in pipe order), which keeps a pipe's resolution linear in its pins.
         if (
           it.memoryType !== GUID_NULL &&
           it.memoryType !== MemoryType.user &&
-          types.length < MAX_MEMORY_TYPES &&
-          !types.includes(it.memoryType)
+          typeCount < MAX_MEMORY_TYPES &&
+          !hasType(it.memoryType)
         ) {
-          types.push(it.memoryType);
+          addType(it.memoryType);
         }
       }
     }
     // KERNEL_NONPAGED is the fallback every wildcard item accepts.
-    if (!types.includes(MemoryType.kernelNonPaged)) types.push(MemoryType.kernelNonPaged);
+    if (!hasType(MemoryType.kernelNonPaged)) addType(MemoryType.kernelNonPaged);
   }
-  if (types.length === 1) {
+  if (typeCount === 1) {
     // One candidate: nothing to rank; its scores are filled in from the attempt.
     return [
       {
@@ -191,16 +235,18 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
       },
     ];
   }
-  const ranked = types.map((memoryType, order) => {
+  const ranked = types.slice(0, typeCount).map((memoryType, order) => {
     let hardOk = true;
     let prefs = 0;
     let weight = 0;
-    for (const e of evaluateMembers(pipe, memoryType)) {
-      if (e.item === null) continue;
-      if (e.memoryTypeMet) {
-        weight += e.item.memoryTypeWeight;
-        if (e.preferencesOnly) prefs++;
-      } else if (!e.preferencesOnly) hardOk = false;
+    evaluateMembers(pipe, memoryType);
+    for (let k = 0; k < pipe.members.length; k++) {
+      const item = evItem[k];
+      if (item === null || item === undefined) continue;
+      if (evMet[k]) {
+        weight += item.memoryTypeWeight;
+        if (evPrefOnly[k]) prefs++;
+      } else if (!evPrefOnly[k]) hardOk = false;
     }
     return { memoryType, order, hardOk, prefs, weight };
   });
@@ -217,33 +263,188 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
   }));
 }
 
+/**
+ * The size preferences of the attempt being resolved, collected in module scratch lists (`…Count` entries valid):
+ * relaxed physical ranges and optimal ranges; joinPreferences copies them into the record's exact-size array.
+ */
+const prefPhysical: SizePreference[] = [];
+const prefOptimal: SizePreference[] = [];
+let prefPhysicalCount = 0;
+let prefOptimalCount = 0;
+
+/** Writes `value` at `count` in a scratch list and returns the new count. */
+function put<T>(list: T[], count: number, value: T): number {
+  if (count < list.length) list[count] = value;
+  else list.push(value);
+  return count + 1;
+}
+
+/** The size preferences in the order applied (relaxed physical ranges, the carried size, optimal ranges), exact-size. */
+function joinPreferences(carried: SizePreference | null): SizePreference[] {
+  const np = prefPhysicalCount;
+  const no = prefOptimalCount;
+  const n = np + no + (carried === null ? 0 : 1);
+  if (n === 0) return NO_PREFERENCES;
+  const out = new Array<SizePreference>(n);
+  let k = 0;
+  for (let i = 0; i < np; i++) out[k++] = prefPhysical[i]!;
+  if (carried !== null) out[k++] = carried;
+  for (let i = 0; i < no; i++) out[k++] = prefOptimal[i]!;
+  return out;
+}
+
 function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
   if (position === 0) return 'firstPin';
   if (position === pipe.members.length - 1) return 'lastPin';
   return 'middlePin';
 }
 
+/**
+ * What the allocator candidates of the attempt being resolved are checked against (module scratch: no closure and
+ * no context per attempt). `count` candidates are built so far; `bases[i]` is the size range candidate i offers,
+ * or null when it is rejected.
+ */
+const cx = {
+  user: false,
+  mt: GUID_NULL as Guid,
+  mask: 0,
+  alignBy: null as string | null,
+  hardRange: FULL_RANGE as FramingRange,
+  frameCount: 0,
+  /** The member that must allocate (a hard MUST_ALLOCATE), or null. */
+  mustMember: null as PipeMember | null,
+  count: 0,
+  bases: [] as (FramingRange | null)[],
+};
+
+/** Adds the default (or user-memory) allocator candidate at `at`. */
+function addDefault(candidates: AllocatorCandidate[], at: PipeMember): void {
+  const kind = cx.user ? 'user' : 'default';
+  let rejections: Rejection[] | null = null;
+  if (!cx.user && !defaultAllocatorProvides(cx.mt, false)) {
+    rejections = append(rejections, {
+      rule: 'defaultAllocatorMemory',
+      pin: at.pin.ref,
+      field: 'memoryType',
+      required: cx.mt,
+      offered: [MemoryType.system, MemoryType.kernelPaged, MemoryType.kernelNonPaged],
+    });
+  }
+  if (cx.mask > MAX_FILE_ALIGNMENT) {
+    rejections = append(rejections, {
+      rule: 'defaultAllocatorAlignment',
+      pin: cx.alignBy ?? at.pin.ref,
+      field: 'fileAlignment',
+      required: cx.mask,
+      offered: MAX_FILE_ALIGNMENT,
+    });
+  }
+  candidates[cx.count] = {
+    allocator: kind,
+    kind,
+    id: null,
+    pin: at.pin.ref,
+    outcome: rejections !== null ? 'rejected' : 'eligible',
+    rejections: rejections ?? NO_REJECTIONS,
+  };
+  cx.bases[cx.count++] = rejections !== null ? null : cx.hardRange;
+}
+
+/** Adds the vendor allocator candidate of member `m`, if its pin offers one. */
+function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
+  const a = m.pin.allocator;
+  if (!a || m.role === 'copySource') return;
+  let rejections: Rejection[] | null = null;
+  let base: FramingRange | null = null;
+  if (cx.user) {
+    rejections = append(rejections, {
+      rule: 'userModePipe',
+      pin: m.pin.ref,
+      field: 'mode',
+      required: 'user',
+      offered: 'kernel',
+    });
+  }
+  if (cx.mustMember !== null && m !== cx.mustMember) {
+    rejections = append(rejections, {
+      rule: 'mustAllocate',
+      pin: cx.mustMember.pin.ref,
+      field: 'allocatorPin',
+      required: cx.mustMember.pin.ref,
+      offered: m.pin.ref,
+    });
+  }
+  if (!a.memoryTypes.includes(cx.mt) && !a.memoryTypes.includes(GUID_NULL)) {
+    rejections = append(rejections, {
+      rule: 'vendorMemoryType',
+      pin: m.pin.ref,
+      field: 'memoryType',
+      required: cx.mt,
+      offered: [...a.memoryTypes],
+    });
+  }
+  const sized = intersectRanges(cx.hardRange, a.sizeRange);
+  if (sized === null) {
+    rejections = append(rejections, {
+      rule: 'vendorFrameSize',
+      pin: m.pin.ref,
+      field: 'frameSize',
+      required: copyRange(cx.hardRange),
+      offered: copyRange(a.sizeRange),
+    });
+  } else base = sized;
+  if (a.fileAlignment < cx.mask) {
+    rejections = append(rejections, {
+      rule: 'vendorAlignment',
+      pin: m.pin.ref,
+      field: 'fileAlignment',
+      required: cx.mask,
+      offered: a.fileAlignment,
+    });
+  }
+  if (a.maxFrames < cx.frameCount) {
+    rejections = append(rejections, {
+      rule: 'vendorFrames',
+      pin: m.pin.ref,
+      field: 'frames',
+      required: cx.frameCount,
+      offered: a.maxFrames,
+    });
+  }
+  candidates[cx.count] = {
+    allocator: `vendor:${a.id}`,
+    kind: 'vendor',
+    id: a.id,
+    pin: m.pin.ref,
+    outcome: rejections !== null ? 'rejected' : 'eligible',
+    rejections: rejections ?? NO_REJECTIONS,
+  };
+  cx.bases[cx.count++] = rejections !== null ? null : base;
+}
+
 /** Negotiates one pipe under one memory type. */
 function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, carried: CarriedSize | null): Attempt {
-  const evals = evaluateMembers(pipe, mt);
-  const requirements = new Array<PinRequirement>(evals.length);
-  const relaxed: Rejection[] = [];
+  evaluateMembers(pipe, mt);
+  const members = pipe.members;
+  const n = members.length;
+  const requirements = new Array<PinRequirement>(n);
+  let relaxed: Rejection[] | null = null;
   let factors = 0;
   let weight = 0;
   let memoryHardOk = true;
   let preferencesMet = 0;
   let failure: Rejection | null = null;
-  const fail = (r: Rejection): void => {
-    if (failure === null) failure = r;
-  };
 
   // --- per-pin requirements, memory type ---
   let hard: FramingRange | null = SIZE_FLOOR;
-  const prefPhysical: SizePreference[] = [];
-  const prefOptimal: SizePreference[] = [];
+  prefPhysicalCount = 0;
+  prefOptimalCount = 0;
   let integrityPin: string | null = null;
-  for (const e of evals) {
-    const { member, item } = e;
+  for (let k = 0; k < n; k++) {
+    const member = members[k]!;
+    const item = evItem[k]!;
+    const memoryTypeMet = evMet[k]!;
+    const preferencesOnly = evPrefOnly[k]!;
     const pin = member.pin;
     let sizeUse: PinRequirement['sizeUse'] = 'none';
     let sizeUseReason: string | null = null;
@@ -251,25 +452,31 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     let mappedOptimal: FramingRange | null = null;
     if (item) {
       if (item.memoryType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
-      if (e.memoryTypeMet) {
+      if (memoryTypeMet) {
         weight += item.memoryTypeWeight;
-        if (e.preferencesOnly) preferencesMet++;
-      } else if (e.preferencesOnly) {
-        relaxed.push({ rule: 'memoryType', pin: pin.ref, field: 'memoryType', required: item.memoryType, offered: mt });
+        if (preferencesOnly) preferencesMet++;
+      } else if (preferencesOnly) {
+        relaxed = append(relaxed, {
+          rule: 'memoryType',
+          pin: pin.ref,
+          field: 'memoryType',
+          required: item.memoryType,
+          offered: mt,
+        });
       } else {
         memoryHardOk = false;
         const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
-        fail({
+        failure ??= {
           rule: needsSystem && !isSystemMemoryType(mt) ? 'systemMemory' : 'memoryType',
           pin: pin.ref,
           field: 'memoryType',
           required: pin.framing!.items.map((it) => it.memoryType),
           offered: mt,
-        });
+        };
       }
       if ((item.flags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
       // Frame integrity: an upstream pin asked that data stay intact; an in-place modifier later breaks it.
-      if ((item.flags & FRAME_INTEGRITY) !== 0 && !e.preferencesOnly && integrityPin === null) integrityPin = pin.ref;
+      if ((item.flags & FRAME_INTEGRITY) !== 0 && !preferencesOnly && integrityPin === null) integrityPin = pin.ref;
       const unknown = member.compression.ratioNumerator === 0;
       mappedPhysical = unknown ? null : mapRangeToAllocator(specified(item.physicalRange), member.compression);
       mappedOptimal = unknown ? null : mapRangeToAllocator(specified(item.framingRange.range), member.compression);
@@ -277,7 +484,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         sizeUse = 'preference';
         sizeUseReason = 'unknownCompression';
         factors |= PipeFactor.unknownCompression;
-      } else if (e.preferencesOnly) {
+      } else if (preferencesOnly) {
         sizeUse = 'preference';
         sizeUseReason = 'preferencesOnly';
       } else if (pin.dataFlow === 'in' && !model.enforceInputPinRanges) {
@@ -286,32 +493,42 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       } else sizeUse = 'hard';
       if (sizeUse === 'hard') {
         if (mappedPhysical === null) {
-          fail({
+          failure ??= {
             rule: 'physicalRange',
             pin: pin.ref,
             field: 'physicalRange',
             required: copyRange(item.physicalRange),
             offered: copyCompression(member.compression),
-          });
+          };
         } else if (hard !== null) {
           if (!isFull(mappedPhysical)) factors |= PipeFactor.physicalRanges;
           const next = narrow(hard, mappedPhysical);
           if (next === null) {
-            fail({
+            failure ??= {
               rule: 'physicalRange',
               pin: pin.ref,
               field: 'physicalRange',
               required: copyRange(mappedPhysical),
               offered: copyRange(hard),
-            });
+            };
           }
           hard = next;
         }
       } else if (mappedPhysical !== null && !isFull(mappedPhysical)) {
-        prefPhysical.push({ pin: pin.ref, source: 'physicalRange', range: mappedPhysical, outcome: 'honored' });
+        prefPhysicalCount = put(prefPhysical, prefPhysicalCount, {
+          pin: pin.ref,
+          source: 'physicalRange',
+          range: mappedPhysical,
+          outcome: 'honored',
+        });
       }
       if (mappedOptimal !== null && !isFull(mappedOptimal)) {
-        prefOptimal.push({ pin: pin.ref, source: 'optimalRange', range: mappedOptimal, outcome: 'honored' });
+        prefOptimalCount = put(prefOptimal, prefOptimalCount, {
+          pin: pin.ref,
+          source: 'optimalRange',
+          range: mappedOptimal,
+          outcome: 'honored',
+        });
       }
     }
     if (
@@ -319,13 +536,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       integrityPin !== pin.ref &&
       (member.role === 'inPlaceInput' || (member.role === 'sink' && (pin.flagsUnion & 1) !== 0 && !pin.readOnly))
     ) {
-      fail({
+      failure ??= {
         rule: 'frameIntegrity',
         pin: pin.ref,
         field: 'flags',
         required: `frames left intact (FRAME_INTEGRITY of ${integrityPin})`,
         offered: 'modifies frames in place',
-      });
+      };
     }
     const mustAllocate =
       item !== null && ((item.flags & MUST_ALLOCATE) !== 0 || (item.memoryFlags & MUST_ALLOCATE) !== 0);
@@ -334,13 +551,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       role: member.role,
       position: member.position,
       mode: pin.userMode ? 'user' : 'kernel',
-      itemIndex: e.itemIndex,
+      itemIndex: item === null ? null : evIndex[k]!,
       memoryType: item ? item.memoryType : null,
       busType: item ? item.busType : null,
       flags: item ? item.flags : 0,
-      preferencesOnly: e.preferencesOnly,
+      preferencesOnly,
       mustAllocate,
-      memoryTypeMet: e.memoryTypeMet,
+      memoryTypeMet,
       frames: item ? item.frames : 0,
       fileAlignment: item ? item.fileAlignment : 0,
       physicalRange: item ? item.physicalRange : null,
@@ -356,82 +573,84 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   }
 
   // --- carried size (INSIST_ON_FRAMESIZE_RATIO makes it exact; else a preference) ---
-  const carriedPrefs: SizePreference[] = [];
+  let carriedPref: SizePreference | null = null;
   if (carried) {
     if (!isNeutralCompression(carried.compression)) factors |= PipeFactor.fixedCompression;
     if (carried.insist) {
       const exact = { minFrameSize: carried.size, maxFrameSize: carried.size, stepping: 1 };
       const next = hard ? intersectRanges(hard, exact) : null;
       if (hard !== null && next === null) {
-        fail({
+        failure ??= {
           rule: 'compressionRatio',
           pin: carried.pin,
           field: 'frameSize',
           required: carried.size,
           offered: copyRange(hard),
-        });
+        };
       }
       hard = next;
     } else {
-      carriedPrefs.push({
+      carriedPref = {
         pin: carried.pin,
         source: 'carriedSize',
         range: { minFrameSize: Math.max(1, carried.size), maxFrameSize: 0xffffffff, stepping: 1 },
         outcome: 'honored',
-      });
+      };
     }
   }
   const strategy = model.strategy;
   const plan: SizePlan = {
     hard,
     carried,
-    prefs: [...prefPhysical, ...carriedPrefs, ...prefOptimal],
+    prefs: joinPreferences(carriedPref),
     pick:
       (strategy & AllocatorStrategy.minimizeFrameSize) === 0 && (strategy & AllocatorStrategy.maximizeSpeed) !== 0
         ? 'maximize'
         : 'minimize',
   };
-  if (prefOptimal.length > 0) factors |= PipeFactor.optimalRanges;
+  if (prefOptimalCount > 0) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
-  const budget = resolveFrames(evals, strategy, model.maxFrames);
+  const budget = resolveFrames(members, evItem, strategy, model.maxFrames);
   const frames = budget.decision;
-  if (budget.failure) fail(budget.failure);
+  if (budget.failure) failure ??= budget.failure;
   if ((frames.frames ?? frames.required) > 1 || frames.held > 0) factors |= PipeFactor.buffers;
 
   // --- alignment: the OR of the masks ---
   let mask = 0;
   let alignBy: string | null = null;
-  for (const e of evals) {
-    if (e.item && (e.item.fileAlignment | mask) !== mask) {
-      mask = (mask | e.item.fileAlignment) >>> 0;
-      alignBy = e.member.pin.ref;
+  for (let k = 0; k < n; k++) {
+    const item = evItem[k];
+    if (item && (item.fileAlignment | mask) !== mask) {
+      mask = (mask | item.fileAlignment) >>> 0;
+      alignBy = members[k]!.pin.ref;
     }
   }
   if (mask > 0) factors |= PipeFactor.align;
 
   // --- MUST_ALLOCATE placement ---
-  const mustHard: PipeMember[] = [];
-  const mustPref: PipeMember[] = [];
-  for (let i = 0; i < evals.length; i++) {
+  let mustHard: PipeMember[] | null = null;
+  let mustPref: PipeMember[] | null = null;
+  for (let i = 0; i < n; i++) {
     const r = requirements[i]!;
     if (!r.mustAllocate) continue;
-    (r.preferencesOnly ? mustPref : mustHard).push(evals[i]!.member);
+    if (r.preferencesOnly) mustPref = append(mustPref, members[i]!);
+    else mustHard = append(mustHard, members[i]!);
   }
-  if (mustHard.length > 1) {
-    fail({
+  if (mustHard !== null && mustHard.length > 1) {
+    failure ??= {
       rule: 'mustAllocate',
       pin: mustHard[1]!.pin.ref,
       field: 'mustAllocate',
       required: 'allocates every frame it sends',
       offered: `the allocator of ${mustHard[0]!.pin.ref}`,
-    });
+    };
   }
-  const mustMember = mustHard[0] ?? mustPref[0] ?? null;
-  const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard.length === 0 } : null;
-  for (const m of mustPref) {
+  const mustMember = mustHard?.[0] ?? mustPref?.[0] ?? null;
+  const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard === null } : null;
+  for (const m of mustPref ?? NO_MEMBERS) {
     if (m !== mustMember) {
-      relaxed.push({
+      relaxed = append(relaxed, {
         rule: 'mustAllocate',
         pin: m.pin.ref,
         field: 'mustAllocate',
@@ -444,7 +663,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const sizeDecision: SizeDecision = {
     hardRange: hard,
     carried,
-    preferences: [],
+    preferences: NO_PREFERENCES,
     finalRange: null,
     pick: plan.pick,
     frameSize: null,
@@ -452,10 +671,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   const common: Attempt = {
     ok: false,
     failure: null,
-    candidates: [],
+    candidates: NO_CANDIDATES,
     selected: null,
     requirements,
-    relaxed,
+    relaxed: relaxed ?? NO_REJECTIONS,
     size: sizeDecision,
     frames,
     alignment: { fileAlignment: mask, imposedBy: alignBy },
@@ -476,112 +695,27 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   // With a MUST_ALLOCATE pin: its vendor allocator, then the default allocator at that pin, then (only when the
   // placement is a preference) the other pins' vendor allocators. Otherwise: vendor allocators in pipe order, then
   // the default allocator at the first pin. On a user-mode pipe every vendor allocator is rejected.
-  const candidates: AllocatorCandidate[] = [];
-  const bases: (FramingRange | null)[] = [];
-  const addDefault = (at: PipeMember): void => {
-    const kind = user ? 'user' : 'default';
-    const rejections: Rejection[] = [];
-    if (!user && !defaultAllocatorProvides(mt, false)) {
-      rejections.push({
-        rule: 'defaultAllocatorMemory',
-        pin: at.pin.ref,
-        field: 'memoryType',
-        required: mt,
-        offered: [MemoryType.system, MemoryType.kernelPaged, MemoryType.kernelNonPaged],
-      });
-    }
-    if (mask > MAX_FILE_ALIGNMENT) {
-      rejections.push({
-        rule: 'defaultAllocatorAlignment',
-        pin: alignBy ?? at.pin.ref,
-        field: 'fileAlignment',
-        required: mask,
-        offered: MAX_FILE_ALIGNMENT,
-      });
-    }
-    candidates.push({
-      allocator: kind,
-      kind,
-      id: null,
-      pin: at.pin.ref,
-      outcome: rejections.length ? 'rejected' : 'eligible',
-      rejections,
-    });
-    bases.push(rejections.length ? null : hardRange);
-  };
-  const addVendor = (m: PipeMember): void => {
-    const a = m.pin.allocator;
-    if (!a || m.role === 'copySource') return;
-    const rejections: Rejection[] = [];
-    let base: FramingRange | null = null;
-    if (user) {
-      rejections.push({ rule: 'userModePipe', pin: m.pin.ref, field: 'mode', required: 'user', offered: 'kernel' });
-    }
-    if (mustMember && mustAllocate?.preference === false && m !== mustMember) {
-      rejections.push({
-        rule: 'mustAllocate',
-        pin: mustMember.pin.ref,
-        field: 'allocatorPin',
-        required: mustMember.pin.ref,
-        offered: m.pin.ref,
-      });
-    }
-    if (!a.memoryTypes.includes(mt) && !a.memoryTypes.includes(GUID_NULL)) {
-      rejections.push({
-        rule: 'vendorMemoryType',
-        pin: m.pin.ref,
-        field: 'memoryType',
-        required: mt,
-        offered: [...a.memoryTypes],
-      });
-    }
-    const sized = intersectRanges(hardRange, a.sizeRange);
-    if (sized === null) {
-      rejections.push({
-        rule: 'vendorFrameSize',
-        pin: m.pin.ref,
-        field: 'frameSize',
-        required: copyRange(hardRange),
-        offered: copyRange(a.sizeRange),
-      });
-    } else base = sized;
-    if (a.fileAlignment < mask) {
-      rejections.push({
-        rule: 'vendorAlignment',
-        pin: m.pin.ref,
-        field: 'fileAlignment',
-        required: mask,
-        offered: a.fileAlignment,
-      });
-    }
-    if (a.maxFrames < frameCount) {
-      rejections.push({
-        rule: 'vendorFrames',
-        pin: m.pin.ref,
-        field: 'frames',
-        required: frameCount,
-        offered: a.maxFrames,
-      });
-    }
-    candidates.push({
-      allocator: `vendor:${a.id}`,
-      kind: 'vendor',
-      id: a.id,
-      pin: m.pin.ref,
-      outcome: rejections.length ? 'rejected' : 'eligible',
-      rejections,
-    });
-    bases.push(rejections.length ? null : base);
-  };
+  cx.user = user;
+  cx.mt = mt;
+  cx.mask = mask;
+  cx.alignBy = alignBy;
+  cx.hardRange = hardRange;
+  cx.frameCount = frameCount;
+  cx.mustMember = mustHard === null ? null : mustMember;
+  cx.count = 0;
+  let vendors = 0;
+  for (let k = 0; k < n; k++) if (members[k]!.pin.allocator !== null && members[k]!.role !== 'copySource') vendors++;
+  const candidates = new Array<AllocatorCandidate>(vendors + 1);
+  const bases = cx.bases;
   if (mustMember) {
-    addVendor(mustMember);
-    addDefault(mustMember);
-    for (const m of pipe.members) if (m !== mustMember) addVendor(m);
+    addVendor(candidates, mustMember);
+    addDefault(candidates, mustMember);
+    for (let k = 0; k < n; k++) if (members[k] !== mustMember) addVendor(candidates, members[k]!);
   } else {
-    for (const m of pipe.members) addVendor(m);
+    for (let k = 0; k < n; k++) addVendor(candidates, members[k]!);
     // Kernel pipe: the default allocator at the first pin. User-mode pipe: the user-memory allocator belongs to the
     // application end, so it sits at the first user-mode pin.
-    addDefault(user ? (pipe.members.find((m) => m.pin.userMode) ?? pipe.members[0]!) : pipe.members[0]!);
+    addDefault(candidates, user ? (members.find((m) => m.pin.userMode) ?? members[0]!) : members[0]!);
   }
   const selectedIndex = candidates.findIndex((c) => c.outcome === 'eligible');
   if (selectedIndex < 0) {
@@ -607,7 +741,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   sizeDecision.frameSize = choice.size;
   for (const p of choice.prefs) {
     if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
-      relaxed.push({
+      relaxed = append(relaxed, {
         rule: 'physicalRange',
         pin: p.pin,
         field: 'physicalRange',
@@ -616,9 +750,10 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       });
     }
   }
+  if (relaxed !== null) common.relaxed = relaxed;
 
   // --- verification: every hard constraint holds at every pin ---
-  for (let i = 0; i < evals.length; i++) {
+  for (let i = 0; i < n; i++) {
     const r = requirements[i]!;
     if (r.sizeUse !== 'hard' || r.physicalRange === null) continue;
     const local = localSize(choice.size, r.compression);
@@ -639,7 +774,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     }
   }
   common.ok = true;
-  common.candidates = candidates.slice();
+  common.candidates = candidates;
   common.selected = selected;
   return common;
 }
@@ -660,52 +795,180 @@ function factorNames(factors: number): string[] {
 const NO_SIZE: SizeDecision = Object.freeze({
   hardRange: null,
   carried: null,
-  preferences: [],
+  preferences: NO_PREFERENCES,
   finalRange: null,
   pick: 'minimize',
   frameSize: null,
 }) as SizeDecision;
 const NO_ALIGNMENT = Object.freeze({ fileAlignment: 0, imposedBy: null });
 
+/** The ids of `pipes` (exact-size; the shared empty array for none). */
+function pipeIds(pipes: readonly Pipe[]): string[] {
+  const n = pipes.length;
+  if (n === 0) return NO_STRINGS;
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = pipes[i]!.id;
+  return out;
+}
+
 function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', frames: FramesDecision): PipeDecision {
+  const members = pipe.members;
+  const pins = new Array<string>(members.length);
+  for (let i = 0; i < members.length; i++) pins[i] = members[i]!.pin.ref;
   return {
     id: pipe.id,
     status: 'failed',
     mode,
-    pins: pipe.members.map((m) => m.pin.ref),
+    pins,
     branchOf: pipe.branchOf ? pipe.branchOf.id : null,
-    prevSegments: pipe.prev.map((p) => p.id),
-    nextSegments: pipe.next.map((p) => p.id),
-    requester: { pin: pipe.members[0]!.pin.ref, place: 'firstPin' },
-    requirements: [],
-    memoryTypes: [],
+    prevSegments: pipeIds(pipe.prev),
+    nextSegments: pipeIds(pipe.next),
+    requester: { pin: pins[0]!, place: 'firstPin' },
+    requirements: NO_REQUIREMENTS,
+    memoryTypes: NO_MEMORY_TYPES,
     memoryType: null,
     size: NO_SIZE,
     frames,
     alignment: NO_ALIGNMENT,
     mustAllocate: null,
-    relaxed: [],
-    candidates: [],
+    relaxed: NO_REJECTIONS,
+    candidates: NO_CANDIDATES,
     allocator: null,
     framing: null,
     properties: null,
     factors: 0,
-    factorNames: [],
-    notes: [],
+    factorNames: NO_STRINGS,
+    notes: NO_STRINGS,
     failure: null,
   };
 }
 
-function termination(req: PinRequirement | undefined, pin: PinNode | undefined, outside: number): PipeTermination {
+/** Adds a note to a decision (its notes array is created on the first note). */
+function addNote(decision: PipeDecision, note: string): void {
+  if (decision.notes === NO_STRINGS) decision.notes = [note];
+  else decision.notes.push(note);
+}
+
+/**
+ * Record objects of one negotiation kept for sharing: a value equal to one already built (most pipes of a graph
+ * resolve to the same framing, memory-type verdict, pipe ends and dimensions) is the same object, not a copy. The
+ * record stays plain JSON (sharing is invisible to JSON) and is read-only data.
+ */
+interface Shared {
+  memoryTypes: MemoryTypeCandidate[] | null;
+  framing: AllocatorFraming | null;
+  input: PipeTermination | null;
+  output: PipeTermination | null;
+  dimensions: PipeDimensions | null;
+}
+
+function sameTermination(
+  t: PipeTermination | null,
+  flags: number,
+  outside: number,
+  weight: number,
+  physicalRange: FramingRange,
+  optimalRange: FramingRange,
+  compression: Compression,
+): t is PipeTermination {
+  return (
+    t !== null &&
+    t.flags === flags &&
+    t.outsideFactors === outside &&
+    t.weight === weight &&
+    sameRange(t.physicalRange, physicalRange) &&
+    sameRange(t.optimalRange, optimalRange) &&
+    sameCompression(t.compression, compression)
+  );
+}
+
+const sameRange = (a: FramingRange, b: FramingRange): boolean =>
+  a === b || (a.minFrameSize === b.minFrameSize && a.maxFrameSize === b.maxFrameSize && a.stepping === b.stepping);
+
+const sameCompression = (a: Compression, b: Compression): boolean =>
+  a === b ||
+  (a.ratioNumerator === b.ratioNumerator &&
+    a.ratioDenominator === b.ratioDenominator &&
+    a.ratioConstantMargin === b.ratioConstantMargin);
+
+function termination(
+  req: PinRequirement | undefined,
+  pin: PinNode | undefined,
+  outside: number,
+  shared: Shared,
+): PipeTermination {
   const item = req && pin?.framing && req.itemIndex !== null ? pin.framing.items[req.itemIndex]! : null;
-  return {
-    flags: item ? item.flags : 0,
-    outsideFactors: outside,
-    weight: item ? item.memoryTypeWeight : 0,
-    physicalRange: item ? item.physicalRange : FULL_RANGE,
-    optimalRange: item ? item.framingRange.range : FULL_RANGE,
-    compression: req ? req.compression : NEUTRAL_COMPRESSION,
-  };
+  const flags = item ? item.flags : 0;
+  const weight = item ? item.memoryTypeWeight : 0;
+  const physicalRange = item ? item.physicalRange : FULL_RANGE;
+  const optimalRange = item ? item.framingRange.range : FULL_RANGE;
+  const compression = req ? req.compression : NEUTRAL_COMPRESSION;
+  const { input, output } = shared;
+  if (sameTermination(input, flags, outside, weight, physicalRange, optimalRange, compression)) return input;
+  if (sameTermination(output, flags, outside, weight, physicalRange, optimalRange, compression)) return output;
+  return { flags, outsideFactors: outside, weight, physicalRange, optimalRange, compression };
+}
+
+function dimensionsOf(
+  allocatorPin: Compression,
+  maxExpansionPin: Compression,
+  endPin: Compression,
+  shared: Shared,
+): PipeDimensions {
+  const d = shared.dimensions;
+  if (
+    d !== null &&
+    sameCompression(d.allocatorPin, allocatorPin) &&
+    sameCompression(d.maxExpansionPin, maxExpansionPin) &&
+    sameCompression(d.endPin, endPin)
+  ) {
+    return d;
+  }
+  shared.dimensions = { allocatorPin, maxExpansionPin, endPin };
+  return shared.dimensions;
+}
+
+function framingOf(
+  optionsFlags: number,
+  poolType: number,
+  frames: number,
+  frameSize: number,
+  fileAlignment: number,
+  shared: Shared,
+): AllocatorFraming {
+  const f = shared.framing;
+  if (
+    f !== null &&
+    f.optionsFlags === optionsFlags &&
+    f.poolType === poolType &&
+    f.frames === frames &&
+    f.frameSize === frameSize &&
+    f.fileAlignment === fileAlignment
+  ) {
+    return f;
+  }
+  shared.framing = { optionsFlags, poolType, frames, frameSize, fileAlignment, reserved: 0 };
+  return shared.framing;
+}
+
+/** The memory-type verdicts of a pipe, shared with the previous pipe's when equal (one candidate, no failure). */
+function sharedMemoryTypes(list: MemoryTypeCandidate[], shared: Shared): MemoryTypeCandidate[] {
+  if (list.length !== 1) return list;
+  const c = list[0]!;
+  if (c.failure !== null) return list;
+  const prev = shared.memoryTypes?.[0];
+  if (
+    prev !== undefined &&
+    prev.memoryType === c.memoryType &&
+    prev.outcome === c.outcome &&
+    prev.meetsHardRequirements === c.meetsHardRequirements &&
+    prev.preferencesMet === c.preferencesMet &&
+    prev.weight === c.weight
+  ) {
+    return shared.memoryTypes!;
+  }
+  shared.memoryTypes = list;
+  return list;
 }
 
 function expansionOf(c: Compression): number {
@@ -717,14 +980,14 @@ function carriedInto(
   pipe: Pipe,
   pipes: readonly Pipe[],
   decisions: readonly PipeDecision[],
-  notes: string[],
+  decision: PipeDecision,
 ): CarriedSize | null {
   const source = pipe.members[0]!;
   if (pipe.branchOf) {
     const parent = decisions[pipe.branchOf.index];
     const size = parent?.size.frameSize ?? null;
     if (size === null) {
-      notes.push(`no size carried: ${pipe.branchOf.id} is not resolved`);
+      addNote(decision, `no size carried: ${pipe.branchOf.id} is not resolved`);
       return null;
     }
     return {
@@ -737,32 +1000,33 @@ function carriedInto(
   }
   const out = source.pin;
   let best: CarriedSize | null = null;
-  for (const input of out.filter.inputs) {
+  const inputs = out.filter.inputs;
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k]!;
     const m = input._member;
     if (!m) continue;
     const atPipe = pipes[m.pipeIndex]!;
-    const at = { pipe: atPipe, member: atPipe.members[m.position]! };
+    const atMember = atPipe.members[m.position]!;
     if (((input.flagsUnion | out.flagsUnion) & INDEPENDENT) !== 0) {
-      notes.push(`no size carried from ${at.pipe.id}: INDEPENDENT_RANGES`);
+      addNote(decision, `no size carried from ${atPipe.id}: INDEPENDENT_RANGES`);
       continue;
     }
-    const decision = decisions[at.pipe.index];
-    const fed = decision?.size.frameSize ?? null;
+    const fed = decisions[atPipe.index]?.size.frameSize ?? null;
     if (fed === null) {
-      notes.push(`no size carried from ${at.pipe.id}: it is not resolved`);
+      addNote(decision, `no size carried from ${atPipe.id}: it is not resolved`);
       continue;
     }
     const ratio = transformRatio(input, out);
-    if (ratio.ratioNumerator === 0 || at.member.compression.ratioNumerator === 0) {
-      notes.push(`no size carried from ${at.pipe.id}: unknown compression`);
+    if (ratio.ratioNumerator === 0 || atMember.compression.ratioNumerator === 0) {
+      addNote(decision, `no size carried from ${atPipe.id}: unknown compression`);
       continue;
     }
-    const size = compressSize(localSize(fed, at.member.compression), ratio, 'up');
+    const size = compressSize(localSize(fed, atMember.compression), ratio, 'up');
     const insistFlags = (out.flagsUnion | input.flagsUnion) & INSIST;
     const prefOnly = out.framing?.items.every((it) => (it.flags & PREFERENCES_ONLY) !== 0) ?? false;
     const carried: CarriedSize = {
       pin: out.ref,
-      fromPipe: at.pipe.id,
+      fromPipe: atPipe.id,
       compression: ratio,
       size,
       insist: insistFlags !== 0 && !prefOnly,
@@ -790,29 +1054,32 @@ function carriedInto(
 export function negotiate(description: NegotiationDescription): NegotiationRecord {
   const model = buildGraphModel(description);
   const pipes = buildPipes(model);
-  const decisions: PipeDecision[] = [];
+  const decisions = new Array<PipeDecision>(pipes.length);
   const failures: NegotiationFailure[] = [];
+  const shared: Shared = { memoryTypes: null, framing: null, input: null, output: null, dimensions: null };
   const noFrames: FramesDecision = Object.freeze({
     required: 1,
     imposedBy: null,
     strategyExtra: 0,
-    holders: [],
+    holders: NO_HOLDERS,
     held: 0,
     budgetRaise: 0,
     frames: null,
     limit: model.maxFrames,
     limitedBy: null,
   }) as FramesDecision;
-  for (const pipe of pipes) {
+  for (let pi = 0; pi < pipes.length; pi++) {
+    const pipe = pipes[pi]!;
     const user = pipe.userUpstream || pipe.userDownstream;
     const decision = emptyDecision(pipe, user ? 'user' : 'kernel', noFrames);
-    decisions.push(decision);
-    const carried = carriedInto(pipe, pipes, decisions, decision.notes);
+    decisions[pipe.index] = decision;
+    const carried = carriedInto(pipe, pipes, decisions, decision);
     const memoryTypes = rankMemoryTypes(pipe, user);
     decision.memoryTypes = memoryTypes;
     let chosen: Attempt | null = null;
     let first: Attempt | null = null;
-    for (const candidate of memoryTypes) {
+    for (let ci = 0; ci < memoryTypes.length; ci++) {
+      const candidate = memoryTypes[ci]!;
       const attempt = attemptPipe(model, pipe, candidate.memoryType, user, carried);
       first ??= attempt;
       if (memoryTypes.length === 1) {
@@ -829,6 +1096,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       candidate.outcome = 'rejected';
       candidate.failure = attempt.failure;
     }
+    decision.memoryTypes = sharedMemoryTypes(memoryTypes, shared);
     const used = chosen ?? first!;
     decision.requirements = used.requirements;
     decision.relaxed = used.relaxed;
@@ -872,14 +1140,14 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       place,
       mode: user ? 'user' : 'kernel',
     };
-    const framing: AllocatorFraming = {
-      optionsFlags: isSystemMemoryType(mt) ? OptionFlags.systemMemory : 0,
-      poolType: poolTypeFor(mt),
-      frames: chosen.frames.frames!,
-      frameSize: chosen.size.frameSize!,
-      fileAlignment: chosen.alignment.fileAlignment,
-      reserved: 0,
-    };
+    const framing = framingOf(
+      isSystemMemoryType(mt) ? OptionFlags.systemMemory : 0,
+      poolTypeFor(mt),
+      chosen.frames.frames!,
+      chosen.size.frameSize!,
+      chosen.alignment.fileAlignment,
+      shared,
+    );
     decision.framing = framing;
     let pipeFlags = AllocatorFlags.allocatorExists;
     if (pipe.modifies) pipeFlags |= AllocatorFlags.noFrameIntegrity;
@@ -891,14 +1159,32 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       reqs.findIndex((r) => r.role === 'end' || r.role === 'sink' || r.role === 'userModeEnd'),
     );
     let maxExpansion = NEUTRAL_COMPRESSION as Compression;
-    for (const r of reqs) if (expansionOf(r.compression) > expansionOf(maxExpansion)) maxExpansion = r.compression;
+    for (let k = 0; k < reqs.length; k++) {
+      const c = reqs[k]!.compression;
+      if (expansionOf(c) > expansionOf(maxExpansion)) maxExpansion = c;
+    }
     let busType: Guid = GUID_NULL;
-    for (const r of reqs) {
+    for (let k = 0; k < reqs.length; k++) {
+      const r = reqs[k]!;
       if (r.busType !== null && r.busType !== GUID_NULL) {
         busType = r.busType;
         break;
       }
     }
+    const input = termination(
+      reqs[0],
+      pipe.members[0]?.pin,
+      pipe.userUpstream ? PipeFactor.userModeUpstream : 0,
+      shared,
+    );
+    const output = termination(
+      reqs[endIndex],
+      pipe.members[endIndex]?.pin,
+      pipe.userDownstream ? PipeFactor.userModeDownstream : 0,
+      shared,
+    );
+    shared.input = input;
+    shared.output = output;
     const properties: AllocatorPropertiesEx = {
       buffers: framing.frames,
       bufferSize: framing.frameSize,
@@ -907,31 +1193,37 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       memoryType: mt,
       busType,
       state: pipe.unknownCompression ? PipeState.compressionUnknown : PipeState.finalized,
-      input: termination(reqs[0], pipe.members[0]?.pin, pipe.userUpstream ? PipeFactor.userModeUpstream : 0),
-      output: termination(
-        reqs[endIndex],
-        pipe.members[endIndex]?.pin,
-        pipe.userDownstream ? PipeFactor.userModeDownstream : 0,
-      ),
+      input,
+      output,
       strategy: model.strategy,
       flags: pipeFlags,
       weight: chosen.weight,
       logicalMemoryType: logicalMemoryTypeFor(mt),
       allocatorPlace: PipeAllocatorPlace[place],
-      dimensions: {
-        allocatorPin: reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION,
-        maxExpansionPin: maxExpansion,
-        endPin: reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
-      },
+      dimensions: dimensionsOf(
+        reqs[allocPos]?.compression ?? NEUTRAL_COMPRESSION,
+        maxExpansion,
+        reqs[endIndex]?.compression ?? NEUTRAL_COMPRESSION,
+        shared,
+      ),
       physicalRange: chosen.size.hardRange!,
       prevSegment: pipe.prev[0]?.id ?? null,
       countNextSegments: pipe.next.length,
-      nextSegments: pipe.next.map((p) => p.id),
+      // The same ids as the decision's nextSegments: the same (read-only) array.
+      nextSegments: decision.nextSegments,
       insideFactors: factors,
       numberPins: pipe.members.length,
     };
     decision.properties = properties;
   }
+  // Scratch keeps nothing of this negotiation alive (the model, the description's objects).
+  evItem.fill(null);
+  prefPhysical.length = 0;
+  prefOptimal.length = 0;
+  cx.bases.length = 0;
+  cx.mustMember = null;
+  cx.hardRange = FULL_RANGE;
+  cx.alignBy = null;
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),

@@ -62,6 +62,8 @@ export interface Pipe {
   unknownCompression: boolean;
   /** Scratch mark used while deduplicating. */
   _stamp: number;
+  /** Members added so far while building (the exact-size `members` array is filled at the end). */
+  _count: number;
 }
 
 const INPLACE = RequirementFlags.inplaceModifier;
@@ -120,19 +122,25 @@ export const UNKNOWN_COMPRESSION: Readonly<Compression> = Object.freeze({
 
 function topologicalOrder(filters: readonly FilterNode[]): FilterNode[] {
   const indegree = new Int32Array(filters.length);
-  for (const f of filters) for (const input of f.inputs) if (input.peers.length > 0) indegree[f.index]!++;
-  const order: FilterNode[] = [];
-  for (const f of filters) if (indegree[f.index] === 0) order.push(f);
-  for (let head = 0; head < order.length; head++) {
-    const f = order[head]!;
-    for (const out of f.outputs) {
-      for (const input of out.peers) {
-        const t = input.filter.index;
-        if (--indegree[t]! === 0) order.push(input.filter);
+  for (let i = 0; i < filters.length; i++) {
+    const inputs = filters[i]!.inputs;
+    for (let k = 0; k < inputs.length; k++) if (inputs[k]!.peers.length > 0) indegree[i]!++;
+  }
+  // Exact size: every filter enters the order once (a cycle leaves some out: the check below).
+  const order = new Array<FilterNode>(filters.length);
+  let tail = 0;
+  for (let i = 0; i < filters.length; i++) if (indegree[i] === 0) order[tail++] = filters[i]!;
+  for (let head = 0; head < tail; head++) {
+    const outputs = order[head]!.outputs;
+    for (let o = 0; o < outputs.length; o++) {
+      const peers = outputs[o]!.peers;
+      for (let k = 0; k < peers.length; k++) {
+        const target = peers[k]!.filter;
+        if (--indegree[target.index]! === 0) order[tail++] = target;
       }
     }
   }
-  if (order.length !== filters.length) {
+  if (tail !== filters.length) {
     const stuck = filters.find((f) => indegree[f.index]! > 0)!;
     throw argumentError('type', 'description.connections', stuck.id, 'an acyclic graph (a cycle passes this filter)');
   }
@@ -150,7 +158,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
     const pipe: Pipe = {
       index: pipes.length,
       id: `pipe${pipes.length}`,
-      members: [],
+      members: NO_MEMBERS,
       branchOf,
       prev,
       next: [],
@@ -160,6 +168,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
       multipleOutput: false,
       unknownCompression: false,
       _stamp: 0,
+      _count: 0,
     };
     for (const p of prev) {
       if (p.next.length === 0) (p as { next: Pipe[] }).next = [pipe];
@@ -168,9 +177,11 @@ export function buildPipes(model: GraphModel): Pipe[] {
     pipes.push(pipe);
     return pipe;
   };
+  // Every member in creation order; each pipe's exact-size members array is filled from it at the end.
+  const all: PipeMember[] = [];
   const add = (pipe: Pipe, pin: PinNode, role: PipePinRole, compression: Compression): void => {
-    const member: PipeMember = { pin, role, compression, position: pipe.members.length, pipeIndex: pipe.index };
-    pipe.members.push(member);
+    const member: PipeMember = { pin, role, compression, position: pipe._count++, pipeIndex: pipe.index };
+    all.push(member);
     if (pin.dataFlow === 'in') pin._member = member;
     if (compression.ratioNumerator === 0) pipe.unknownCompression = true;
   };
@@ -184,10 +195,16 @@ export function buildPipes(model: GraphModel): Pipe[] {
       const pipe = workPipe.pop()!;
       const out = workPin.pop()!;
       const ratio = workRatio.pop()!;
-      const branches = out.splitter && out.peers.length > 1;
+      const peers = out.peers;
+      const branches = out.splitter && peers.length > 1;
+      if (!branches) {
+        // One consumer (or a non-splitter): no branch pipes, no temporary list.
+        for (let k = 0; k < peers.length; k++) enterInput(pipe, peers[k]!, ratio);
+        continue;
+      }
       // Walk consumers in reverse so that the first connection is processed first (LIFO).
       const readOnlyBranches: PinNode[] = [];
-      for (const input of out.peers) {
+      for (const input of peers) {
         if (branches && modifiesFrames(input)) {
           const branch = newPipe(pipe, [pipe]);
           add(branch, out, 'copySource', NEUTRAL_COMPRESSION);
@@ -227,28 +244,18 @@ export function buildPipes(model: GraphModel): Pipe[] {
   };
 
   let stamp = 0;
-  for (const filter of topologicalOrder(model.filters)) {
+  const order = topologicalOrder(model.filters);
+  for (let fi = 0; fi < order.length; fi++) {
+    const filter = order[fi]!;
     // The pipes feeding this filter (deduplicated with a per-filter stamp: linear in the filter's inputs).
     let prev: Pipe[] | null = null;
-    const feeding = (): Pipe[] => {
-      if (prev !== null) return prev;
-      stamp++;
-      const list: Pipe[] = [];
-      for (const input of filter.inputs) {
-        const p = input._member ? pipes[input._member.pipeIndex]! : null;
-        if (p && p._stamp !== stamp) {
-          p._stamp = stamp;
-          list.push(p);
-        }
-      }
-      prev = list.length === 0 ? NO_PIPES : list.slice();
-      return prev;
-    };
-    for (const out of filter.outputs) {
+    const outputs = filter.outputs;
+    for (let o = 0; o < outputs.length; o++) {
+      const out = outputs[o]!;
       if (out.peers.length === 0) continue;
       const cp = out.counterpart;
       if (cp !== null && passesThrough(cp) && cp.peers.length > 0) continue; // reached by the walk of its input
-      const prev = feeding();
+      if (prev === null) prev = feedingPipes(filter, pipes, ++stamp);
       const pipe = newPipe(null, prev);
       add(pipe, out, 'source', NEUTRAL_COMPRESSION);
       pipe.userUpstream = out.userMode;
@@ -259,8 +266,39 @@ export function buildPipes(model: GraphModel): Pipe[] {
     }
   }
   // Exact-size member arrays: the pipes live through the negotiation.
-  for (const pipe of pipes) pipe.members = pipe.members.slice();
+  for (let i = 0; i < pipes.length; i++) pipes[i]!.members = new Array<PipeMember>(pipes[i]!._count);
+  for (let k = 0; k < all.length; k++) {
+    const m = all[k]!;
+    pipes[m.pipeIndex]!.members[m.position] = m;
+  }
   return pipes;
 }
 
-const NO_PIPES: Pipe[] = [];
+const NO_PIPES = Object.freeze([]) as unknown as Pipe[];
+
+/** The pipes feeding `filter`, deduplicated with a per-filter stamp (linear in its inputs), in an exact-size array. */
+function feedingPipes(filter: FilterNode, pipes: readonly Pipe[], stamp: number): Pipe[] {
+  let count = 0;
+  for (const input of filter.inputs) {
+    const p = input._member ? pipes[input._member.pipeIndex]! : null;
+    if (p && p._stamp !== stamp) {
+      p._stamp = stamp;
+      count++;
+    }
+  }
+  if (count === 0) return NO_PIPES;
+  const list = new Array<Pipe>(count);
+  let k = 0;
+  for (const input of filter.inputs) {
+    const p = input._member ? pipes[input._member.pipeIndex]! : null;
+    // Second pass: a stamp of −stamp marks a pipe already listed.
+    if (p && p._stamp === stamp) {
+      p._stamp = -stamp;
+      list[k++] = p;
+    }
+  }
+  return list;
+}
+
+/** The placeholder members of a pipe being built. */
+const NO_MEMBERS = Object.freeze([]) as unknown as PipeMember[];

@@ -90,11 +90,16 @@ export interface SizeChoice {
  */
 export function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
   let range = base;
-  const prefs = new Array<SizePreference>(plan.prefs.length);
-  for (let k = 0; k < plan.prefs.length; k++) {
-    const p = plan.prefs[k]!;
+  // The plan's preferences are `honored` entries; an honored one is kept as it is (shared, not copied), and the
+  // plan's array itself is the answer unless some preference had to be relaxed.
+  const planned = plan.prefs;
+  let prefs = planned;
+  for (let k = 0; k < planned.length; k++) {
+    const p = planned[k]!;
     const next = narrow(range, p.range);
     if (next) range = next;
+    if (next !== null && p.outcome === 'honored') continue;
+    if (prefs === planned) prefs = planned.slice();
     prefs[k] = { pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' };
   }
   let pick = plan.pick;
