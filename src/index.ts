@@ -356,6 +356,7 @@ export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } f
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
 // stream: frames, stream headers, stream requests, queues, stream pointers, schedulers
 export { Frame, FrameState, type FrameStateValue } from './stream/frame.js';
+export { type FrameHoldRecord, type FrameLeak, FrameLedger, type FrameLedgerOptions } from './stream/frame-ledger.js';
 export {
   type AvailableByteCount,
   DATAFLOW_IN,

@@ -3,6 +3,7 @@ import { argumentError } from '../errors.js';
 import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
 import type { Pin, PinStateObserver } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
+import { FrameLedger } from '../stream/frame-ledger.js';
 import type { WorkScheduler } from './scheduler.js';
 
 /** Options of a {@link Requester}. */
@@ -19,6 +20,11 @@ export interface RequesterOptions {
    * graph manager passes a macrotask scheduler (`GraphOptions.yieldScheduler`), so other work gets the event loop.
    */
   readonly yieldScheduler?: WorkScheduler;
+  /**
+   * Debug mode: a {@link FrameLedger} that records every frame this requester hands out (holder `requester of pin
+   * <id>`; `outstanding()` shows which pin holds it now) until it comes back. Default null (nothing tracked).
+   */
+  readonly ledger?: FrameLedger | null;
 }
 
 /**
@@ -41,6 +47,8 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   /** Frames queued since the turn began (a small integer: reset by `resetTurn` or the continuation). */
   private turnMade = 0;
   private readonly resetTurn: () => void;
+  private readonly ledger: FrameLedger | null;
+  private readonly holder: string;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
@@ -69,6 +77,12 @@ export class Requester implements FrameReturnSink, PinStateObserver {
       throw argumentError('type', 'yieldScheduler', yieldScheduler, 'a WorkScheduler function');
     }
     this.yieldScheduler = yieldScheduler;
+    const ledger = options.ledger ?? null;
+    if (ledger !== null && !(ledger instanceof FrameLedger)) {
+      throw argumentError('type', 'options.ledger', ledger, 'a FrameLedger or null');
+    }
+    this.ledger = ledger;
+    this.holder = `requester of pin ${pin.id}`;
     this.onFree = () => this.fill();
     this.resetTurn = () => {
       this.turnMade = 0;
@@ -140,8 +154,8 @@ export class Requester implements FrameReturnSink, PinStateObserver {
             break;
           }
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
-          // a float budget would box a number per frame).
-          if (this.turnMade++ === 0 && perTurn !== Number.POSITIVE_INFINITY) queueMicrotask(this.resetTurn);
+          // a float budget would box a number per frame). Without a quota nothing is counted (it would grow forever).
+          if (perTurn !== Number.POSITIVE_INFINITY && this.turnMade++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
           queue.add(this.frameFor(buffer));
         }
@@ -159,7 +173,9 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     } else if (frame.buffer !== buffer) {
       frame.attach(buffer);
     }
-    return frame.reset();
+    frame.reset();
+    if (this.ledger !== null) this.ledger.track(frame, this.holder);
+    return frame;
   }
 
   /** @internal FrameReturnSink: a frame left the circuit; free it and refill. */
@@ -167,6 +183,7 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     const buffer = frame.buffer;
     if (buffer === null) return;
     this.outstanding--;
+    if (this.ledger !== null) this.ledger.untrack(frame);
     this.allocator.free(buffer);
     if (this.removeListener === null) this.fill();
   }
