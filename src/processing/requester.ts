@@ -129,13 +129,15 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     const perTurn = this.framesPerTurn;
     const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
     const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
+    const counted = perTurn !== Number.POSITIVE_INFINITY; // without a quota nothing is counted (it would grow forever)
+    let made = this.turnMade; // a local while filling (nothing else runs meanwhile); written back on the way out
     try {
       do {
         this.again = false;
         while (this.active()) {
           // The quota counts across fill calls (a frame returning refills one at a time): an endless synchronous
           // circuit trips it, stops here (the source's Process then finds no frame and returns) and continues later.
-          if (this.turnMade >= perTurn) {
+          if (made >= perTurn) {
             if (!this.continuationQueued) {
               this.continuationQueued = true;
               (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
@@ -154,14 +156,15 @@ export class Requester implements FrameReturnSink, PinStateObserver {
             break;
           }
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
-          // a float budget would box a number per frame). Without a quota nothing is counted (it would grow forever).
-          if (perTurn !== Number.POSITIVE_INFINITY && this.turnMade++ === 0) queueMicrotask(this.resetTurn);
+          // a float budget would box a number per frame).
+          if (counted && made++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
           queue.add(this.frameFor(buffer));
         }
       } while (this.again && this.active());
     } finally {
       this.filling = false;
+      this.turnMade = made;
     }
   }
 

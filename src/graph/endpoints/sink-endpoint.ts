@@ -148,7 +148,8 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
 
   /**
    * The next frame if one is queued now, else null (see {@link ended}). Never waits. Release the frame.
-   * @throws the source's abort reason when the graph's source aborted
+   * @throws the source's abort reason when the graph's source aborted; `graph.error` in the graph's error state (a
+   *   filter threw); StreamError `invalidDeviceState` once the graph removed the sink (`graph.close()`)
    */
   tryRead(): SinkFrame | null {
     if (this._hasError) throw this._error;
@@ -159,7 +160,9 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
   /**
    * Pull-style read: the next frame (release it), or `{ done: true }` after the end of stream or cancel. Waits
    * while no frame is queued.
-   * @throws (rejects) the source's abort reason; the signal's reason when `signal` aborts
+   * @throws (rejects) the source's abort reason; `graph.error` in the graph's error state (a filter threw, also for a
+   *   read pending then); StreamError `invalidDeviceState` once the graph removed the sink before the end of stream
+   *   (`graph.close()`, also for a read pending then); the signal's reason when `signal` aborts
    */
   read(signal?: AbortSignal): Promise<SinkReadResult> {
     if (this._hasError) return Promise.reject(this._error);

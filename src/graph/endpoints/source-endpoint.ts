@@ -156,7 +156,9 @@ export class SourceEndpoint implements EndpointLike {
   /**
    * Writes one chunk. Resolves once it was copied into the pipe's frame(s) — at once (a shared resolved promise)
    * when frames are free, else when downstream returned enough frames (back-pressure). Writes complete in order.
-   * @throws (rejects) StreamError `invalidDeviceState` after close; the abort reason after abort or when `signal`
+   * @throws (rejects) `graph.error` when a filter threw as the frames moved (the graph's error state, also for writes
+   *   waiting then); StreamError `invalidDeviceState` after close, or once the graph removed the source
+   *   (`graph.close()`, also for writes waiting then); the abort reason after abort or when `signal`
    *   aborts (the chunk may then be partly written)
    */
   write(chunk: SourceChunk, signal?: AbortSignal): Promise<void> {
