@@ -76,6 +76,67 @@ const ARRIVAL_NEVER = 1;
 const ARRIVAL_WHEN_EMPTY = 2;
 const ARRIVAL_EVERY = 3;
 
+/**
+ * The run list (docs/processing.md "Deferred arrival triggers"): while a pin-centric Process routine runs anywhere on
+ * the stack (`runDepth > 0`), an arrival trigger of another pin (into its empty queue, the completion of a frame
+ * upstream) does not start that pin's processing inside the running routine: the pin is put (once) on this list,
+ * which the outermost processing run drains in trigger order after it returns. Each pin then processes its burst of
+ * frames in its own loop instead of a nested call per frame. A preallocated ring of pins; grows only with the number
+ * of pins waiting at once.
+ */
+let runRing: (Pin | null)[] = new Array<Pin | null>(16).fill(null);
+let runMask = 15;
+let runHead = 0;
+let runTail = 0;
+/** Pin-centric processing runs on the stack (nested). */
+let runDepth = 0;
+/** The run list is being drained (by the outermost run). */
+let runDraining = false;
+
+function deferRun(pin: Pin): void {
+  if (runTail - runHead > runMask) {
+    const size = (runMask + 1) * 2;
+    const ring = new Array<Pin | null>(size).fill(null);
+    for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
+    runRing = ring;
+    runMask = size - 1;
+  }
+  runRing[runTail++ & runMask] = pin;
+}
+
+/** Runs the deferred pins in trigger order (new deferrals made meanwhile join the end). */
+function drainRunList(): void {
+  const outer = runDraining; // a nested drain (before a bypass, see Pin._onFrameComplete) restores the outer one's
+  runDraining = true;
+  try {
+    while (runHead !== runTail) {
+      const i = runHead++ & runMask;
+      const pin = runRing[i]!;
+      runRing[i] = null;
+      pin._runDeferred();
+    }
+  } catch (error) {
+    runDraining = outer;
+    abandonRunList();
+    throw error;
+  }
+  runDraining = outer;
+  runHead = 0;
+  runTail = 0;
+}
+
+/** After a throwing routine: the triggers still waiting become asynchronous attempts (none is lost). */
+function abandonRunList(): void {
+  while (runHead !== runTail) {
+    const i = runHead++ & runMask;
+    const pin = runRing[i]!;
+    runRing[i] = null;
+    pin._abandonDeferred();
+  }
+  runHead = 0;
+  runTail = 0;
+}
+
 function stepStatus(result: DispatchResult): StatusCode {
   return result === undefined ? Status.success : (result as StatusCode);
 }
@@ -154,6 +215,8 @@ export class Pin implements QueueHost, FrameReturnSink {
   private _processing = false;
   private _rerun = false;
   private _asyncQueued = false;
+  /** On the run list (a deferred arrival trigger). */
+  private _deferred = false;
   private readonly _runAsync: () => void;
   /** What an arrival does, from the (readonly) flags and the filter's kind: one of the ARRIVAL_* constants. */
   private readonly _arrivalMode: number;
@@ -437,6 +500,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     const lead = queue === null ? null : queue._leading;
     const offset = lead === null ? null : queue!._inputPin ? lead.offsetIn : lead.offsetOut;
     this._processing = true;
+    runDepth++;
     try {
       for (;;) {
         this._rerun = false;
@@ -458,9 +522,11 @@ export class Pin implements QueueHost, FrameReturnSink {
     } catch (error) {
       // (catch + rethrow rather than finally: the same effect, lighter in the optimizing compiler's hot path)
       this._processing = false;
+      if (--runDepth === 0 && !runDraining && runHead !== runTail) abandonRunList();
       throw error;
     }
     this._processing = false;
+    if (--runDepth === 0 && !runDraining && runHead !== runTail) drainRunList();
   }
 
   /** True while this pin's process routine runs. */
@@ -483,7 +549,33 @@ export class Pin implements QueueHost, FrameReturnSink {
       this._rerun = true;
       return;
     }
-    if (this.mayProcess()) this.runProcess();
+    if (!this.mayProcess()) return;
+    if (runDepth > 0 && mode === ARRIVAL_WHEN_EMPTY) {
+      // Raised inside another pin's Process routine: run after it (the outermost run drains the list).
+      if (!this._deferred) {
+        this._deferred = true;
+        deferRun(this);
+      }
+      return;
+    }
+    this.runProcess();
+  }
+
+  /** @internal the run list reached this pin: one processing run while it may process and frames are ahead. */
+  _runDeferred(): void {
+    this._deferred = false;
+    if (this._processing) {
+      this._rerun = true;
+      return;
+    }
+    if (this.mayProcess() && this.queue !== null && this.queue._leading._frame !== null) this.runProcess();
+  }
+
+  /** @internal the run list was abandoned (a routine threw): the waiting trigger becomes an asynchronous attempt. */
+  _abandonDeferred(): void {
+    this._deferred = false;
+    if (this._closed || this.queue === null || this.queue._leading._frame === null) return;
+    this.attemptProcessing({ async: true });
   }
 
   /**
@@ -497,7 +589,12 @@ export class Pin implements QueueHost, FrameReturnSink {
     if (frame.status === Status.success) {
       let next = this._nextPin();
       // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
-      while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+      if (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
+        // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order
+        // nested processing gave): run the deferred pins now.
+        if (runHead !== runTail) drainRunList();
+        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+      }
       if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
         if (next.resetState === KsReset.begin) {
           frame.status = Status.deviceNotReady;
