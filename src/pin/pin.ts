@@ -599,7 +599,7 @@ export class Pin implements QueueHost, FrameReturnSink {
         if (next.resetState === KsReset.begin) {
           frame.status = Status.deviceNotReady;
         } else {
-          next.queue.add(frame);
+          next.queue._addNext(frame); // (idle: just retired)
           return;
         }
       }
