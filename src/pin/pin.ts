@@ -76,6 +76,10 @@ const ARRIVAL_NEVER = 1;
 const ARRIVAL_WHEN_EMPTY = 2;
 const ARRIVAL_EVERY = 3;
 
+function stepStatus(result: DispatchResult): StatusCode {
+  return result === undefined ? Status.success : (result as StatusCode);
+}
+
 /**
  * The run list (docs/processing.md "Deferred arrival triggers"): while a pin-centric Process routine runs anywhere on
  * the stack (`runDepth > 0`), an arrival trigger of another pin (into its empty queue, the completion of a frame
@@ -135,10 +139,6 @@ function abandonRunList(): void {
   }
   runHead = 0;
   runTail = 0;
-}
-
-function stepStatus(result: DispatchResult): StatusCode {
-  return result === undefined ? Status.success : (result as StatusCode);
 }
 
 /**
