@@ -88,7 +88,7 @@ function stepStatus(result: DispatchResult): StatusCode {
  * frames in its own loop instead of a nested call per frame. A preallocated ring of pins; grows only with the number
  * of pins waiting at once.
  */
-let runRing: (Pin | null)[] = new Array<Pin | null>(16).fill(null);
+let runRing: (RunListEntry | null)[] = new Array<RunListEntry | null>(16).fill(null);
 let runMask = 15;
 let runHead = 0;
 let runTail = 0;
@@ -97,15 +97,29 @@ let runDepth = 0;
 /** The run list is being drained (by the outermost run). */
 let runDraining = false;
 
-function deferRun(pin: Pin): void {
+/** @internal An entry of the run list: a pin's deferred trigger, or a requester's deferred refill. */
+export interface RunListEntry {
+  /** The list reached the entry: do the deferred work now. */
+  _runDeferred(): void;
+  /** The list was abandoned (a routine threw): turn the deferred work into a work item. */
+  _abandonDeferred(): void;
+}
+
+/** @internal true while a pin-centric Process routine runs (work it causes may be deferred to the run list). */
+export function processingRuns(): boolean {
+  return runDepth > 0;
+}
+
+/** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
+export function deferRun(entry: RunListEntry): void {
   if (runTail - runHead > runMask) {
     const size = (runMask + 1) * 2;
-    const ring = new Array<Pin | null>(size).fill(null);
+    const ring = new Array<RunListEntry | null>(size).fill(null);
     for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
     runRing = ring;
     runMask = size - 1;
   }
-  runRing[runTail++ & runMask] = pin;
+  runRing[runTail++ & runMask] = entry;
 }
 
 /** Runs the deferred pins in trigger order (new deferrals made meanwhile join the end). */

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createDefaultAllocator } from '../../src/allocator/default-allocator.js';
+import { FileAlignment, PoolType } from '../../src/framing/constants.js';
 import { connectPins, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
 import { PinFlags } from '../../src/pin/pin-flags.js';
+import { setPipeSource } from '../../src/processing/wiring.js';
 import { KsState } from '../../src/state.js';
 import { Status } from '../../src/status.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
@@ -196,5 +199,66 @@ describe('deferred arrival triggers (run list)', () => {
     assert.deepEqual(log.slice(4), ['b:0']);
     assert.equal(b.queue!.length, 0);
     assert.equal(c.returned.length, 2);
+  });
+
+  it('frames returning inside a routine are freed at once; the requester refills once, in a burst, after it returns', () => {
+    const seen = { freeInside: [] as number[], sourceQueueInside: [] as number[], produced: 0 };
+    let src: Pin | null = null;
+    const allocator = createDefaultAllocator();
+    const fa = makeFilter([
+      pinDescriptor({
+        dataFlow: DataFlow.out,
+        communication: Communication.source,
+        dispatch: {
+          process: (pin) => {
+            if (seen.produced >= 6) return Status.pending;
+            const lead = pin.getLeadingEdge(StreamPointerState.locked);
+            if (lead === null) return Status.pending;
+            seen.produced++;
+            lead.frame!.header.dataUsed = 4;
+            lead.unlock(true);
+            return Status.success;
+          },
+        },
+      }),
+    ]);
+    const fb = makeFilter([
+      pinDescriptor({
+        dispatch: {
+          process: (pin) => {
+            const lead = pin.getLeadingEdge(StreamPointerState.locked);
+            if (lead === null) return Status.pending;
+            lead.unlock(true); // the frame leaves the circuit: back to the requester
+            seen.freeInside.push(allocator.outstanding);
+            seen.sourceQueueInside.push(src!.queue!.length);
+            return Status.success;
+          },
+        },
+      }),
+    ]);
+    src = fa.filter.createPin(0, streamFormat);
+    const snk = fb.filter.createPin(0, streamFormat);
+    connectPins(src, snk);
+    allocator.initialize(null, {
+      optionsFlags: 0,
+      poolType: PoolType.nonPagedPool,
+      frames: 3,
+      frameSize: 16,
+      fileAlignment: FileAlignment.long,
+      reserved: 0,
+    });
+    setPipeSource(src, allocator);
+    snk.setState(KsState.run);
+    src.setState(KsState.run); // the source produces 3, the sink consumes 3, the requester refills 3, …
+    assert.equal(seen.produced, 6);
+    // inside the sink's burst each returned frame is already free, and no refill has entered the source's queue
+    assert.deepEqual(seen.freeInside, [2, 1, 0, 2, 1, 0]);
+    assert.deepEqual(seen.sourceQueueInside, [0, 0, 0, 0, 0, 0]);
+    // after the outermost call the source's queue is full again (the source pends: its budget is used)
+    assert.equal(src.queue!.length, 3);
+    assert.equal(allocator.outstanding, 3);
+    snk.setState(KsState.stop);
+    src.setState(KsState.stop);
+    assert.equal(allocator.outstanding, 0);
   });
 });
