@@ -105,9 +105,9 @@ export interface RunListEntry {
   _abandonDeferred(): void;
 }
 
-/** @internal true while a pin-centric Process routine runs (work it causes may be deferred to the run list). */
+/** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
 export function processingRuns(): boolean {
-  return runDepth > 0;
+  return runDepth > 0 || runDraining;
 }
 
 /** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
@@ -564,8 +564,9 @@ export class Pin implements QueueHost, FrameReturnSink {
       return;
     }
     if (!this.mayProcess()) return;
-    if (runDepth > 0 && mode === ARRIVAL_WHEN_EMPTY) {
-      // Raised inside another pin's Process routine: run after it (the outermost run drains the list).
+    if ((runDepth > 0 || runDraining) && mode === ARRIVAL_WHEN_EMPTY) {
+      // Raised inside another pin's Process routine, or by a deferred entry (a refill) while the list drains: run
+      // after it (the outermost run drains the list).
       if (!this._deferred) {
         this._deferred = true;
         deferRun(this);
