@@ -202,7 +202,12 @@ describe('deferred arrival triggers (run list)', () => {
   });
 
   it('frames returning inside a routine are freed at once; the requester refills once, in a burst, after it returns', () => {
-    const seen = { freeInside: [] as number[], sourceQueueInside: [] as number[], produced: 0 };
+    const seen = {
+      freeInside: [] as number[],
+      sourceQueueInside: [] as number[],
+      sourceQueueAtProduce: [] as number[],
+      produced: 0,
+    };
     let src: Pin | null = null;
     const allocator = createDefaultAllocator();
     const fa = makeFilter([
@@ -215,6 +220,7 @@ describe('deferred arrival triggers (run list)', () => {
             const lead = pin.getLeadingEdge(StreamPointerState.locked);
             if (lead === null) return Status.pending;
             seen.produced++;
+            seen.sourceQueueAtProduce.push(pin.queue!.length);
             lead.frame!.header.dataUsed = 4;
             lead.unlock(true);
             return Status.success;
@@ -254,6 +260,8 @@ describe('deferred arrival triggers (run list)', () => {
     // inside the sink's burst each returned frame is already free, and no refill has entered the source's queue
     assert.deepEqual(seen.freeInside, [2, 1, 0, 2, 1, 0]);
     assert.deepEqual(seen.sourceQueueInside, [0, 0, 0, 0, 0, 0]);
+    // the refill is one burst: the source's next run finds all three refilled frames queued (not one run per frame)
+    assert.deepEqual(seen.sourceQueueAtProduce, [3, 2, 1, 3, 2, 1]);
     // after the outermost call the source's queue is full again (the source pends: its budget is used)
     assert.equal(src.queue!.length, 3);
     assert.equal(allocator.outstanding, 3);
