@@ -31,6 +31,23 @@ export {
 export { MAX_ALLOCATOR_FRAMES, validateAllocatorFraming } from './allocator/validate.js';
 export { createVendorAllocator, VendorAllocator } from './allocator/vendor-allocator.js';
 export { Device, type DeviceDescriptor, type DeviceDispatch, type DeviceOptions } from './device/device.js';
+// endpoints: user-mode ends as WHATWG streams (browser-safe; Node streams are in `avstream/node`)
+export type { FrameRecord } from './endpoints/frame-record.js';
+export {
+  type ToReadableFrameStreamOptions,
+  type ToReadableStreamOptions,
+  toReadableFrameStream,
+  toReadableStream,
+} from './endpoints/readable-stream.js';
+export {
+  addReadableStreamSource,
+  addWritableStreamSink,
+  readableStreamChunks,
+  type SinkAttachment,
+  type StreamSinkOptions,
+  type StreamSourceOptions,
+} from './endpoints/stream-attach.js';
+export { type ToWritableStreamOptions, toWritableStream } from './endpoints/writable-stream.js';
 export {
   AllocatorError,
   type AllocatorErrorReason,
@@ -339,6 +356,7 @@ export { KsReset, type KsResetValue, KsState, type KsStateValue, ksStateName } f
 export { ntSuccess, Status, type StatusCode, type StatusName, statusName } from './status.js';
 // stream: frames, stream headers, stream requests, queues, stream pointers, schedulers
 export { Frame, FrameState, type FrameStateValue } from './stream/frame.js';
+export { type FrameHoldRecord, type FrameLeak, FrameLedger, type FrameLedgerOptions } from './stream/frame-ledger.js';
 export {
   type AvailableByteCount,
   DATAFLOW_IN,

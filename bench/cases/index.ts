@@ -2,3 +2,4 @@
 import './alloc.js';
 import './graph.js';
 import './negotiate.js';
+import './endpoints.js';

@@ -1,5 +1,5 @@
 import { argumentError, StateError } from '../errors.js';
-import type { FilterDescriptor } from '../filter/filter-descriptor.js';
+import { type FilterDescriptor, validateFilterDescriptor } from '../filter/filter-descriptor.js';
 import { FilterFactory } from '../filter/filter-factory.js';
 import type { DispatchResult } from '../pin/pin-descriptor.js';
 import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
@@ -61,6 +61,28 @@ export class Device {
   constructor(descriptor: DeviceDescriptor, options: DeviceOptions = {}) {
     if (descriptor === null || typeof descriptor !== 'object' || !Array.isArray(descriptor.filterDescriptors)) {
       throw argumentError('type', 'descriptor', descriptor, 'a KSDEVICE_DESCRIPTOR with filterDescriptors');
+    }
+    // Everything is checked before the Add dispatch runs: a bad descriptor never leaves a device added but not built.
+    const dispatch = descriptor.dispatch;
+    if (dispatch !== undefined && dispatch !== null) {
+      if (typeof dispatch !== 'object') {
+        throw argumentError('type', 'descriptor.dispatch', dispatch, 'a KSDEVICE_DISPATCH object or null');
+      }
+      for (const k of ['add', 'start', 'stop', 'remove'] as const) {
+        const fn = dispatch[k];
+        if (fn !== undefined && fn !== null && typeof fn !== 'function') {
+          throw argumentError('type', `descriptor.dispatch.${k}`, fn, 'a function or undefined');
+        }
+      }
+    }
+    descriptor.filterDescriptors.forEach((fd, i) => {
+      validateFilterDescriptor(fd, `descriptor.filterDescriptors[${i}]`);
+    });
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'a DeviceOptions object');
+    }
+    if (options.scheduler !== undefined && typeof options.scheduler !== 'function') {
+      throw argumentError('type', 'options.scheduler', options.scheduler, 'a WorkScheduler function');
     }
     this.descriptor = descriptor;
     this.scheduler = options.scheduler ?? defaultWorkScheduler;

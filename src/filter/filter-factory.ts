@@ -1,5 +1,5 @@
 import type { Device } from '../device/device.js';
-import { StateError } from '../errors.js';
+import { argumentError, StateError } from '../errors.js';
 import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { Status, type StatusCode, statusName } from '../status.js';
 import type { Scheduler } from '../stream/scheduler.js';
@@ -35,6 +35,12 @@ export class FilterFactory {
    */
   constructor(descriptor: FilterDescriptor, options: FilterFactoryOptions = {}, device: Device | null = null) {
     this.descriptor = validateFilterDescriptor(descriptor);
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'a FilterFactoryOptions object');
+    }
+    if (options.scheduler !== undefined && typeof options.scheduler !== 'function') {
+      throw argumentError('type', 'options.scheduler', options.scheduler, 'a WorkScheduler function');
+    }
     this.scheduler = options.scheduler ?? device?.scheduler ?? defaultWorkScheduler;
     this.timers = options.timers ?? device?.timers;
     this.device = device;

@@ -1,6 +1,7 @@
 import { argumentError, FramingError } from '../errors.js';
 import { Status } from '../status.js';
 import { MAX_FRAMING_ITEMS } from './constants.js';
+import { FRAMING_ITEM_FIELDS, FRAMING_RANGE_FIELDS, FRAMING_RANGE_WEIGHTED_FIELDS } from './field-names.js';
 import { readGuid, writeGuid } from './guid.js';
 import type { AllocatorFraming, AllocatorFramingEx, FramingItem, FramingRange } from './types.js';
 import { _checkFramingExShape, _checkFramingShape, validateFraming, validateFramingEx } from './validate.js';
@@ -130,29 +131,16 @@ function snapshotObject<K extends string>(value: unknown, keys: readonly K[]): u
   return out;
 }
 
-const RANGE_KEYS = ['minFrameSize', 'maxFrameSize', 'stepping'] as const;
-
 function snapshotItem(value: unknown): unknown {
-  const item = snapshotObject(value, [
-    'memoryType',
-    'busType',
-    'memoryFlags',
-    'busFlags',
-    'flags',
-    'frames',
-    'fileAlignment',
-    'memoryTypeWeight',
-    'physicalRange',
-    'framingRange',
-  ] as const);
+  const item = snapshotObject(value, FRAMING_ITEM_FIELDS);
   if (item === value) return item;
   const o = item as Record<string, unknown>;
-  o.physicalRange = snapshotObject(o.physicalRange, RANGE_KEYS);
-  const weighted = snapshotObject(o.framingRange, ['range', 'inPlaceWeight', 'notInPlaceWeight'] as const);
+  o.physicalRange = snapshotObject(o.physicalRange, FRAMING_RANGE_FIELDS);
+  const weighted = snapshotObject(o.framingRange, FRAMING_RANGE_WEIGHTED_FIELDS);
   if (weighted !== o.framingRange)
     (weighted as Record<string, unknown>).range = snapshotObject(
       (weighted as Record<string, unknown>).range,
-      RANGE_KEYS,
+      FRAMING_RANGE_FIELDS,
     );
   o.framingRange = weighted;
   return o;

@@ -1,5 +1,13 @@
 import { FramingError } from '../errors.js';
 import { MAX_FRAMING_ITEMS } from './constants.js';
+import {
+  COMPRESSION_FIELDS,
+  FRAMING_EX_FIELDS,
+  FRAMING_FIELDS,
+  FRAMING_ITEM_FIELDS,
+  FRAMING_RANGE_FIELDS,
+  FRAMING_RANGE_WEIGHTED_FIELDS,
+} from './field-names.js';
 import { isGuid, normalizeGuid } from './guid.js';
 import type { AllocatorFraming, AllocatorFramingEx, FramingItem, FramingRange } from './types.js';
 import { isUint32, validateFraming, validateFramingEx } from './validate.js';
@@ -15,24 +23,6 @@ import { isUint32, validateFraming, validateFramingEx } from './validate.js';
  */
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-const ROOT_EX_KEYS = ['pinFlags', 'outputCompression', 'pinWeight', 'items'] as const;
-const COMPRESSION_KEYS = ['ratioNumerator', 'ratioDenominator', 'ratioConstantMargin'] as const;
-const ITEM_KEYS = [
-  'memoryType',
-  'busType',
-  'memoryFlags',
-  'busFlags',
-  'flags',
-  'frames',
-  'fileAlignment',
-  'memoryTypeWeight',
-  'physicalRange',
-  'framingRange',
-] as const;
-const RANGE_KEYS = ['minFrameSize', 'maxFrameSize', 'stepping'] as const;
-const WEIGHTED_KEYS = ['range', 'inPlaceWeight', 'notInPlaceWeight'] as const;
-const LEGACY_KEYS = ['optionsFlags', 'poolType', 'frames', 'frameSize', 'fileAlignment', 'reserved'] as const;
 
 type Fields<K extends string> = { [P in K]: unknown };
 
@@ -102,14 +92,14 @@ function parseGuid(value: unknown): unknown {
 }
 
 function parseRange(value: unknown, path: string): FramingRange {
-  const r = readObject(value, path, path, RANGE_KEYS);
+  const r = readObject(value, path, path, FRAMING_RANGE_FIELDS);
   return { minFrameSize: r.minFrameSize, maxFrameSize: r.maxFrameSize, stepping: r.stepping } as FramingRange;
 }
 
 function parseItem(value: unknown, path: string): FramingItem {
-  const o = readObject(value, path, path, ITEM_KEYS);
+  const o = readObject(value, path, path, FRAMING_ITEM_FIELDS);
   const wPath = `${path}.framingRange`;
-  const w = readObject(o.framingRange, wPath, wPath, WEIGHTED_KEYS);
+  const w = readObject(o.framingRange, wPath, wPath, FRAMING_RANGE_WEIGHTED_FIELDS);
   return {
     memoryType: parseGuid(o.memoryType),
     busType: parseGuid(o.busType),
@@ -160,7 +150,7 @@ function readItems(value: unknown): unknown[] {
  * @throws FramingError naming the offending field path (`items[2].busType`, `items[0].foo`, `countItems`, …)
  */
 export function parseFramingEx(untrusted: unknown): AllocatorFramingEx {
-  const root = readObject(untrusted, '', 'framingEx', ROOT_EX_KEYS, ['countItems'] as const);
+  const root = readObject(untrusted, '', 'framingEx', FRAMING_EX_FIELDS, ['countItems'] as const);
   const bound = `between 1 and ${MAX_FRAMING_ITEMS} framing items (CountItems)`;
   if ('countItems' in root) {
     const count = root.countItems;
@@ -172,7 +162,7 @@ export function parseFramingEx(untrusted: unknown): AllocatorFramingEx {
   }
   const parsedItems: FramingItem[] = [];
   for (let i = 0; i < items.length; i++) parsedItems.push(parseItem(items[i], `items[${i}]`));
-  const c = readObject(root.outputCompression, 'outputCompression', '', COMPRESSION_KEYS);
+  const c = readObject(root.outputCompression, 'outputCompression', '', COMPRESSION_FIELDS);
   const framing = {
     pinFlags: root.pinFlags,
     outputCompression: {
@@ -192,7 +182,7 @@ export function parseFramingEx(untrusted: unknown): AllocatorFramingEx {
  * @throws FramingError naming the offending field
  */
 export function parseFraming(untrusted: unknown): AllocatorFraming {
-  const o = readObject(untrusted, '', 'framing', LEGACY_KEYS);
+  const o = readObject(untrusted, '', 'framing', FRAMING_FIELDS);
   const framing = {
     optionsFlags: o.optionsFlags,
     poolType: o.poolType,

@@ -561,6 +561,15 @@ export class Graph {
     return this._pipes ?? [];
   }
 
+  /**
+   * The live pipe a pin belongs to (its allocator answers KSPROPERTY_STREAMALLOCATOR_STATUS), or null in STOP or
+   * for a pin in no pipe. A non-in-place transform's input is in the pipe it ends; its output in the pipe it starts.
+   */
+  pipeOf(pin: Pin): GraphPipe | null {
+    for (const p of this._pipes ?? []) if (p.pins.includes(pin)) return p;
+    return null;
+  }
+
   /** The failure an endpoint reported (a source aborted), or null. Cleared at the next STOP→ACQUIRE. */
   get failure(): unknown {
     return this._failure;
@@ -593,6 +602,7 @@ export class Graph {
 
   private step(from: KsStateValue, to: KsStateValue): void {
     const pins = this.allPins(this.orderedNodes(to < from));
+    for (const pin of pins) this.observe(pin); // instances the application created itself
     this._transitioning = true;
     try {
       if (from === KsState.stop) {
@@ -732,6 +742,20 @@ export class Graph {
   _endpointFailed(reason: unknown): void {
     if (this._failure === null) this._failure = reason;
     for (const n of this._nodes) if (n.endpoint instanceof SinkEndpoint) n.endpoint._fail(reason);
+  }
+
+  /**
+   * Stops the graph (frames come back, allocators are deleted once idle: see {@link whenIdle}), then removes every
+   * filter and endpoint, closing the instances the graph created. The graph is empty afterwards and can be reused.
+   */
+  close(): void {
+    this.stop();
+    for (const node of [...this._nodes].reverse()) this.removeFilter(node.endpoint ?? node.filter);
+  }
+
+  /** `using graph = new Graph()`: {@link close}. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   private assertStopped(what: string): void {

@@ -55,7 +55,14 @@ export interface FrameHeaderInit {
   /** Duration (100 ns units). */
   readonly duration?: number;
   /** PresentationTime. */
-  readonly presentationTime?: { readonly time: number; readonly numerator: number; readonly denominator: number };
+  readonly presentationTime?: {
+    /** Time (100 ns units, scaled by numerator / denominator). */
+    readonly time: number;
+    /** Numerator of the time scale. */
+    readonly numerator: number;
+    /** Denominator of the time scale. */
+    readonly denominator: number;
+  };
 }
 
 /** Observes a pin's successful state steps (the requester and the graph manager use it). @internal */
@@ -68,6 +75,23 @@ export interface PinStateObserver {
   willPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): StatusCode | undefined;
   /** Called after each successful step `from` → `to`. */
   onPinState?(pin: Pin, from: KsStateValue, to: KsStateValue): void;
+}
+
+/** No error recorded (see {@link guarded}). */
+const NO_ERROR: unique symbol = Symbol('no error');
+
+/**
+ * Runs `fn` and returns `first`, or what `fn` threw when `first` is still {@link NO_ERROR}: a driver callback that
+ * throws after a state step was accepted must not leave the step half done, so the rest runs and the first error is
+ * rethrown at the end.
+ */
+function guarded(first: unknown, fn: () => void): unknown {
+  try {
+    fn();
+  } catch (error) {
+    if (first === NO_ERROR) return error;
+  }
+  return first;
 }
 
 /** Arrival handling ({@link Pin._onArrival}): the filter's (filter-centric), never, into an empty queue, every. */
@@ -227,6 +251,10 @@ export class Pin implements QueueHost, FrameReturnSink {
   private readonly _dispatch: PinDispatch | null;
   private readonly _process: ((pin: Pin) => StatusCode) | null;
   private _processing = false;
+  /** True while a SetDeviceState dispatch or a state observer runs (the control mutex is held). */
+  private _inStateDispatch = false;
+  /** Counts state requests: a walk stops when a request made meanwhile (e.g. by a process routine) replaced it. */
+  private _stateRequest = 0;
   private _rerun = false;
   private _asyncQueued = false;
   /** On the run list (a deferred arrival trigger). */
@@ -313,27 +341,43 @@ export class Pin implements QueueHost, FrameReturnSink {
       throw argumentError('range', 'state', state, 'a KsState value 0–3');
     }
     this.assertOpen();
+    if (this._inStateDispatch) {
+      throw new StateError(
+        `pin ${this.id}: setState(${ksStateName(state)}) from inside SetDeviceState or a state observer is not allowed; expected the running state change to return first`,
+        Status.invalidDeviceState,
+      );
+    }
     if (state === this.pipeState && state === this.clientState) return;
     if (this.pipeState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
     const previousClient = this.clientState;
+    const request = ++this._stateRequest;
     this.clientState = state;
     this.deviceState = state;
+    let error: unknown = NO_ERROR;
     if (!this.standardTransport) {
-      this.step(state, previousClient);
-      return;
+      error = this.step(state, previousClient, error);
+    } else {
+      // A processing trigger fired by a step may itself change the state: the newer request then wins.
+      while (this.pipeState !== state && this._stateRequest === request) {
+        const next = (this.pipeState + (state > this.pipeState ? 1 : -1)) as KsStateValue;
+        error = this.step(next, previousClient, error);
+      }
     }
-    while (this.pipeState !== state) {
-      const next = (this.pipeState + (state > this.pipeState ? 1 : -1)) as KsStateValue;
-      this.step(next, previousClient);
-    }
+    if (error !== NO_ERROR) throw error;
   }
 
-  private step(to: KsStateValue, previousClient: KsStateValue): void {
+  /**
+   * One accepted-or-refused step. A refusal throws (rolling ClientState back). Once accepted, the step's follow-ups
+   * (flush and Reset at STOP, observers, processing triggers) all run; the first error one of them throws is
+   * returned (with `error` kept if it was already set) so the walk completes before it is rethrown.
+   */
+  private step(to: KsStateValue, previousClient: KsStateValue, error: unknown): unknown {
     const from = this.pipeState;
-    if (from === to) return;
+    if (from === to) return error;
     const handler = this._dispatch?.setDeviceState;
     let status: StatusCode = Status.success;
     let who = 'setDeviceState';
+    this._inStateDispatch = true;
     try {
       for (const o of this._stateObservers) {
         if (status !== Status.success) break;
@@ -345,6 +389,8 @@ export class Pin implements QueueHost, FrameReturnSink {
       this.clientState = previousClient;
       this.deviceState = from;
       throw error;
+    } finally {
+      this._inStateDispatch = false;
     }
     if (status !== Status.success) {
       this.clientState = previousClient;
@@ -359,22 +405,31 @@ export class Pin implements QueueHost, FrameReturnSink {
     if (!this.standardTransport) this.deviceState = to;
     if (from === KsState.stop) this._injecting = this._frameReturn !== null;
     if (to === KsState.stop) {
-      this.flushQueue();
+      error = this.flushQueue(error);
       this._injecting = false;
     }
-    for (const o of this._stateObservers) o.onPinState?.(this, from, to);
+    for (const o of this._stateObservers) {
+      if (o.onPinState) error = guarded(error, () => o.onPinState!(this, from, to));
+    }
     if (this.filter.filterCentric) {
-      this.filter._onPinStateChanged(this, from, to);
+      error = guarded(error, () => this.filter._onPinStateChanged(this, from, to));
     } else if (from < this.minimumProcessingState && to >= this.minimumProcessingState) {
       // Trigger (1): the pin rises into its minimum processing state with frames already queued.
-      if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) this.trigger();
+      if ((this.flags & PinFlags.doNotInitiateProcessing) === 0 && this.hasFramesAhead()) {
+        error = guarded(error, () => this.trigger());
+      }
     }
+    return error;
   }
 
-  private flushQueue(): void {
-    if (this.queue) this.queue.flush(Status.cancelled);
-    this._dispatch?.reset?.(this);
-    if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+  /** Flushes the queue, then calls the Reset dispatch(es): each runs even if an earlier one throws. */
+  private flushQueue(error: unknown): unknown {
+    const queue = this.queue;
+    if (queue) error = guarded(error, () => queue.flush(Status.cancelled));
+    const reset = this._dispatch?.reset;
+    if (reset) error = guarded(error, () => reset(this));
+    if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
+    return error;
   }
 
   /**
@@ -388,9 +443,13 @@ export class Pin implements QueueHost, FrameReturnSink {
     this.assertOpen();
     this.resetState = reset;
     if (reset === KsReset.begin) {
-      this.queue?.resetBegin();
-      this._dispatch?.reset?.(this);
-      if (this.filter.filterCentric) this.filter._onPinFlushed(this);
+      const queue = this.queue;
+      let error: unknown = NO_ERROR;
+      if (queue) error = guarded(error, () => queue.resetBegin());
+      const dispatch = this._dispatch?.reset;
+      if (dispatch) error = guarded(error, () => dispatch(this));
+      if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
+      if (error !== NO_ERROR) throw error;
     } else {
       this.queue?.resetEnd();
     }
@@ -707,7 +766,8 @@ export class Pin implements QueueHost, FrameReturnSink {
    * KsPinSubmitFrame: injects a frame of `data` (with an optional header; FrameExtent = data.byteLength) into the
    * pin's queue. It returns through the frame-return callback with its completion status.
    * @throws StateError `invalidDeviceState` when the pin is not in injection mode; StreamError `deviceNotReady`
-   *   during a reset
+   *   during a reset; TypeError/RangeError for a header field out of range (dataUsed beyond the data, a flag word
+   *   that is not a ULONG, a zero time-scale denominator), nothing submitted
    */
   submitFrame(data: Uint8Array, header: FrameHeaderInit | null = null, context: unknown = null): void {
     if (!(data instanceof Uint8Array)) throw argumentError('type', 'data', data, 'a Uint8Array');
@@ -723,20 +783,23 @@ export class Pin implements QueueHost, FrameReturnSink {
         Status.deviceNotReady,
       );
     }
+    if (header !== null && typeof header !== 'object') {
+      throw argumentError('type', 'header', header, 'a FrameHeaderInit object or null');
+    }
+    checkHeaderInit(header ?? {}, data.byteLength);
     const frame = new CircuitFrame(this, null, data);
+    const h = frame.header;
+    h.dataUsed = header?.dataUsed ?? (this.dataFlow === DataFlow.in ? data.byteLength : 0);
     if (header) {
-      if (header.dataUsed !== undefined) frame.header.dataUsed = header.dataUsed;
-      if (header.optionsFlags !== undefined) frame.header.optionsFlags = header.optionsFlags;
-      if (header.typeSpecificFlags !== undefined) frame.header.typeSpecificFlags = header.typeSpecificFlags;
-      if (header.duration !== undefined) frame.header.duration = header.duration;
+      if (header.optionsFlags !== undefined) h.optionsFlags = header.optionsFlags >>> 0;
+      if (header.typeSpecificFlags !== undefined) h.typeSpecificFlags = header.typeSpecificFlags >>> 0;
+      if (header.duration !== undefined) h.duration = header.duration;
       const t = header.presentationTime;
       if (t !== undefined) {
-        frame.header.presentationTime.time = t.time;
-        frame.header.presentationTime.numerator = t.numerator;
-        frame.header.presentationTime.denominator = t.denominator;
+        h.presentationTime.time = t.time;
+        h.presentationTime.numerator = t.numerator;
+        h.presentationTime.denominator = t.denominator;
       }
-    } else if (this.dataFlow === DataFlow.in) {
-      frame.header.dataUsed = data.byteLength;
     }
     frame.context = context;
     this.queue.add(frame);
@@ -806,10 +869,13 @@ export class Pin implements QueueHost, FrameReturnSink {
       try {
         this.setState(KsState.stop);
       } catch {
-        this.deviceState = KsState.stop;
-        this.pipeState = KsState.stop;
-        this.clientState = KsState.stop;
-        this.flushQueue();
+        // A refused step leaves the pin above STOP: force it (a callback that threw after STOP was reached did not).
+        if ((this.pipeState as KsStateValue) !== KsState.stop) {
+          this.deviceState = KsState.stop;
+          this.pipeState = KsState.stop;
+          this.clientState = KsState.stop;
+          this.flushQueue(NO_ERROR);
+        }
       }
     }
     if (this.peer) disconnectPins(this.dataFlow === DataFlow.out ? this : this.peer);
@@ -820,6 +886,37 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   private assertOpen(): void {
     if (this._closed) throw new StateError(`pin ${this.id}: the pin is closed`, Status.invalidDeviceState);
+  }
+}
+
+/** Checks the fields given to {@link Pin.submitFrame} (before anything is built). */
+function checkHeaderInit(header: FrameHeaderInit, length: number): void {
+  const { dataUsed, optionsFlags, typeSpecificFlags, duration, presentationTime: t } = header;
+  if (dataUsed !== undefined && (!Number.isSafeInteger(dataUsed) || dataUsed < 0 || dataUsed > length)) {
+    throw argumentError('range', 'header.dataUsed', dataUsed, `an integer 0–${length} (the data length)`);
+  }
+  for (const [name, v] of [
+    ['header.optionsFlags', optionsFlags],
+    ['header.typeSpecificFlags', typeSpecificFlags],
+  ] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw argumentError('range', name, v, 'a ULONG (0–0xffffffff)');
+    }
+  }
+  if (duration !== undefined && !Number.isSafeInteger(duration)) {
+    throw argumentError('range', 'header.duration', duration, 'a LONGLONG (a safe integer, 100 ns units)');
+  }
+  if (t !== undefined) {
+    if (t === null || typeof t !== 'object' || !Number.isSafeInteger(t.time)) {
+      throw argumentError('range', 'header.presentationTime.time', t?.time, 'a LONGLONG (a safe integer)');
+    }
+    for (const k of ['numerator', 'denominator'] as const) {
+      const v = t[k];
+      const min = k === 'denominator' ? 1 : 0;
+      if (!Number.isInteger(v) || v < min || v > 0xffffffff) {
+        throw argumentError('range', `header.presentationTime.${k}`, v, `a ULONG ≥ ${min}`);
+      }
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { argumentError } from '../errors.js';
 import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
 import { deferRun, type Pin, type PinStateObserver, processingRuns, type RunListEntry } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
+import { FrameLedger } from '../stream/frame-ledger.js';
 
 /** Options of a {@link Requester}. */
 export interface RequesterOptions {
@@ -11,6 +12,11 @@ export interface RequesterOptions {
    * pend cannot hold the event loop forever). Default 4096; `Infinity` = never yield.
    */
   readonly framesPerTurn?: number;
+  /**
+   * Debug mode: a {@link FrameLedger} that records every frame this requester hands out (holder `requester of pin
+   * <id>`; `outstanding()` shows which pin holds it now) until it comes back. Default null (nothing tracked).
+   */
+  readonly ledger?: FrameLedger | null;
 }
 
 /**
@@ -29,6 +35,8 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   /** The pipe's allocator (initialized by the graph manager). */
   readonly allocator: FrameAllocator;
   private readonly framesPerTurn: number;
+  private readonly ledger: FrameLedger | null;
+  private readonly holder: string;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
@@ -54,6 +62,12 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     this.pin = pin;
     this.allocator = allocator;
     this.framesPerTurn = perTurn;
+    const ledger = options.ledger ?? null;
+    if (ledger !== null && !(ledger instanceof FrameLedger)) {
+      throw argumentError('type', 'options.ledger', ledger, 'a FrameLedger or null');
+    }
+    this.ledger = ledger;
+    this.holder = `requester of pin ${pin.id}`;
     this.onFree = () => this.fill();
     this.continueFill = () => {
       this.continuationQueued = false;
@@ -136,7 +150,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     } else if (frame.buffer !== buffer) {
       frame.attach(buffer);
     }
-    return frame.reset();
+    frame.reset();
+    if (this.ledger !== null) this.ledger.track(frame, this.holder);
+    return frame;
   }
 
   /** @internal FrameReturnSink: a frame left the circuit; free it and refill. */
@@ -144,6 +160,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     const buffer = frame.buffer;
     if (buffer === null) return;
     this.outstanding--;
+    if (this.ledger !== null) this.ledger.untrack(frame);
     this.allocator.free(buffer);
     if (this.removeListener !== null) return;
     if (processingRuns()) {

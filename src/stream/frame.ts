@@ -1,5 +1,6 @@
 import type { FrameBuffer } from '../allocator/types.js';
 import { Status, type StatusCode } from '../status.js';
+import type { FrameLedger } from './frame-ledger.js';
 import { StreamHeader } from './stream-header.js';
 import type { StreamRequest } from './stream-request.js';
 
@@ -11,6 +12,8 @@ export const FrameState = {
   queued: 1,
   /** References reached zero; waiting for earlier frames to complete first (KSPIN_FLAG_ENFORCE_FIFO). */
   done: 2,
+  /** Released for good ({@link Frame.release}): its buffer was freed; any further use throws. */
+  released: 3,
 } as const;
 
 /** A {@link FrameState} value. */
@@ -57,6 +60,8 @@ export class Frame {
   _cancelStatus = 0;
   /** @internal the frame's index inside its request */
   _requestIndex = -1;
+  /** @internal the debug ledger tracking this frame, or null (see {@link FrameLedger}) */
+  _ledger: FrameLedger | null = null;
 
   /**
    * @param buffer - an allocator buffer (its `data` becomes the frame's data), or null
@@ -122,10 +127,36 @@ export class Frame {
     return this;
   }
 
+  /**
+   * Releases the frame for good: frees its allocator buffer (if any) back to its allocator, drops its data and leaves
+   * its debug ledger. Only while idle; a second release is a no-op. Any later use (attach, reset, adding it to a queue
+   * or a request) throws a TypeError.
+   * @throws TypeError while the frame is queued
+   */
+  release(): void {
+    if (this._state === FrameState.released) return;
+    this._assertIdle('release');
+    const buffer = this.buffer;
+    this._state = FrameState.released;
+    this.buffer = null;
+    this.request = null;
+    this.header.data = null;
+    this.header.frameExtent = 0;
+    this.header.dataUsed = 0;
+    this._ledger?.untrack(this);
+    if (buffer !== null) buffer.allocator.free(buffer);
+  }
+
+  /** `using frame = …`: {@link release}. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
   /** @internal */
   _assertIdle(what: string): void {
     if (this._state !== FrameState.idle) {
-      throw new TypeError(`frame: a queued frame is not allowed for ${what}; expected an idle frame`);
+      const state = this._state === FrameState.released ? 'released' : 'queued';
+      throw new TypeError(`frame: a ${state} frame is not allowed for ${what}; expected an idle frame`);
     }
   }
 }

@@ -138,6 +138,13 @@ export class Queue<H extends QueueHost = QueueHost> {
   _resetting = false;
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
+  /**
+   * @internal the first error thrown by a clone cancel callback or a request's completion during the current
+   * operation: the operation finishes first (every frame accounted for), then `_flush` rethrows it. (An error of the
+   * host's `_onFrameComplete` — e.g. the next pin's Process in a circuit — propagates at once: callers such as the
+   * graph's endpoints stop on it; the frames completed after it wait for the next queue operation.)
+   */
+  _callbackError: unknown = NO_ERROR;
 
   /**
    * @param host - the owner (see {@link QueueHost})
@@ -403,13 +410,8 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _grow(): void {
-    const old = this._ring;
-    const oldMask = this._mask;
-    const size = (oldMask + 1) * 2;
-    const ring = new Array<Frame | null>(size).fill(null);
-    for (let s = this._head; s < this._tail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
-    this._ring = ring;
-    this._mask = size - 1;
+    this._ring = grownRing(this._ring, this._mask, this._head, this._tail);
+    this._mask = this._ring.length - 1;
   }
 
   /** @internal puts a pointer (at the end) on a frame */
@@ -499,13 +501,8 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _growDone(): void {
-    const old = this._done;
-    const oldMask = this._doneMask;
-    const size = (oldMask + 1) * 2;
-    const ring = new Array<Frame | null>(size).fill(null);
-    for (let s = this._doneHead; s < this._doneTail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
-    this._done = ring;
-    this._doneMask = size - 1;
+    this._done = grownRing(this._done, this._doneMask, this._doneHead, this._doneTail);
+    this._doneMask = this._done.length - 1;
   }
 
   /** @internal completes done frames (in FIFO order with ENFORCE_FIFO), unless deferred */
@@ -531,6 +528,19 @@ export class Queue<H extends QueueHost = QueueHost> {
     } finally {
       this._draining = false;
     }
+    if (this._callbackError !== NO_ERROR) this._rethrow();
+  }
+
+  /** @internal records the first callback error of an operation */
+  _noteError(error: unknown): void {
+    if (this._callbackError === NO_ERROR) this._callbackError = error;
+  }
+
+  /** @internal throws the recorded callback error (the queue is consistent by now) */
+  _rethrow(): never {
+    const error = this._callbackError;
+    this._callbackError = NO_ERROR;
+    throw error;
   }
 
   /** @internal hands a done frame back */
@@ -543,11 +553,31 @@ export class Queue<H extends QueueHost = QueueHost> {
     f._locks = 0;
     f._cancelPending = false;
     this._live--;
-    this.host._onFrameComplete(f);
+    try {
+      this.host._onFrameComplete(f);
+    } catch (error) {
+      // the host's error propagates at once, but the frame still counts for its request (catch + rethrow: cheaper
+      // than finally on this path)
+      this._retireRequestFrame(f);
+      throw error;
+    }
+    this._retireRequestFrame(f);
+  }
+
+  /** @internal the request bookkeeping of a retired frame: the request completes with its last frame */
+  _retireRequestFrame(f: Frame): void {
     const r = f.request;
     if (r !== null && r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
-      this.host._onStreamRequestComplete?.(r);
-      r._finish();
+      try {
+        this.host._onStreamRequestComplete?.(r);
+      } catch (error) {
+        this._noteError(error);
+      }
+      try {
+        r._finish();
+      } catch (error) {
+        this._noteError(error);
+      }
     }
   }
 
@@ -846,7 +876,11 @@ export class Queue<H extends QueueHost = QueueHost> {
       }
       if (c === null) break;
       c._notified = f;
-      (c._cancelCallback as StreamPointerCallback<H>)(c);
+      try {
+        (c._cancelCallback as StreamPointerCallback<H>)(c);
+      } catch (error) {
+        this._noteError(error); // the other clones and frames are still cancelled; rethrown by _flush
+      }
     }
   }
 
@@ -932,6 +966,17 @@ export class Queue<H extends QueueHost = QueueHost> {
     (cb as StreamPointerCallback<H>)(p);
   }
 }
+
+/** A ring twice the size of `old` (power of two, `mask` = size − 1) holding its entries `head`..`tail` at the same sequence numbers. */
+function grownRing(old: (Frame | null)[], mask: number, head: number, tail: number): (Frame | null)[] {
+  const size = (mask + 1) * 2;
+  const ring = new Array<Frame | null>(size).fill(null);
+  for (let s = head; s < tail; s++) ring[s & (size - 1)] = old[s & mask] ?? null;
+  return ring;
+}
+
+/** No callback error recorded. */
+const NO_ERROR: unique symbol = Symbol('no error');
 
 function checkState(state: StreamPointerStateValue): void {
   if (state !== StreamPointerState.locked && state !== StreamPointerState.unlocked) {

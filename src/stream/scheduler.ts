@@ -71,6 +71,7 @@ export class ManualScheduler implements Scheduler {
     return this.#timers[0]?.due ?? null;
   }
 
+  /** Scheduler.setTimer: fires `callback` once the manual clock reaches now + `delay`. */
   setTimer(delay: number, callback: () => void): TimerHandle {
     if (typeof delay !== 'number' || !(delay >= 0)) throw argumentError('range', 'delay', delay, 'a number ≥ 0');
     const timer: ManualTimer = { due: this.#now + delay, seq: this.#seq++, callback };
@@ -85,6 +86,7 @@ export class ManualScheduler implements Scheduler {
     return timer;
   }
 
+  /** Scheduler.clearTimer: the timer never fires; no-op when it already fired or was cleared. */
   clearTimer(handle: TimerHandle): void {
     const i = this.#timers.indexOf(handle as ManualTimer);
     if (i >= 0) {

@@ -133,7 +133,8 @@ export class StreamRequest {
   _begin(queue: { _cancelRequest(request: StreamRequest): void }): void {
     for (const f of this.frames) {
       if (f._state !== FrameState.idle) {
-        throw new TypeError('request: a frame already queued is not allowed; expected idle frames');
+        const what = f._state === FrameState.released ? 'released' : 'already queued';
+        throw new TypeError(`request: a frame ${what} is not allowed; expected idle frames`);
       }
     }
     this._state = StreamRequestState.pending;
@@ -155,11 +156,15 @@ export class StreamRequest {
     this._state = StreamRequestState.completed;
     this._queue = null;
     this._signal?.removeEventListener('abort', this._onAbort);
-    this._onComplete?.(this);
-    const waiters = this._waiters;
-    if (waiters !== null) {
-      this._waiters = null;
-      for (const w of waiters) w(this);
+    try {
+      this._onComplete?.(this);
+    } finally {
+      // whenComplete() waiters are resolved even when the onComplete callback throws
+      const waiters = this._waiters;
+      if (waiters !== null) {
+        this._waiters = null;
+        for (const w of waiters) w(this);
+      }
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   DataFormatSubtype,
   DataFormatType,
   type FilterDescriptor,
+  FilterFactory,
   Graph,
   type KsDataFormat,
   type KsDataRange,
@@ -294,4 +295,44 @@ test('a pin leaving STOP on its own creates the graph’s pipes; the last pin ba
   assert.equal(graph.pipes.length, 0);
   await graph.whenIdle();
   assert.equal(allocator.state, 'deleted');
+});
+
+test('addFilter takes a factory, a descriptor or a filter; removeFilter disconnects and closes', () => {
+  const graph = new Graph();
+  const factory = new FilterFactory(nullSink().descriptor);
+  const a = graph.addFilter(patternSource({ count: 1 }).descriptor, { id: 'a' });
+  const b = graph.addFilter(factory, { id: 'b', context: 42 });
+  assert.equal(b.context, 42);
+  assert.equal(b.factory, factory);
+  const own = factory.createFilter();
+  const c = graph.addFilter(own, { id: 'c' });
+  assert.equal(c, own);
+  assert.throws(() => graph.addFilter(own), TypeError);
+  assert.throws(() => graph.addFilter(nullSink().descriptor, { id: 'a' }), /options\.id/);
+  assert.equal(graph.idOf(b), 'b');
+  assert.equal(graph.filterById('c'), c);
+  graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 });
+  graph.removeFilter(b);
+  assert.equal(graph.connections.length, 0);
+  assert.equal(a.pinCount(0), 0);
+  assert.equal(b.isOpen, false);
+  assert.deepEqual(graph.filters, [a, c]);
+  graph.removeFilter(c); // not created by the graph: stays open
+  assert.equal(c.isOpen, true);
+});
+
+test('close(): stops, removes every filter and endpoint, closes what the graph created', async () => {
+  const graph = new Graph();
+  const a = graph.addFilter(patternSource({ count: 3 }).descriptor);
+  const app = graph.addSink();
+  graph.connect({ filter: a, pin: 0 }, app);
+  graph.run();
+  const allocator = graph.pipes[0]!.allocator;
+  graph.close();
+  await graph.whenIdle();
+  assert.equal(allocator.state, 'deleted');
+  assert.equal(graph.filters.length, 0);
+  assert.equal(a.isOpen, false);
+  assert.equal(app.filter.isOpen, false);
+  assert.equal(graph.state, KsState.stop);
 });

@@ -267,3 +267,39 @@ test('tryWrite never waits and never writes part of a chunk', async () => {
   assert.equal(sink.available, 2);
   await finish(graph);
 });
+
+test('a write waiting across STOP resumes at the next run', async () => {
+  const { graph, source, sink } = direct(2, 1, { maxHeld: 0 });
+  graph.run();
+  await source.write(new Uint8Array([1, 1]));
+  const waiting = source.write(new Uint8Array([2, 2]));
+  assert.equal(source.pendingWrites, 1);
+  await finish(graph); // the queued frame is flushed back; the write keeps waiting
+  assert.equal(source.pendingWrites, 1);
+  graph.run();
+  await waiting;
+  const f = sink.tryRead()!;
+  assert.deepEqual([...f.data], [2, 2]);
+  f.release();
+  await finish(graph);
+});
+
+test('ready(): resolves at once while a frame is free, else when one comes back', async () => {
+  const { graph, source, sink } = direct(1, 1, { maxHeld: 0 });
+  graph.run();
+  assert.equal(source.ready(), source.ready()); // the shared resolved promise
+  await source.write(new Uint8Array([1]));
+  let resolved = false;
+  const r = source.ready().then(() => {
+    resolved = true;
+  });
+  await Promise.resolve();
+  assert.equal(resolved, false);
+  sink.tryRead()!.release();
+  await r;
+  assert.equal(resolved, true);
+  assert.equal(graph.pipeOf(source.pin!), graph.pipes[0]);
+  assert.equal(graph.pipeOf(sink.pin!), graph.pipes[0]);
+  await finish(graph);
+  assert.equal(graph.pipeOf(source.pin!), null);
+});

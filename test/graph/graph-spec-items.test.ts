@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nullSink, patternSource } from '../../src/filters/index.js';
+import { copyTransform, nullSink, patternByte, patternSource } from '../../src/filters/index.js';
 import {
   AllocatorError,
   Graph,
@@ -248,4 +248,36 @@ test('a failed negotiation fails STOP→ACQUIRE with the NegotiationError; the g
   );
   assert.equal(graph.state, KsState.stop);
   assert.equal(graph.pipes.length, 0);
+});
+
+test('§9 item 2: a vendor allocator on the kernel pipe before a copy: its frames stay there, user mode gets copies', async () => {
+  const vendor = recordingVendor();
+  const graph = new Graph();
+  const src = patternSource({ count: 8, framing: kernelFraming(3, 32), allocator: vendor.dispatch });
+  const cam = graph.addFilter(src.descriptor, { id: 'cam' });
+  const copy = graph.addFilter(copyTransform(), { id: 'copy' });
+  const app = graph.addSink({ id: 'app' });
+  graph.connect({ filter: cam, pin: 0 }, { filter: copy, pin: 0 });
+  graph.connect({ filter: copy, pin: 1 }, app);
+  const record = graph.negotiate();
+  assert.deepEqual(
+    record.pipes.map((p) => [p.mode, p.allocator?.kind]),
+    [
+      ['kernel', 'vendor'],
+      ['user', 'user'],
+    ],
+  );
+  graph.run();
+  let n = 0;
+  for await (const frame of app) {
+    assert.equal(vendor.buffers.has(frame.data), false);
+    for (const b of vendor.buffers) assert.notEqual(frame.data.buffer, b.buffer);
+    assert.equal(frame.data[5], patternByte(n, 5));
+    n++;
+  }
+  assert.equal(n, 8);
+  graph.stop();
+  await graph.whenIdle();
+  assert.equal(vendor.calls[0], 'initialize');
+  assert.equal(vendor.calls.at(-1), 'delete');
 });

@@ -238,6 +238,25 @@ describe('filter-centric processing', () => {
     assert.equal(frames.outstanding, 0);
   });
 
+  it('§9.14 an error or PENDING that consumed a frame still stops the loop (no re-invoke although frames remain)', () => {
+    for (const status of [Status.unsuccessful, Status.pending]) {
+      const { filter, log, frames } = fcFilter([input()], (index) => {
+        useAll(index);
+        return status;
+      });
+      const a = filter.createPin(0, streamFormat);
+      a.setState(KsState.acquire);
+      frames.feed(a, 3);
+      a.setState(KsState.pause);
+      assert.equal(log.calls, 1, `status ${status}: one call, then stop`);
+      assert.equal(frames.outstanding, 2);
+      filter.attemptProcessing();
+      assert.equal(log.calls, 2);
+      a.setState(KsState.stop);
+      assert.equal(frames.outstanding, 0);
+    }
+  });
+
   it('a filter process is never re-entered; async attempts never run inline', () => {
     const { filter, log, frames, work } = fcFilter([input()], (index) => {
       if (log.calls === 1) filter.attemptProcessing();
@@ -376,5 +395,48 @@ describe('filter-centric processing', () => {
     b.setState(KsState.stop);
     assert.equal(frames.outstanding, 0);
     assert.equal(filter.andGate.count, 1, 'every frame input removed');
+  });
+});
+
+describe('filter-centric gate counts', () => {
+  it('filter AND count = 1 − #frame-requiring pins without a frame − (implicit OR of SOME_FRAMES_REQUIRED closed); the OR needs one instance', () => {
+    const { filter, log, frames } = fcFilter(
+      [
+        input({ flags: PinFlags.someFramesRequiredForProcessing }),
+        input(),
+        input({ flags: PinFlags.framesNotRequiredForProcessing }),
+      ],
+      () => Status.pending,
+    );
+    const some = [
+      filter.createPin(0, streamFormat),
+      filter.createPin(0, streamFormat),
+      filter.createPin(0, streamFormat),
+    ];
+    const plain = [filter.createPin(1, streamFormat), filter.createPin(1, streamFormat)];
+    const free = filter.createPin(2, streamFormat);
+    assert.equal(filter.andGate.count, 1, 'pins in STOP contribute nothing');
+    for (const p of [...some, ...plain, free]) p.setState(KsState.pause);
+    assert.equal(filter.andGate.count, 1 - 2 - 1);
+    frames.feed(plain[0]!, 1);
+    assert.equal(filter.andGate.count, 1 - 1 - 1);
+    frames.feed(some[1]!, 1);
+    assert.equal(filter.andGate.count, 1 - 1 - 0);
+    frames.feed(some[2]!, 1);
+    assert.equal(filter.andGate.count, 0, 'a second SOME instance with a frame does not add to the AND gate');
+    assert.equal(log.calls, 0);
+    frames.feed(plain[1]!, 1);
+    assert.equal(filter.andGate.count, 1);
+    assert.equal(log.calls, 1, 'the last missing frame opens the gate: an arrival into an empty queue triggers');
+    plain[1]!.setState(KsState.stop); // its frame is flushed and its input removed
+    assert.equal(filter.andGate.count, 1);
+    some[1]!.setState(KsState.stop);
+    some[2]!.setState(KsState.stop);
+    assert.equal(filter.andGate.count, 0, 'no active SOME instance has a frame: the implicit OR closes');
+    some[0]!.setState(KsState.stop);
+    assert.equal(filter.andGate.count, 1, 'no active SOME instance: the implicit OR is detached');
+    for (const p of [plain[0]!, free]) p.setState(KsState.stop);
+    assert.equal(filter.andGate.count, 1);
+    assert.equal(frames.outstanding, 0);
   });
 });

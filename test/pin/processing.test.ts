@@ -149,6 +149,39 @@ describe('§9.14 restart rules', () => {
   });
 });
 
+describe('§9.13 what is not a trigger', () => {
+  it('§9.13 after PENDING with frames queued: PAUSE→RUN, RUN→PAUSE, a reopening gate, reset END and arrivals into the non-empty queue do not dispatch', () => {
+    let mode: 'pend' | 'consume' = 'pend';
+    const { pin, log, frames } = pcPin(0, (p) => (mode === 'pend' ? Status.pending : consumeOne(p)));
+    pin.setState(KsState.pause);
+    frames.feed(pin, 1);
+    assert.equal(log.calls, 1, 'arrival into an empty queue at PAUSE');
+    pin.setState(KsState.run);
+    assert.equal(log.calls, 1, 'PAUSE→RUN is not a rise into the minimum state (PAUSE)');
+    pin.setState(KsState.pause);
+    assert.equal(log.calls, 1, 'a falling step is not a trigger');
+    pin.andGate.turnInputOff();
+    pin.andGate.turnInputOn();
+    assert.equal(log.calls, 1, 'reopening the AND gate is not a trigger (the driver calls attemptProcessing)');
+    frames.feed(pin, 1);
+    assert.equal(log.calls, 1, 'arrival into a non-empty queue');
+    mode = 'consume';
+    pin.attemptProcessing();
+    assert.equal(log.calls, 3, 'trigger (3) drains both frames');
+    pin.setResetState(KsReset.begin);
+    pin.setResetState(KsReset.end);
+    assert.equal(log.calls, 3, 'reset BEGIN/END is not a trigger');
+    pin.setState(KsState.stop);
+    assert.equal(frames.outstanding, 0);
+  });
+
+  it('§9.13 a rise into the minimum state with an empty queue does not dispatch', () => {
+    const { pin, log } = pcPin();
+    pin.setState(KsState.run);
+    assert.equal(log.calls, 0);
+  });
+});
+
 describe('§9.15 attemptProcessing', () => {
   it('§9.15 async never runs inline (runs on the scheduler, coalesced); sync runs inline', () => {
     const { pin, log, work } = pcPin(0, () => Status.pending);

@@ -297,3 +297,45 @@ describe('pipe creation at STOP→ACQUIRE', () => {
     assert.equal(allocator.outstanding, 0);
   });
 });
+
+describe('injection into a circuit', () => {
+  it('§9.16/§9.17 an injected frame goes on to the connected pin and back to the callback; a downstream pin in reset returns it with deviceNotReady', () => {
+    const back: Array<[unknown, number]> = [];
+    const eject = (pin: Pin) => {
+      const lead = pin.getLeadingEdge(StreamPointerState.locked);
+      if (lead === null) return Status.pending;
+      lead.unlock(true);
+      return Status.success;
+    };
+    const sunk: unknown[] = [];
+    const source = makeFilter([out(eject)]);
+    const sink = makeFilter([
+      inp((pin) => {
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        sunk.push(lead.frame!.context);
+        lead.unlock(true);
+        return Status.success;
+      }),
+    ]);
+    const src = source.filter.createPin(0, streamFormat);
+    const snk = sink.filter.createPin(0, streamFormat);
+    connectPins(src, snk);
+    src.registerFrameReturnCallback((_p, _d, _h, context, status) => back.push([context, status]));
+    snk.setState(KsState.run);
+    src.setState(KsState.run);
+    src.submitFrame(new Uint8Array(8), { dataUsed: 8 }, 'through');
+    snk.setResetState(0);
+    src.submitFrame(new Uint8Array(8), { dataUsed: 8 }, 'reset');
+    snk.setResetState(1);
+    src.submitFrame(new Uint8Array(8), { dataUsed: 8 }, 'after');
+    assert.deepEqual(sunk, ['through', 'after']);
+    assert.deepEqual(back, [
+      ['through', Status.success],
+      ['reset', Status.deviceNotReady],
+      ['after', Status.success],
+    ]);
+    src.setState(KsState.stop);
+    snk.setState(KsState.stop);
+  });
+});

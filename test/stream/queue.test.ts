@@ -422,3 +422,43 @@ describe('stream requests', () => {
     assertAllBack(queue, fs);
   });
 });
+
+describe('queue: throwing callbacks', () => {
+  it('a host completion that throws propagates at once (the circuit stops there); the next queue operation completes the rest', () => {
+    const boom = new Error('complete boom');
+    const { queue, host } = setup();
+    const fs = frames(3);
+    let calls = 0;
+    const inner = host._onFrameComplete.bind(host);
+    host._onFrameComplete = (f: Frame) => {
+      calls++;
+      inner(f);
+      if (calls === 1) throw boom;
+    };
+    const done: StreamRequest[] = [];
+    const request = new StreamRequest(fs, { onComplete: (r) => done.push(r) });
+    queue.addRequest(request);
+    assert.throws(() => queue.flush(Status.cancelled), boom);
+    assert.equal(calls, 1, 'the error stops the completions where it happened');
+    assert.equal(done.length, 0);
+    queue.flush(Status.cancelled);
+    assert.equal(calls, 3);
+    assert.equal(done.length, 1, 'the request completed');
+    assertAllBack(queue, fs);
+  });
+
+  it('a throwing request onComplete still resolves whenComplete()', async () => {
+    const { queue } = setup();
+    const fs = frames(1);
+    const request = new StreamRequest(fs, {
+      onComplete: () => {
+        throw new Error('onComplete boom');
+      },
+    });
+    queue.addRequest(request);
+    const completed = request.whenComplete();
+    assert.throws(() => queue.flush(Status.cancelled), /onComplete boom/);
+    assert.equal(await completed, request);
+    assertAllBack(queue, fs);
+  });
+});

@@ -74,6 +74,7 @@ export class SourceEndpoint implements EndpointLike {
   readonly finished: Promise<void>;
   private _pin: Pin | null = null;
   private readonly _pending = new WaitQueue<void>();
+  private readonly _ready = new WaitQueue<void>();
   private _closing = false;
   private _ended = false;
   private _error: unknown = null;
@@ -174,6 +175,20 @@ export class SourceEndpoint implements EndpointLike {
   }
 
   /**
+   * Resolves when at least one empty frame is queued and no write is waiting (WritableStreamDefaultWriter.ready):
+   * at once (the shared resolved promise) when that is already so.
+   * @throws (rejects) the abort reason; the signal's reason when `signal` aborts
+   */
+  ready(signal?: AbortSignal): Promise<void> {
+    if (this._hasError) return Promise.reject(this._error);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this._pending.length === 0 && this.desiredFrames > 0) return RESOLVED;
+    const w = new Waiting<void>(null, signal, 'source ready');
+    this._ready.push(w);
+    return w.promise;
+  }
+
+  /**
    * Writes a chunk only if it fits in the frames queued now (never waits, never partly writes).
    * @returns true when written
    */
@@ -214,6 +229,7 @@ export class SourceEndpoint implements EndpointLike {
     this._hasError = true;
     this._error = error;
     this._pending.rejectAll(error);
+    this._ready.rejectAll(error);
     this.graph._endpointFailed(error);
   }
 
@@ -301,6 +317,7 @@ export class SourceEndpoint implements EndpointLike {
       this._pending.shift();
       w.resolve();
     }
+    if (this.desiredFrames > 0) for (let w = this._ready.shift(); w !== null; w = this._ready.shift()) w.resolve();
   }
 
   /** @internal the graph connected the endpoint's pin. */

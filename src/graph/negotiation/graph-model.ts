@@ -1,5 +1,12 @@
 import { argumentError } from '../../errors.js';
 import { FRAMING_ITEM_FLAGS_MASK, RequirementFlags } from '../../framing/constants.js';
+import {
+  COMPRESSION_FIELDS,
+  FRAMING_EX_FIELDS,
+  FRAMING_ITEM_FIELDS,
+  FRAMING_RANGE_FIELDS,
+  FRAMING_RANGE_WEIGHTED_FIELDS,
+} from '../../framing/field-names.js';
 import { type Guid, isGuid, normalizeGuid } from '../../framing/guid.js';
 import { isAlignmentMask } from '../../framing/range-math.js';
 import type {
@@ -99,22 +106,11 @@ const PIN_KEYS = new Set([
 const ALLOCATOR_KEYS = new Set(['id', 'memoryTypes', 'sizeRange', 'fileAlignment', 'maxFrames']);
 const HOLDING_KEYS = new Set(['queueDepth', 'trailingWindow', 'clonesKept', 'maxFrames']);
 const CONNECTION_KEYS = new Set(['from', 'to']);
-const FRAMING_KEYS = new Set(['pinFlags', 'outputCompression', 'pinWeight', 'items']);
-const COMPRESSION_KEYS = new Set(['ratioNumerator', 'ratioDenominator', 'ratioConstantMargin']);
-const ITEM_KEYS = new Set([
-  'memoryType',
-  'busType',
-  'memoryFlags',
-  'busFlags',
-  'flags',
-  'frames',
-  'fileAlignment',
-  'memoryTypeWeight',
-  'physicalRange',
-  'framingRange',
-]);
-const RANGE_KEYS = new Set(['minFrameSize', 'maxFrameSize', 'stepping']);
-const WEIGHTED_KEYS = new Set(['range', 'inPlaceWeight', 'notInPlaceWeight']);
+const FRAMING_KEYS = new Set<string>(FRAMING_EX_FIELDS);
+const COMPRESSION_KEYS = new Set<string>(COMPRESSION_FIELDS);
+const ITEM_KEYS = new Set<string>(FRAMING_ITEM_FIELDS);
+const RANGE_KEYS = new Set<string>(FRAMING_RANGE_FIELDS);
+const WEIGHTED_KEYS = new Set<string>(FRAMING_RANGE_WEIGHTED_FIELDS);
 
 /** The path of the value being validated: property names and array indices. */
 const pathStack: (string | number)[] = [];
