@@ -664,7 +664,15 @@ export class Graph {
       try {
         for (const pin of pins) {
           if (pin.deviceState === to && pin.clientState === to) continue;
-          pin.setState(to);
+          try {
+            pin.setState(to);
+          } catch (error) {
+            // Refused (the pin stayed where it was): roll the step back below. Accepted, but a follow-up threw (the
+            // processing the step triggered — a filter's Process as frames moved): the graph's error state; the
+            // walk goes on and setState stops the graph afterwards.
+            if (pin.pipeState !== to) throw error;
+            this._processingFailed(error);
+          }
           done.push(pin);
         }
       } catch (error) {

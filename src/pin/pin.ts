@@ -105,6 +105,81 @@ function stepStatus(result: DispatchResult): StatusCode {
 }
 
 /**
+ * The run list (docs/processing.md "Deferred arrival triggers"): while a pin-centric Process routine runs anywhere on
+ * the stack (`runDepth > 0`), an arrival trigger of another pin (into its empty queue, the completion of a frame
+ * upstream) does not start that pin's processing inside the running routine: the pin is put (once) on this list,
+ * which the outermost processing run drains in trigger order after it returns. Each pin then processes its burst of
+ * frames in its own loop instead of a nested call per frame. A preallocated ring of pins; grows only with the number
+ * of pins waiting at once.
+ */
+let runRing: (RunListEntry | null)[] = new Array<RunListEntry | null>(16).fill(null);
+let runMask = 15;
+let runHead = 0;
+let runTail = 0;
+/** Pin-centric processing runs on the stack (nested). */
+let runDepth = 0;
+/** The run list is being drained (by the outermost run). */
+let runDraining = false;
+
+/** @internal An entry of the run list: a pin's deferred trigger, or a requester's deferred refill. */
+export interface RunListEntry {
+  /** The list reached the entry: do the deferred work now. */
+  _runDeferred(): void;
+  /** The list was abandoned (a routine threw): turn the deferred work into a work item. */
+  _abandonDeferred(): void;
+}
+
+/** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
+export function processingRuns(): boolean {
+  return runDepth > 0 || runDraining;
+}
+
+/** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
+export function deferRun(entry: RunListEntry): void {
+  if (runTail - runHead > runMask) {
+    const size = (runMask + 1) * 2;
+    const ring = new Array<RunListEntry | null>(size).fill(null);
+    for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
+    runRing = ring;
+    runMask = size - 1;
+  }
+  runRing[runTail++ & runMask] = entry;
+}
+
+/** Runs the deferred pins in trigger order (new deferrals made meanwhile join the end). */
+function drainRunList(): void {
+  const outer = runDraining; // a nested drain (before a bypass, see Pin._onFrameComplete) restores the outer one's
+  runDraining = true;
+  try {
+    while (runHead !== runTail) {
+      const i = runHead++ & runMask;
+      const pin = runRing[i]!;
+      runRing[i] = null;
+      pin._runDeferred();
+    }
+  } catch (error) {
+    runDraining = outer;
+    abandonRunList();
+    throw error;
+  }
+  runDraining = outer;
+  runHead = 0;
+  runTail = 0;
+}
+
+/** After a throwing routine: the triggers still waiting become asynchronous attempts (none is lost). */
+function abandonRunList(): void {
+  while (runHead !== runTail) {
+    const i = runHead++ & runMask;
+    const pin = runRing[i]!;
+    runRing[i] = null;
+    pin._abandonDeferred();
+  }
+  runHead = 0;
+  runTail = 0;
+}
+
+/**
  * KSPIN: one pin instance of a {@link Filter}, built from a {@link PinDescriptorEx} (create it with
  * `filter.createPin(id, format)`).
  *
@@ -182,6 +257,8 @@ export class Pin implements QueueHost, FrameReturnSink {
   private _stateRequest = 0;
   private _rerun = false;
   private _asyncQueued = false;
+  /** On the run list (a deferred arrival trigger). */
+  private _deferred = false;
   private readonly _runAsync: () => void;
   /** What an arrival does, from the (readonly) flags and the filter's kind: one of the ARRIVAL_* constants. */
   private readonly _arrivalMode: number;
@@ -496,6 +573,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     const lead = queue === null ? null : queue._leading;
     const offset = lead === null ? null : queue!._inputPin ? lead.offsetIn : lead.offsetOut;
     this._processing = true;
+    runDepth++;
     try {
       for (;;) {
         this._rerun = false;
@@ -517,9 +595,11 @@ export class Pin implements QueueHost, FrameReturnSink {
     } catch (error) {
       // (catch + rethrow rather than finally: the same effect, lighter in the optimizing compiler's hot path)
       this._processing = false;
+      if (--runDepth === 0 && !runDraining && runHead !== runTail) abandonRunList();
       throw error;
     }
     this._processing = false;
+    if (--runDepth === 0 && !runDraining && runHead !== runTail) drainRunList();
   }
 
   /** True while this pin's process routine runs. */
@@ -542,7 +622,34 @@ export class Pin implements QueueHost, FrameReturnSink {
       this._rerun = true;
       return;
     }
-    if (this.mayProcess()) this.runProcess();
+    if (!this.mayProcess()) return;
+    if ((runDepth > 0 || runDraining) && mode === ARRIVAL_WHEN_EMPTY) {
+      // Raised inside another pin's Process routine, or by a deferred entry (a refill) while the list drains: run
+      // after it (the outermost run drains the list).
+      if (!this._deferred) {
+        this._deferred = true;
+        deferRun(this);
+      }
+      return;
+    }
+    this.runProcess();
+  }
+
+  /** @internal the run list reached this pin: one processing run while it may process and frames are ahead. */
+  _runDeferred(): void {
+    this._deferred = false;
+    if (this._processing) {
+      this._rerun = true;
+      return;
+    }
+    if (this.mayProcess() && this.queue !== null && this.queue._leading._frame !== null) this.runProcess();
+  }
+
+  /** @internal the run list was abandoned (a routine threw): the waiting trigger becomes an asynchronous attempt. */
+  _abandonDeferred(): void {
+    this._deferred = false;
+    if (this._closed || this.queue === null || this.queue._leading._frame === null) return;
+    this.attemptProcessing({ async: true });
   }
 
   /**
@@ -556,12 +663,17 @@ export class Pin implements QueueHost, FrameReturnSink {
     if (frame.status === Status.success) {
       let next = this._nextPin();
       // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
-      while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+      if (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
+        // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order
+        // nested processing gave): run the deferred pins now.
+        if (runHead !== runTail) drainRunList();
+        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+      }
       if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
         if (next.resetState === KsReset.begin) {
           frame.status = Status.deviceNotReady;
         } else {
-          next.queue.add(frame);
+          next.queue._addNext(frame); // (idle: just retired)
           return;
         }
       }

@@ -1,7 +1,7 @@
 import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
 import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
-import type { Pin, PinStateObserver } from '../pin/pin.js';
+import { deferRun, type Pin, type PinStateObserver, processingRuns, type RunListEntry } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
 import { FrameLedger } from '../stream/frame-ledger.js';
 import type { WorkScheduler } from './scheduler.js';
@@ -37,7 +37,7 @@ export interface RequesterOptions {
  *
  * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
  */
-export class Requester implements FrameReturnSink, PinStateObserver {
+export class Requester implements FrameReturnSink, PinStateObserver, RunListEntry {
   /** The pipe's source pin. */
   readonly pin: Pin;
   /** The pipe's allocator (initialized by the graph manager). */
@@ -53,6 +53,8 @@ export class Requester implements FrameReturnSink, PinStateObserver {
   private filling = false;
   private again = false;
   private continuationQueued = false;
+  /** A refill waits on the run list (frames came back while a Process routine ran). */
+  private refillDeferred = false;
   private detached = false;
   private removeListener: (() => void) | null = null;
   private readonly removeObserver: () => void;
@@ -188,7 +190,33 @@ export class Requester implements FrameReturnSink, PinStateObserver {
     this.outstanding--;
     if (this.ledger !== null) this.ledger.untrack(frame);
     this.allocator.free(buffer);
-    if (this.removeListener === null) this.fill();
+    if (this.removeListener !== null) return;
+    if (processingRuns()) {
+      // Frames come back from inside a Process routine (the last pin's completion): refill once, in a burst, after
+      // the routine returns (the source's trigger would wait for that anyway; docs/processing.md "Deferred arrival
+      // triggers"). The buffer itself is free at once.
+      if (!this.refillDeferred) {
+        this.refillDeferred = true;
+        deferRun(this);
+      }
+      return;
+    }
+    this.fill();
+  }
+
+  /** @internal RunListEntry: the deferred refill. */
+  _runDeferred(): void {
+    this.refillDeferred = false;
+    this.fill();
+  }
+
+  /** @internal RunListEntry: a routine threw before the refill ran; it continues as a work item. */
+  _abandonDeferred(): void {
+    this.refillDeferred = false;
+    if (!this.continuationQueued) {
+      this.continuationQueued = true;
+      this.pin.filter._scheduler(this.continueFill);
+    }
   }
 
   /** Stops requesting: unhooks from the pin and the allocator (frames still out come back through returnFrame). */

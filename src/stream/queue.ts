@@ -241,6 +241,19 @@ export class Queue<H extends QueueHost = QueueHost> {
   }
 
   /**
+   * @internal `add` for a circuit frame handed on by the previous pin's completion (the pin's `_onFrameComplete`):
+   * the frame was just retired, so it is an idle Frame — the same steps without the argument checks.
+   */
+  _addNext(frame: Frame): void {
+    if (this._resetting) this._assertAccepting();
+    frame.request = null;
+    frame._requestIndex = -1;
+    const wasEmpty = this._leading._frame === null;
+    this._enqueue(frame);
+    this.host._onArrival(this as unknown as Queue, wasEmpty);
+  }
+
+  /**
    * Submits a stream request: its frames enter in order (as IOCTL_KS_READ/WRITE_STREAM). The request completes when
    * its last frame does. A request cancelled before (or an aborted signal) is cancelled as it enters.
    * @throws StreamError (`deviceNotReady`) between resetBegin and resetEnd (the request stays idle)
