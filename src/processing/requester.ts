@@ -98,6 +98,17 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     if (pin.pipeState >= KsState.acquire) this.fill();
   }
 
+  /**
+   * @internal A user-mode request (an endpoint's write) starts a new turn: the frames it moves are the application's
+   * own synchronous work, not an endless kernel circuit, so the quota of the work before it no longer applies. A fill
+   * stopped by the quota resumes at once.
+   */
+  _newTurn(): void {
+    if (this.filling) return;
+    this.turnMade = 0;
+    if (this.continuationQueued) this.fill();
+  }
+
   /** @internal PinStateObserver: start filling when the pin leaves STOP. */
   onPinState(_pin: Pin, from: KsStateValue, to: KsStateValue): void {
     if (from === KsState.stop && to > KsState.stop) this.fill();

@@ -209,6 +209,36 @@ describe('graph: waits pending when the graph stops for good', () => {
   });
 });
 
+describe("graph: the per-turn quota does not bound the application's own synchronous writes", () => {
+  it('a synchronous tryWrite/tryRead loop longer than framesPerTurn never finds the source empty', async () => {
+    const manual = new ManualWorkScheduler();
+    const graph = new Graph({ framesPerTurn: 8, yieldScheduler: manual.schedule });
+    const source = graph.addSource({ frameSize: 16, frames: 4 });
+    const x = graph.addFilter(xorTransform({ key: 0xff }));
+    const sink = graph.addSink();
+    graph.connect(source, { filter: x, pin: 0 });
+    graph.connect({ filter: x, pin: 1 }, sink);
+    graph.run();
+    const pipes = [...graph.pipes];
+    const chunk = new Uint8Array(16).fill(1);
+    for (let i = 0; i < 100; i++) {
+      // each write is a user-mode request: a new turn for the source's requester (docs/graph.md)
+      assert.equal(source.tryWrite(chunk), true, `write ${i}`);
+      const frame = sink.tryRead();
+      assert.ok(frame !== null, `read ${i}`);
+      assert.equal(frame.data[0], 0xfe);
+      frame.release();
+    }
+    graph.stop();
+    manual.runAll();
+    await graph.whenIdle();
+    for (const p of pipes) {
+      assert.equal(p.allocator.outstanding, 0);
+      assert.equal(p.allocator.state, 'deleted');
+    }
+  });
+});
+
 describe('graph: an endless kernel source does not hang run()', () => {
   function endless(options: ConstructorParameters<typeof Graph>[0]) {
     const graph = new Graph(options);

@@ -4,6 +4,7 @@ import { FilterFlags } from '../../filter/filter-descriptor.js';
 import { FilterFactory } from '../../filter/filter-factory.js';
 import type { Pin } from '../../pin/pin.js';
 import { Communication, DataFlow, type PinDescriptorEx } from '../../pin/pin-descriptor.js';
+import { pipeSourceOf } from '../../processing/wiring.js';
 import { Status } from '../../status.js';
 import { StreamHeaderOptionsFlags } from '../../stream/stream-header-flags.js';
 import { StreamPointerState } from '../../stream/stream-pointer.js';
@@ -171,6 +172,7 @@ export class SourceEndpoint implements EndpointLike {
     const c = checkChunk(chunk);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this._pending.length === 0) {
+      this._newTurn();
       let done: number;
       try {
         done = this._fill(c, 0);
@@ -211,6 +213,7 @@ export class SourceEndpoint implements EndpointLike {
     if (this._hasError || this._closing || this._ended || this._pending.length > 0) return false;
     const c = checkChunk(chunk);
     const len = c instanceof Uint8Array ? c.byteLength : c.data.byteLength;
+    this._newTurn();
     const q = this._pin?.queue;
     const frame = q?.leadingEdge.frame;
     if (!q || !frame) return false;
@@ -268,6 +271,12 @@ export class SourceEndpoint implements EndpointLike {
       this.abort(error);
       throw error;
     }
+  }
+
+  /** A write is a user-mode request: it starts a new turn of this pipe's requester (docs/graph.md). */
+  private _newTurn(): void {
+    const pin = this._pin;
+    if (pin !== null) pipeSourceOf(pin)?._newTurn();
   }
 
   /**
