@@ -14,16 +14,10 @@ import {
 } from '../../src/pin/data-format.js';
 import { Communication, DataFlow, type PinDescriptorEx } from '../../src/pin/pin-descriptor.js';
 import { ManualWorkScheduler } from '../../src/processing/scheduler.js';
+import { anyRange, streamFormat } from '../pin/helpers.js';
 
-/** A plain stream format (64-byte header only). */
-export const streamFormat: KsDataFormat = {
-  formatSize: 64,
-  flags: 0,
-  sampleSize: 0,
-  majorFormat: DataFormatType.stream,
-  subFormat: DataFormatSubtype.none,
-  specifier: DataFormatSpecifier.none,
-};
+// The plain stream format and the match-anything range are the pin tests' fixtures.
+export { anyRange, streamFormat };
 
 /** A video format with a 24-byte specific block size (formatSize 88). */
 export const videoFormat: KsDataFormat = {
@@ -33,14 +27,6 @@ export const videoFormat: KsDataFormat = {
   majorFormat: DataFormatType.video,
   subFormat: DataFormatSubtype.yuy2,
   specifier: DataFormatSpecifier.videoInfo,
-};
-
-/** A range accepting anything. */
-export const anyRange: KsDataRange = {
-  ...streamFormat,
-  majorFormat: GUID_NULL,
-  subFormat: GUID_NULL,
-  specifier: GUID_NULL,
 };
 
 /** A range accepting only stream formats. */
