@@ -448,9 +448,9 @@ export class Graph {
 
   /**
    * The plain negotiation description of the live graph: every pin instance with its instance framing (after
-   * KsEdit), user-mode ends (endpoints), in-place counterparts (linked pins), SPLITTER output pins (each instance
-   * its own pin: the filter fills every automatic branch by copy, so each branch is the source of its own pipe —
-   * docs/graph.md), vendor allocator capabilities
+   * KsEdit), user-mode ends (endpoints), in-place counterparts (linked pins), SPLITTER output pin types (described
+   * once, with every instance's connection in instance order: read-only consumers share the splitter's pipe, a
+   * modifier gets a `branchOf` pipe fed by copies — docs/graph.md "Splitters"), vendor allocator capabilities
    * (`dispatch.allocatorCapabilities`, or unconstrained when undeclared) and declared frame holding.
    */
   describe(): NegotiationDescription {
