@@ -109,6 +109,11 @@ export class SplitterFanOut implements FrameReturnSink {
     this.grow(frames);
   }
 
+  /** Fan-out records built (frames that can be in flight without building more). */
+  get capacity(): number {
+    return this.parents.length;
+  }
+
   /** Fan-out records in flight (frames not yet back from every branch). */
   get inFlight(): number {
     return this.parents.length - this.freeTop;
