@@ -24,9 +24,9 @@ export interface SplitterFanOutOptions {
 }
 
 /**
- * A branch's view of a shared frame (DelegateBranch): the same bytes and header metadata as the delegate's frame,
- * its own queue bookkeeping. Built once per fan-out record and branch; it returns to its {@link SplitterFanOut}.
- * @internal
+ * A branch's view of a shared frame (DelegateBranch): the same bytes (`data` is the delegate frame's own `Uint8Array`)
+ * and header metadata as the delegate's frame, its own queue bookkeeping; `buffer` is null (the delegate's frame owns
+ * the allocator buffer). Built once per fan-out record and branch; it returns to its {@link SplitterFanOut}.
  */
 export class BranchFrame extends CircuitFrame {
   /** @internal the fan-out record (slot) this view belongs to */

@@ -6,6 +6,7 @@ import {
   DataFlow,
   type FilterDescriptor,
   type Pin,
+  type PinDescriptorEx,
   PinFlags,
   Status,
   type StatusCode,
@@ -110,23 +111,35 @@ export function teeDescriptor(
       },
     },
     pinDescriptors: [
-      {
-        dataFlow: DataFlow.in,
-        communication: Communication.sink,
-        dataRanges: [WILDCARD_DATA_RANGE],
-        instancesPossible: 1,
-        instancesNecessary: 1,
-        allocatorFraming: null,
-      },
-      {
-        dataFlow: DataFlow.out,
-        communication: Communication.source,
-        dataRanges: [WILDCARD_DATA_RANGE],
-        flags: PinFlags.splitter,
-        instancesPossible: options.instances ?? 4,
-        instancesNecessary: 1,
-        allocatorFraming: options.framing ?? null,
-      },
+      singleInput(),
+      splitterOutput({ instancesPossible: options.instances ?? 4, allocatorFraming: options.framing ?? null }),
     ],
+  };
+}
+
+/** One input pin type (one instance, necessary), wildcard formats, no framing unless given. */
+export function singleInput(over: Partial<PinDescriptorEx> = {}): PinDescriptorEx {
+  return {
+    dataFlow: DataFlow.in,
+    communication: Communication.sink,
+    dataRanges: [WILDCARD_DATA_RANGE],
+    instancesPossible: 1,
+    instancesNecessary: 1,
+    allocatorFraming: null,
+    ...over,
+  };
+}
+
+/** A SPLITTER output pin type (up to 4 instances), wildcard formats, no framing unless given. */
+export function splitterOutput(over: Partial<PinDescriptorEx> = {}): PinDescriptorEx {
+  return {
+    dataFlow: DataFlow.out,
+    communication: Communication.source,
+    dataRanges: [WILDCARD_DATA_RANGE],
+    flags: PinFlags.splitter,
+    instancesPossible: 4,
+    instancesNecessary: 1,
+    allocatorFraming: null,
+    ...over,
   };
 }

@@ -5,16 +5,21 @@ import { xorTransform } from '../../src/filters/index.js';
 import {
   AllocatorFlags,
   type Filter,
+  type FilterDescriptor,
   Graph,
   type GraphPipe,
   KsReset,
   KsState,
+  MemoryType,
+  RequirementFlags,
   type SinkEndpoint,
   type SinkFrame,
   Status,
   StreamError,
+  StreamPointerState,
+  simpleFraming,
 } from '../../src/index.js';
-import { teeDescriptor } from './graph-helpers.js';
+import { singleInput, splitterOutput, teeDescriptor } from './graph-helpers.js';
 
 interface Rig {
   graph: Graph;
@@ -354,6 +359,54 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     readAll(c).forEach((f) => {
       f.release();
     });
+    await stopAndCheck(graph);
+  });
+
+  it('an in-place splitter (pin-centric, INPLACE_MODIFIER input): the fan-out sits on the input, branches share its frames', async () => {
+    const graph = new Graph();
+    const src = graph.addSource({ id: 'src', frameSize: 8, frames: 3 });
+    const stamp: FilterDescriptor = {
+      flags: 0x8,
+      pinDescriptors: [
+        singleInput({
+          allocatorFraming: simpleFraming(MemoryType.kernelNonPaged, RequirementFlags.inplaceModifier, 0, 0, 1, 64),
+          dispatch: {
+            process: (pin) => {
+              const lead = pin.getLeadingEdge(StreamPointerState.locked);
+              if (lead === null) return Status.pending;
+              lead.frame!.data![0] = 0x5a; // modifies in place, before anything downstream sees the frame
+              lead.unlock(true);
+              return Status.success;
+            },
+          },
+        }),
+        splitterOutput({ instancesPossible: 3 }),
+      ],
+    };
+    const t = graph.addFilter(stamp, { id: 't' });
+    const a = graph.addSink({ id: 'a' });
+    const b = graph.addSink({ id: 'b' });
+    graph.connect(src, { filter: t, pin: 0 });
+    graph.connect({ filter: t, pin: 1 }, a);
+    graph.connect({ filter: t, pin: 1 }, b);
+    const record = graph.negotiate();
+    assert.deepEqual(
+      record.pipes.map((p) => p.pins),
+      [['src.out0', 't.in0', 't.out1', 'a.in0', 'b.in0']],
+    );
+    graph.run();
+    const pipe = graph.pipes[0]!;
+    const [input, o0, o1] = [t.pins(0)[0]!, t.pins(1)[0]!, t.pins(1)[1]!];
+    assert.equal(input.inPlaceCounterpart, o0, 'the delegate is the in-place output');
+    assert.equal(pipe.fanOut!.routePin, input);
+    assert.deepEqual(pipe.delegateBranches, [o1]);
+    src.tryWrite(chunk(2));
+    const [fa, fb] = [a.tryRead()!, b.tryRead()!];
+    assert.equal(fa.data.buffer, fb.data.buffer);
+    assert.equal(fa.data.byteOffset, fb.data.byteOffset);
+    assert.deepEqual([...fb.data], [0x5a, ...chunk(2).subarray(1)]);
+    fa.release();
+    fb.release();
     await stopAndCheck(graph);
   });
 
