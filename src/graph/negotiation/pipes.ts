@@ -207,7 +207,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
       // them, so it may modify them) and only the further modifying branches get copies.
       let anyReadOnly = false;
       for (let k = 0; k < peers.length && !anyReadOnly; k++) anyReadOnly = !modifiesFrames(peers[k]!);
-      const readOnlyBranches: PinNode[] = [];
+      const sharing: PinNode[] = [];
       for (const input of peers) {
         if (modifiesFrames(input) && (anyReadOnly || input !== peers[0])) {
           const branch = newPipe(pipe, [pipe]);
@@ -215,11 +215,11 @@ export function buildPipes(model: GraphModel): Pipe[] {
           branch.userUpstream = out.userMode;
           enterInput(branch, input, NEUTRAL_COMPRESSION);
         } else {
-          readOnlyBranches.push(input);
+          sharing.push(input);
         }
       }
-      if (readOnlyBranches.length > 1) pipe.multipleOutput = true;
-      for (const input of readOnlyBranches) enterInput(pipe, input, ratio);
+      if (sharing.length > 1) pipe.multipleOutput = true;
+      for (const input of sharing) enterInput(pipe, input, ratio);
     }
   };
 
