@@ -33,6 +33,8 @@ export class BranchFrame extends CircuitFrame {
   readonly _slot: number;
   /** @internal true from dispatch until it comes back (a second return is ignored) */
   _out = false;
+  /** @internal prepared for the fan-out under way, not sent yet */
+  _toSend = false;
 
   constructor(owner: SplitterFanOut, slot: number) {
     super(owner, null, null);
@@ -76,8 +78,6 @@ export class SplitterFanOut implements FrameReturnSink {
   private views: BranchFrame[][] = [];
   private free = new Int32Array(0);
   private freeTop = 0;
-  /** Scratch: which branches take a view of the frame being fanned out (0/1). */
-  private readonly live: Uint8Array;
 
   constructor(delegate: Pin, branches: readonly Pin[] = NO_BRANCHES, options: SplitterFanOutOptions = {}) {
     if (delegate === null || typeof delegate !== 'object' || delegate.dataFlow !== DataFlow.out) {
@@ -105,7 +105,6 @@ export class SplitterFanOut implements FrameReturnSink {
     this.routePin = counterpart !== null && !delegate._processesFrames() ? counterpart : delegate;
     this.verify = options.verify === true;
     this.name = options.name ?? `splitter pin ${delegate.id}`;
-    this.live = new Uint8Array(this.branches.length);
     this.grow(frames);
   }
 
@@ -156,30 +155,32 @@ export class SplitterFanOut implements FrameReturnSink {
    */
   _take(frame: CircuitFrame): boolean {
     const branches = this.branches;
-    const live = this.live;
-    let count = 0;
-    for (let k = 0; k < branches.length; k++) {
-      const ok = SplitterFanOut.accepts(branches[k]!);
-      live[k] = ok ? 1 : 0;
-      if (ok) count++;
-    }
-    if (count === 0) return false;
+    let live = false;
+    for (let k = 0; k < branches.length && !live; k++) live = SplitterFanOut.accepts(branches[k]!);
+    if (!live) return false;
     if (this.freeTop === 0) this.grow(this.parents.length * 2);
     const slot = this.free[--this.freeTop]!;
     const views = this.views[slot]!;
     const header = frame.header;
     this.parents[slot] = frame;
-    this.pending[slot] = count + 1;
     if (this.verify) {
       const n = Math.min(header.dataUsed, header.data === null ? 0 : header.data.byteLength);
       this.lengths[slot] = n;
       this.sums[slot] = checksum(header.data, n);
     }
-    // Views ready before any is sent: a view may come back (and the frame with it) inside a dispatch below.
+    // Every view is ready (and counted) before any is sent: a view may come back — and the frame with it — inside a
+    // dispatch below, and a dispatch may even fan out another frame (the record's own views say which to send).
     this.prepare(views[0]!, frame);
-    for (let k = 0; k < branches.length; k++) if (live[k] === 1) this.prepare(views[k + 1]!, frame);
+    let count = 1;
+    for (let k = 0; k < branches.length; k++) {
+      if (!SplitterFanOut.accepts(branches[k]!)) continue;
+      this.prepare(views[k + 1]!, frame);
+      views[k + 1]!._toSend = true;
+      count++;
+    }
+    this.pending[slot] = count;
     this.fannedOut++;
-    this.viewsSent += count + 1;
+    this.viewsSent += count;
     // Every view is sent even if a consumer's processing throws on one; the first error is rethrown afterwards.
     let error: unknown = null;
     let failed = false;
@@ -190,9 +191,11 @@ export class SplitterFanOut implements FrameReturnSink {
       failed = true;
     }
     for (let k = 0; k < branches.length; k++) {
-      if (live[k] !== 1) continue;
+      const view = views[k + 1]!;
+      if (!view._toSend) continue;
+      view._toSend = false;
       try {
-        branches[k]!._onFrameComplete(views[k + 1]!);
+        branches[k]!._onFrameComplete(view);
       } catch (e) {
         if (!failed) {
           error = e;

@@ -176,6 +176,53 @@ describe('splitter fan-out (DelegateBranch)', () => {
     assert.equal(frames.outstanding, 0);
   });
 
+  it('a frame sent while another is being fanned out (from a consumer processing it) gets its own branch set', () => {
+    const split = makeFilter([pinDescriptor({ instancesPossible: 1 }), splitterOut()]);
+    let nested: (() => void) | null = null;
+    const down = makeFilter([
+      pinDescriptor({
+        instancesPossible: 4,
+        dispatch: {
+          process: () => {
+            const run = nested;
+            nested = null;
+            run?.(); // inside the first view's processing: another frame leaves the delegate
+            return Status.pending;
+          },
+        },
+      }),
+    ]);
+    const outs = [0, 1, 2].map(() => split.filter.createPin(1, streamFormat));
+    const ins = outs.map((out) => {
+      const inp = down.filter.createPin(0, streamFormat);
+      connectPins(out, inp);
+      return inp;
+    });
+    const fanOut = setDelegateBranches(outs[0]!, outs.slice(1), { frames: 1 });
+    for (const p of [...ins, ...outs]) p.setState(KsState.pause);
+    const frames = new Collector();
+    const emit = (): void => {
+      outs[0]!.queue!.add(frames.frame(4));
+      outs[0]!.getLeadingEdge(StreamPointerState.locked)!.unlock(true);
+    };
+    nested = () => {
+      outs[2]!.setState(KsState.stop); // the second frame goes to branches 0 and 1 only
+      emit();
+    };
+    emit();
+    assert.equal(fanOut.fannedOut, 2);
+    assert.equal(fanOut.viewsSent, 5, 'frame 1 to three consumers, frame 2 to two');
+    assert.deepEqual(
+      ins.map((p) => p.queue!.length),
+      [2, 2, 1],
+    );
+    assert.equal(fanOut.capacity, 2, 'a second record was built for the frame fanned out meanwhile');
+    for (const p of ins) p.setState(KsState.stop);
+    assert.equal(frames.outstanding, 0);
+    assert.equal(new Set(frames.returned).size, 2);
+    assert.equal(fanOut.inFlight, 0);
+  });
+
   it('ENFORCE_FIFO downstream: views complete in arrival order at each consumer; every frame returns once', () => {
     const { ins, frames, emit } = splitRig(1, PinFlags.enforceFifo);
     emit(1);
