@@ -673,7 +673,12 @@ export class Pin implements QueueHost, FrameReturnSink {
         // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order
         // nested processing gave): run the deferred pins now.
         if (runHead !== runTail) drainRunList();
-        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
+          // a bypassed in-place splitter input still fans the frame out to its branches (pin/splitter-fan-out.ts)
+          const bypassed = next._fanOut;
+          if (bypassed !== null && frame.returnTo !== bypassed && bypassed._take(frame)) return;
+          next = next._nextPin();
+        }
       }
       if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
         if (next.resetState === KsReset.begin) {

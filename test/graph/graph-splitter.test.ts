@@ -362,11 +362,12 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     await stopAndCheck(graph);
   });
 
-  it('an in-place splitter (pin-centric, INPLACE_MODIFIER input): the fan-out sits on the input, branches share its frames', async () => {
+  /** source → in-place splitter t (pin-centric, INPLACE_MODIFIER input stamping byte 0) → a, b. */
+  function inPlaceSplitter(filterFlags: number) {
     const graph = new Graph();
     const src = graph.addSource({ id: 'src', frameSize: 8, frames: 3 });
     const stamp: FilterDescriptor = {
-      flags: 0x8,
+      flags: filterFlags,
       pinDescriptors: [
         singleInput({
           allocatorFraming: simpleFraming(MemoryType.kernelNonPaged, RequirementFlags.inplaceModifier, 0, 0, 1, 64),
@@ -374,7 +375,7 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
             process: (pin) => {
               const lead = pin.getLeadingEdge(StreamPointerState.locked);
               if (lead === null) return Status.pending;
-              lead.frame!.data![0] = 0x5a; // modifies in place, before anything downstream sees the frame
+              if (lead.frame!.header.dataUsed > 0) lead.frame!.data![0] = 0x5a; // in place, before any consumer
               lead.unlock(true);
               return Status.success;
             },
@@ -389,6 +390,11 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     graph.connect(src, { filter: t, pin: 0 });
     graph.connect({ filter: t, pin: 1 }, a);
     graph.connect({ filter: t, pin: 1 }, b);
+    return { graph, src, t, a, b };
+  }
+
+  it('an in-place splitter (pin-centric, INPLACE_MODIFIER input): the fan-out sits on the input, branches share its frames', async () => {
+    const { graph, src, t, a, b } = inPlaceSplitter(0x8);
     const record = graph.negotiate();
     assert.deepEqual(
       record.pipes.map((p) => p.pins),
@@ -407,6 +413,24 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     assert.deepEqual([...fb.data], [0x5a, ...chunk(2).subarray(1)]);
     fa.release();
     fb.release();
+    await stopAndCheck(graph);
+  });
+
+  it('a zero-length end-of-stream frame bypassing an in-place splitter (no RECEIVE_ZERO_LENGTH_SAMPLES) still reaches every branch', async () => {
+    const { graph, src, a, b } = inPlaceSplitter(0);
+    graph.run();
+    src.tryWrite(chunk(1));
+    await src.close();
+    const counts = [a, b].map((sink) => {
+      let n = 0;
+      for (let f = sink.tryRead(); f !== null; f = sink.tryRead()) {
+        n++;
+        f.release();
+      }
+      return n;
+    });
+    assert.deepEqual(counts, [1, 1]);
+    assert.deepEqual([a.ended, b.ended], [true, true], 'the end of stream reached both branches');
     await stopAndCheck(graph);
   });
 
