@@ -84,15 +84,23 @@ export class SplitterFanOut implements FrameReturnSink {
       throw argumentError('type', 'delegate', delegate, 'an output Pin (the splitter instance the driver fills)');
     }
     if (!Array.isArray(branches)) throw argumentError('type', 'branches', branches, 'an array of output pins');
-    for (const b of branches) {
+    for (let k = 0; k < branches.length; k++) {
+      const b = branches[k];
       if (
         b === delegate ||
         b === null ||
         typeof b !== 'object' ||
         b.filter !== delegate.filter ||
-        b.id !== delegate.id
+        b.id !== delegate.id ||
+        !b.isOpen ||
+        branches.indexOf(b) !== k
       ) {
-        throw argumentError('type', 'branches', b, "other instances of the delegate's pin type");
+        throw argumentError(
+          'type',
+          `branches[${k}]`,
+          b,
+          "another open instance of the delegate's pin type, listed once",
+        );
       }
     }
     const frames = options.frames ?? 4;

@@ -118,6 +118,7 @@ describe('splitter fan-out (DelegateBranch)', () => {
     assert.throws(() => setDelegateBranches(a, [plain]), TypeError);
     assert.throws(() => setDelegateBranches(a, [a]), TypeError);
     assert.throws(() => setDelegateBranches(a, [], { frames: 0 }), RangeError);
+    assert.throws(() => setDelegateBranches(a, [b, b]), /listed once/);
     b.setState(KsState.acquire);
     assert.throws(
       () => setDelegateBranches(a, [b]),
