@@ -7,6 +7,8 @@ import { KsState, ksStateName } from '../state.js';
 import { Status } from '../status.js';
 
 const fanOuts = new WeakMap<Pin, SplitterFanOut>();
+/** Delegate branch → its delegate (while set). */
+const delegates = new WeakMap<Pin, Pin>();
 
 function assertStopped(pin: Pin, name: string): void {
   if (pin.pipeState !== KsState.stop) {
@@ -51,6 +53,7 @@ export function setDelegateBranches(
   for (const p of delegate.filter.pins(delegate.id)) clearDelegateBranches(p);
   fanOut.routePin._fanOut = fanOut;
   fanOuts.set(delegate, fanOut);
+  for (const b of fanOut.branches) delegates.set(b, delegate);
   delegate.filter._setSplitterRoles(delegate.id, delegate, fanOut.branches);
   return fanOut;
 }
@@ -58,6 +61,11 @@ export function setDelegateBranches(
 /** The fan-out set on `delegate` by {@link setDelegateBranches}, or null. */
 export function delegateBranchesOf(delegate: Pin): SplitterFanOut | null {
   return fanOuts.get(delegate) ?? null;
+}
+
+/** The delegate whose frames `branch` shares (set by {@link setDelegateBranches}), or null. */
+export function delegateOf(branch: Pin): Pin | null {
+  return delegates.get(branch) ?? null;
 }
 
 /**
@@ -69,6 +77,7 @@ export function clearDelegateBranches(delegate: Pin): void {
   const fanOut = fanOuts.get(delegate);
   if (fanOut === undefined) return;
   fanOuts.delete(delegate);
+  for (const b of fanOut.branches) if (delegates.get(b) === delegate) delegates.delete(b);
   if (fanOut.routePin._fanOut === fanOut) fanOut.routePin._fanOut = null;
   if (!delegate.filter.isOpen) return;
   delegate.filter._setSplitterRoles(delegate.id, null, []);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { xorTransform } from '../../src/filters/index.js';
 import {
   AllocatorFlags,
+  delegateOf,
   type Filter,
   type FilterDescriptor,
   Graph,
@@ -11,6 +12,7 @@ import {
   KsReset,
   KsState,
   MemoryType,
+  pipeAllocatorOf,
   RequirementFlags,
   type SinkEndpoint,
   type SinkFrame,
@@ -111,6 +113,11 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
       'each branch instance just before its consumer',
     );
     assert.equal(graph.pipeOf(outs[1]!), shared, 'the delegate branch is in the shared pipe');
+    assert.equal(delegateOf(outs[1]!), outs[0]);
+    // KSPROPERTY_STREAMALLOCATOR_* on a branch consumer's pin answers from the shared pipe's allocator.
+    assert.equal(pipeAllocatorOf(shared.pins[3]!), shared.allocator);
+    assert.equal(pipeAllocatorOf(outs[1]!), shared.allocator);
+    assert.equal(pipeAllocatorOf(outs[2]!), copy.allocator);
     assert.equal(copy.sourcePin, outs[2], 'the copy branch is the requester of its own pipe');
     assert.notEqual(copy.allocator, shared.allocator);
     const pp = outs.map((p) => tee._processPinOf(p)!);
