@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { xorTransform } from '../../src/filters/index.js';
+import { nullSink, patternSource, xorTransform } from '../../src/filters/index.js';
 import {
   AllocatorFlags,
   delegateOf,
@@ -438,6 +438,46 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     });
     assert.deepEqual(counts, [1, 1]);
     assert.deepEqual([a.ended, b.ended], [true, true], 'the end of stream reached both branches');
+    await stopAndCheck(graph);
+  });
+
+  it('all kernel: a kernel source → splitter → two kernel sinks share one default allocator; a modifier branch copies', async () => {
+    const graph = new Graph();
+    const framing = simpleFraming(MemoryType.kernelNonPaged, 0, 2, 0, 64, 64);
+    const cam = graph.addFilter(patternSource({ count: 20, framing }).descriptor, { id: 'cam' });
+    const tee = graph.addFilter(teeDescriptor({ framing: simpleFraming(MemoryType.kernelNonPaged, 0, 3, 0, 64, 64) }), {
+      id: 'tee',
+    });
+    const x = graph.addFilter(xorTransform(), { id: 'x' });
+    const sinks = [nullSink(), nullSink(), nullSink()];
+    const [s1, s2, s3] = sinks.map((n, k) => graph.addFilter(n.descriptor, { id: `s${k + 1}` }));
+    graph.connect({ filter: cam, pin: 0 }, { filter: tee, pin: 0 });
+    graph.connect({ filter: tee, pin: 1 }, { filter: s1!, pin: 0 });
+    graph.connect({ filter: tee, pin: 1 }, { filter: x, pin: 0 });
+    graph.connect({ filter: tee, pin: 1 }, { filter: s2!, pin: 0 });
+    graph.connect({ filter: x, pin: 1 }, { filter: s3!, pin: 0 });
+    graph.run();
+    const record = graph.record!;
+    assert.deepEqual(
+      record.pipes.map((p) => [p.pins, p.mode, p.allocator!.kind]),
+      [
+        [['cam.out0', 'tee.in0'], 'kernel', 'default'],
+        [['tee.out1', 's1.in0', 's2.in0'], 'kernel', 'default'],
+        [['tee.out1', 'x.in0', 'x.out1', 's3.in0'], 'kernel', 'default'],
+      ],
+    );
+    const shared = sharedPipe(graph);
+    assert.deepEqual(shared.delegateBranches, [tee.pins(1)[2]]);
+    assert.equal(graph.pipes[2]!.sourcePin, tee.pins(1)[1]);
+    assert.deepEqual(
+      sinks.map((n) => [n.counts.frames, n.counts.bytes, n.counts.endOfStream]),
+      [
+        [20, 20 * 64, true],
+        [20, 20 * 64, true],
+        [20, 20 * 64, true],
+      ],
+    );
+    assert.equal(shared.fanOut!.fannedOut, 20);
     await stopAndCheck(graph);
   });
 
