@@ -8,8 +8,8 @@ import { DataFlow } from './pin-descriptor.js';
 /** Options of a {@link SplitterFanOut}. */
 export interface SplitterFanOutOptions {
   /**
-   * Fan-out records to build up front (one per frame in flight: the pipe's frame count). More are built only when
-   * more frames are in flight at once (never in steady state). Default 4.
+   * Fan-out records to build up front (one per frame of the pipe's allocator: the pipe's frame count). More are built
+   * only when more frames are in flight at once (never in steady state). Default 4.
    */
   readonly frames?: number;
   /**
@@ -78,6 +78,11 @@ export class SplitterFanOut implements FrameReturnSink {
   private views: BranchFrame[][] = [];
   private free = new Int32Array(0);
   private freeTop = 0;
+  /** Allocator buffer index → the record bound to that buffer's frame (−1: none yet). */
+  private slotOfBuffer = new Int32Array(0);
+  /** Per record: 1 when bound to an allocator buffer (then it never goes back to the free list). */
+  private bound = new Uint8Array(0);
+  private active = 0;
 
   constructor(delegate: Pin, branches: readonly Pin[] = NO_BRANCHES, options: SplitterFanOutOptions = {}) {
     if (delegate === null || typeof delegate !== 'object' || delegate.dataFlow !== DataFlow.out) {
@@ -123,7 +128,38 @@ export class SplitterFanOut implements FrameReturnSink {
 
   /** Fan-out records in flight (frames not yet back from every branch). */
   get inFlight(): number {
-    return this.parents.length - this.freeTop;
+    return this.active;
+  }
+
+  /**
+   * The record of a frame: an allocator frame keeps one record (and so its views) for good — each view then always
+   * shows the same buffer, so consumers that cache a view of the bytes (a sink endpoint's SinkFrame) allocate
+   * nothing either; other frames (injected ones) take a record from the free list for the time they are out.
+   */
+  private slotFor(frame: CircuitFrame): number {
+    const buffer = frame.buffer;
+    if (buffer !== null) {
+      const i = buffer.index;
+      if (i >= this.slotOfBuffer.length) {
+        const map = new Int32Array(Math.max(i + 1, this.slotOfBuffer.length * 2)).fill(-1);
+        map.set(this.slotOfBuffer);
+        this.slotOfBuffer = map;
+      }
+      const slot = this.slotOfBuffer[i]!;
+      if (slot >= 0 && this.parents[slot] === null) return slot;
+      if (slot < 0) {
+        const fresh = this.takeFree();
+        this.bound[fresh] = 1;
+        this.slotOfBuffer[i] = fresh;
+        return fresh;
+      }
+    }
+    return this.takeFree();
+  }
+
+  private takeFree(): number {
+    if (this.freeTop === 0) this.grow(this.parents.length * 2);
+    return this.free[--this.freeTop]!;
   }
 
   private grow(capacity: number): void {
@@ -137,6 +173,9 @@ export class SplitterFanOut implements FrameReturnSink {
     this.pending = resize(this.pending);
     this.sums = resize(this.sums);
     this.lengths = resize(this.lengths);
+    const bound = new Uint8Array(capacity);
+    bound.set(this.bound);
+    this.bound = bound;
     const free = new Int32Array(capacity);
     free.set(this.free.subarray(0, this.freeTop));
     this.free = free;
@@ -166,9 +205,9 @@ export class SplitterFanOut implements FrameReturnSink {
     let live = false;
     for (let k = 0; k < branches.length && !live; k++) live = SplitterFanOut.accepts(branches[k]!);
     if (!live) return false;
-    if (this.freeTop === 0) this.grow(this.parents.length * 2);
-    const slot = this.free[--this.freeTop]!;
+    const slot = this.slotFor(frame);
     const views = this.views[slot]!;
+    this.active++;
     const header = frame.header;
     this.parents[slot] = frame;
     if (this.verify) {
@@ -244,7 +283,8 @@ export class SplitterFanOut implements FrameReturnSink {
     view.header.data = null;
     if (--this.pending[slot]! === 0) {
       this.parents[slot] = null;
-      this.free[this.freeTop++] = slot;
+      this.active--;
+      if (this.bound[slot] === 0) this.free[this.freeTop++] = slot;
       parent.returnTo.returnFrame(parent);
     }
     if (violation !== null) throw violation;

@@ -185,6 +185,35 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     await stopAndCheck(graph);
   });
 
+  it('each allocator frame keeps its fan-out record: a branch sink reuses its SinkFrame views (no allocation per frame)', async () => {
+    const { graph, src, a, b, c } = rig({ maxHeld: 3 });
+    graph.run();
+    const seen = new Map<SinkFrame, Uint8Array>();
+    let repeats = 0;
+    const inFlight = 3; // the pipe's frames minus what the sinks may hold: every frame out at once
+    for (let n = 0; n < 24; n += inFlight) {
+      for (let k = 0; k < inFlight; k++) assert.equal(src.tryWrite(chunk(n + k)), true);
+      const got = [a, b].flatMap((sink) => readAll(sink));
+      for (const f of got) {
+        const data = f.data;
+        const before = seen.get(f);
+        if (before === undefined) seen.set(f, data);
+        else {
+          repeats++;
+          assert.equal(data, before, 'the same view of the same buffer');
+        }
+      }
+      // released in an order that rotates from round to round
+      const r = (n / inFlight) % got.length;
+      for (const f of [...got.slice(r), ...got.slice(0, r)].reverse()) f.release();
+      for (const f of readAll(c)) f.release();
+    }
+    assert.ok(repeats > 0);
+    assert.ok(seen.size <= 2 * sharedPipe(graph).decision.framing!.frames);
+    assert.equal(sharedPipe(graph).fanOut!.capacity, sharedPipe(graph).decision.framing!.frames);
+    await stopAndCheck(graph);
+  });
+
   it('reference-counted fan-out: a shared frame returns to its allocator only when every branch released it', async () => {
     const { graph, src, a, b, c } = rig();
     graph.run();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ProcessPinIndexEntry } from '../../src/filter/process-pin.js';
+import { CircuitFrame } from '../../src/pin/circuit-frame.js';
 import { connectPins, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow, type PinDescriptorEx } from '../../src/pin/pin-descriptor.js';
 import { PinFlags } from '../../src/pin/pin-flags.js';
@@ -222,6 +223,56 @@ describe('splitter fan-out (DelegateBranch)', () => {
     assert.equal(frames.outstanding, 0);
     assert.equal(new Set(frames.returned).size, 2);
     assert.equal(fanOut.inFlight, 0);
+  });
+
+  it('an allocator frame keeps its record: each view always shows the same buffer, whatever the return order', () => {
+    const { ins, fanOut, frames } = splitRig(1);
+    const outs0 = ins[0]!.peer!;
+    const buffers = [0, 1].map((index) => ({ index, data: new Uint8Array(4), allocator: null as never }));
+    const parents = buffers.map((b) => new CircuitFrame(frames, b));
+    const send = (k: number): void => {
+      parents[k]!.reset();
+      parents[k]!.header.dataUsed = 4; // (a zero-length frame would bypass the consumers)
+      outs0.queue!.add(parents[k]!);
+      outs0.getLeadingEdge(StreamPointerState.locked)!.unlock(true);
+    };
+    const viewAt = (consumer: number) => {
+      const lead = ins[consumer]!.getLeadingEdge(StreamPointerState.locked)!;
+      const view = lead.frame!;
+      lead.unlock(false);
+      return view;
+    };
+    const completeAll = (consumer: number) => {
+      for (let lead = ins[consumer]!.getLeadingEdge(StreamPointerState.locked); lead !== null; ) {
+        lead.unlock(true);
+        lead = ins[consumer]!.getLeadingEdge(StreamPointerState.locked);
+      }
+    };
+    send(0);
+    const viewOf0 = viewAt(1);
+    send(1);
+    // frame 1 comes back before frame 0: consumer 1 keeps frame 0's view (a clone) while it finishes frame 1's
+    completeAll(0);
+    const lead = ins[1]!.getLeadingEdge(StreamPointerState.locked)!;
+    const hold = lead.clone();
+    lead.unlock(true);
+    completeAll(1);
+    assert.deepEqual(
+      frames.returned.map((f) => f.buffer!.index),
+      [1],
+    );
+    hold.delete();
+    assert.equal(fanOut.inFlight, 0);
+    send(1); // the most recently freed record (frame 0's) is not taken: frame 1 has its own
+    assert.notEqual(viewAt(1), viewOf0);
+    completeAll(0);
+    completeAll(1);
+    send(0);
+    assert.equal(viewAt(1), viewOf0, 'frame 0 comes back to the same view');
+    assert.equal(viewAt(1).data, buffers[0]!.data);
+    completeAll(0);
+    completeAll(1);
+    assert.equal(fanOut.capacity, 2);
   });
 
   it('ENFORCE_FIFO downstream: views complete in arrival order at each consumer; every frame returns once', () => {
