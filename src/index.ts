@@ -268,8 +268,16 @@ export {
   validatePinDescriptor,
 } from './pin/pin-descriptor.js';
 export { PIN_FLAGS_MASK, PinFlags } from './pin/pin-flags.js';
+// Splitter delegate branches (zero-copy fan-out of a shared splitter pipe; docs/graph.md "Splitters").
+export { BranchFrame, SplitterFanOut, type SplitterFanOutOptions } from './pin/splitter-fan-out.js';
 export { Requester, type RequesterOptions } from './processing/requester.js';
 export { defaultWorkScheduler, ManualWorkScheduler, type WorkScheduler } from './processing/scheduler.js';
+export {
+  clearDelegateBranches,
+  delegateBranchesOf,
+  delegateOf,
+  setDelegateBranches,
+} from './processing/splitter-branches.js';
 export { clearPipeSource, pipeSourceOf, setPipeSource } from './processing/wiring.js';
 // properties: IOCTL_KS_PROPERTY / METHOD / ENABLE_EVENT answered from pins, filters and allocators (docs/properties.md)
 export {

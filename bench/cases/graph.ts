@@ -21,10 +21,12 @@ import {
 } from '../../src/index.js';
 import { type BenchResult, registerBench } from '../registry.js';
 
-const FRAME = 4096;
-const POOL = 8;
+/** Frame size and pool of the graph bench cases (shared with splitter.ts). */
+export const FRAME = 4096;
+export const POOL = 8;
 
-const format: KsDataFormat = {
+/** The stream format of the graph bench cases. */
+export const format: KsDataFormat = {
   formatSize: 64,
   flags: 0,
   sampleSize: FRAME,
@@ -100,15 +102,7 @@ export function buildGraph() {
   connectPins(src, tin);
   linkInPlace(tin, tout);
   connectPins(tout, snk);
-  const allocator = createDefaultAllocator();
-  allocator.initialize(null, {
-    optionsFlags: 0,
-    poolType: PoolType.nonPagedPool,
-    frames: POOL,
-    frameSize: FRAME,
-    fileAlignment: FileAlignment.bytes64,
-    reserved: 0,
-  });
+  const allocator = benchAllocator();
   setPipeSource(src, allocator, { framesPerTurn: Number.POSITIVE_INFINITY });
   for (const p of [snk, tout, tin, src]) p.setState(KsState.run);
   return {
@@ -123,6 +117,20 @@ export function buildGraph() {
       allocator.delete();
     },
   };
+}
+
+/** A default allocator initialized with POOL frames of FRAME bytes (nonpaged, 64-byte aligned). */
+export function benchAllocator() {
+  const allocator = createDefaultAllocator();
+  allocator.initialize(null, {
+    optionsFlags: 0,
+    poolType: PoolType.nonPagedPool,
+    frames: POOL,
+    frameSize: FRAME,
+    fileAlignment: FileAlignment.bytes64,
+    reserved: 0,
+  });
+  return allocator;
 }
 
 /** The floor: the same three steps as plain function calls over a pooled free list. */

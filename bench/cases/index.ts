@@ -3,3 +3,4 @@ import './alloc.js';
 import './graph.js';
 import './negotiate.js';
 import './endpoints.js';
+import './splitter.js';

@@ -59,6 +59,10 @@ export class Filter {
   private readonly _dispatch: FilterDispatch | null;
   private _inPlaceOutputs = 0;
   private _splitterBranches = 0;
+  /** Per pin type: the splitter instance the driver fills, chosen by setDelegateBranches (null = the first one). */
+  private readonly _splitterDelegate: Array<Pin | null>;
+  /** Splitter instances sharing their delegate's frames (DelegateBranch): they need no frame of their own. */
+  private readonly _sharedBranches = new Set<Pin>();
   private _processing = false;
   private _rerun = false;
   private _asyncQueued = false;
@@ -79,6 +83,7 @@ export class Filter {
     this._index = Array.from({ length: n }, () => ({ pins: [], count: 0 }));
     this._implicitOr = new Array<Gate | null>(n).fill(null);
     this._implicitOrUsers = new Array<number>(n).fill(0);
+    this._splitterDelegate = new Array<Pin | null>(n).fill(null);
     this._runAsync = () => {
       this._asyncQueued = false;
       this._attempt();
@@ -164,6 +169,8 @@ export class Filter {
     const list = this._pins[pin.id]!;
     const i = list.indexOf(pin);
     if (i >= 0) list.splice(i, 1);
+    this._sharedBranches.delete(pin);
+    if (this._splitterDelegate[pin.id] === pin) this._splitterDelegate[pin.id] = null;
     this.setFrameInput(pin, INPUT_NONE);
     this._processPins.delete(pin);
     this.rebuildIndex(pin.id);
@@ -171,17 +178,27 @@ export class Filter {
 
   private rebuildIndex(id: number): void {
     const entry = this._index[id]!;
-    entry.pins = this._pins[id]!.map((p) => this._processPins.get(p)!);
-    entry.count = entry.pins.length;
-    // Automatic splitter (KSPIN_FLAG_SPLITTER on an output pin type): every instance after the first is a branch
-    // fed with copies of what the driver produces on the first.
+    const pins = this._pins[id]!.map((p) => this._processPins.get(p)!);
+    // Automatic splitter (KSPIN_FLAG_SPLITTER on an output pin type): the driver fills the delegate (the first
+    // instance, or the one setDelegateBranches chose: listed first); every other instance is a branch — a delegate
+    // branch sharing the delegate's frames (DelegateBranch, no copy) or a copy branch (CopySource).
     const pd = this.descriptor.pinDescriptors[id]!;
     const splitter = ((pd.flags ?? 0) & PinFlags.splitter) !== 0 && pd.dataFlow === DataFlow.out;
-    const first = entry.pins[0] ?? null;
-    for (const pp of entry.pins) {
-      const branchOf = splitter && pp !== first ? first : null;
-      pp.copySource = branchOf;
-      pp.delegateBranch = branchOf;
+    let first = pins[0] ?? null;
+    const chosen = splitter ? this._splitterDelegate[id]! : null;
+    const chosenPp = chosen !== null ? this._processPins.get(chosen) : undefined;
+    if (chosenPp !== undefined && chosenPp !== first) {
+      pins.splice(pins.indexOf(chosenPp), 1);
+      pins.unshift(chosenPp);
+      first = chosenPp;
+    }
+    entry.pins = pins;
+    entry.count = pins.length;
+    for (const pp of pins) {
+      const branch = splitter && pp !== first;
+      const shared = branch && this._sharedBranches.has(pp.pin);
+      pp.delegateBranch = shared ? first : null;
+      pp.copySource = branch && !shared ? first : null;
     }
     let branches = 0;
     for (const e of this._index) for (const pp of e.pins) if (pp.copySource !== null) branches++;
@@ -193,6 +210,20 @@ export class Filter {
       if (pp.inPlaceCounterpart !== null && pp.pin.dataFlow === DataFlow.out) inPlaceOutputs++;
     }
     this._inPlaceOutputs = inPlaceOutputs;
+  }
+
+  /**
+   * @internal setDelegateBranches / clearDelegateBranches: `delegate` (null = the first instance) is the splitter
+   * instance of pin type `id` the driver fills; `shared` are the instances sharing its frames (no frames of their own
+   * needed for processing); the other instances are copy branches.
+   */
+  _setSplitterRoles(id: number, delegate: Pin | null, shared: readonly Pin[]): void {
+    const list = this.pinList(id);
+    for (const p of list) this._sharedBranches.delete(p);
+    for (const p of shared) this._sharedBranches.add(p);
+    this._splitterDelegate[id] = delegate;
+    this.rebuildIndex(id);
+    for (const p of list) this.updateFrameInput(p);
   }
 
   /** @internal `linkInPlace` paired two of this filter's pins: refresh the process pins' counterparts and inputs. */
@@ -489,7 +520,12 @@ export class Filter {
   private updateFrameInput(pin: Pin): void {
     if (!this.filterCentric) return;
     let want = INPUT_NONE;
-    if ((pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 && pin.pipeState !== KsState.stop) {
+    if (
+      (pin.flags & PinFlags.framesNotRequiredForProcessing) === 0 &&
+      pin.pipeState !== KsState.stop &&
+      // a delegate branch gets views of the delegate's frames after the call, never a frame of its own
+      (this._sharedBranches.size === 0 || !this._sharedBranches.has(pin))
+    ) {
       // An in-place output pin shares its input's frames: it has a frame when its input pin has one.
       const counterpart = pin.inPlaceCounterpart;
       const holder = counterpart !== null && pin.dataFlow === DataFlow.out ? counterpart : pin;

@@ -23,11 +23,15 @@ export class ProcessPin {
    */
   inPlaceCounterpart: ProcessPin | null = null;
   /**
-   * DelegateBranch: for an automatic splitter branch (an extra instance of a KSPIN_FLAG_SPLITTER output pin), the
-   * process pin whose work it mirrors (the first instance); null otherwise. The driver skips branch pins.
+   * DelegateBranch: for an automatic splitter branch that shares the delegate's frames without a copy (its consumer
+   * only reads; same pipe), the delegate's process pin (the first of the entry); null otherwise. Such a branch has
+   * no frame of its own: avstream sends its consumer a view of each delegate frame. The driver skips branch pins.
    */
   delegateBranch: ProcessPin | null = null;
-  /** CopySource: for an automatic splitter branch, the process pin its data is copied from after the call; else null. */
+  /**
+   * CopySource: for an automatic splitter branch fed by copies (its own pipe, e.g. its consumer modifies in place),
+   * the process pin its data is copied from after the call (the delegate); null otherwise.
+   */
   copySource: ProcessPin | null = null;
   /** Data: the unused bytes of the current frame, or null. */
   data: Uint8Array | null = null;
@@ -50,7 +54,8 @@ export class ProcessPin {
 }
 
 /**
- * KSPROCESSPIN_INDEXENTRY: the process pins of one pin descriptor (pin id), in instance creation order.
+ * KSPROCESSPIN_INDEXENTRY: the process pins of one pin descriptor (pin id), in instance creation order — except that a
+ * SPLITTER pin type lists its delegate first.
  * `pins` is reused between calls; only the first `count` entries are meaningful.
  */
 export interface ProcessPinIndexEntry {

@@ -4,6 +4,7 @@ import type { UserMemoryAllocatorOptions } from '../allocator/user-memory-alloca
 import type { Filter } from '../filter/filter.js';
 import type { KsDataFormat } from '../pin/data-format.js';
 import type { Pin } from '../pin/pin.js';
+import type { SplitterFanOut } from '../pin/splitter-fan-out.js';
 import type { Requester } from '../processing/requester.js';
 import type { WorkScheduler } from '../processing/scheduler.js';
 import type { Scheduler } from '../stream/scheduler.js';
@@ -39,6 +40,13 @@ export interface GraphOptions {
    * {@link Graph.error} and docs/graph.md). The graph has already stopped streaming.
    */
   readonly onError?: (error: Error) => void;
+  /**
+   * Debug mode for splitter pipes: checksum every frame shared by read-only branches when it fans out and check it
+   * each time a branch hands it back; a consumer that wrote into it (a driver bug: a shared pipe's consumers only
+   * read) makes that release throw a StreamError (`invalidDeviceRequest`), and the graph enters its error state.
+   * Default false. See docs/graph.md "Splitters".
+   */
+  readonly verifySharedFrames?: boolean;
 }
 
 /** Options of {@link Graph.addFilter}. */
@@ -96,6 +104,13 @@ export interface GraphPipe {
   readonly sourcePin: Pin;
   /** The requester at the source pin. */
   readonly requester: Requester;
-  /** Every pin of the pipe, in pipe order. */
+  /** Every pin of the pipe, in pipe order (a splitter's delegate branch just before its consumer). */
   readonly pins: readonly Pin[];
+  /**
+   * The SPLITTER instances sharing this pipe's frames besides the delegate (KSPROCESSPIN.DelegateBranch): each of
+   * their consumers sees the same bytes, no copy. Empty for other pipes.
+   */
+  readonly delegateBranches: readonly Pin[];
+  /** The zero-copy fan-out of the splitter whose frames this pipe carries (counters, `inFlight`), or null. */
+  readonly fanOut: SplitterFanOut | null;
 }

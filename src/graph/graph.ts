@@ -13,6 +13,7 @@ import { connectPins, disconnectPins, linkInPlace, Pin, type PinStateObserver } 
 import { DataFlow } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
 import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
+import { clearDelegateBranches } from '../processing/splitter-branches.js';
 import { clearPipeSource, setPipeSource } from '../processing/wiring.js';
 import { KsState, type KsStateValue, ksStateName } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
@@ -37,6 +38,7 @@ import type {
 } from './negotiation/description.js';
 import { negotiate } from './negotiation/negotiate.js';
 import type { NegotiationRecord, PipeDecision } from './negotiation/record.js';
+import { livePipePins, type SplitterRoles, wireSplitters } from './splitter-pipes.js';
 
 /** @internal one filter of the graph. */
 interface GraphNode {
@@ -58,6 +60,8 @@ interface ConnectionEntry extends GraphConnection {
 interface LiveDescription {
   readonly description: NegotiationDescription;
   readonly pins: Map<string, Pin>;
+  /** Each SPLITTER output pin type (its description key `filter.outT`) → its instances, in creation order. */
+  readonly splitters: Map<string, Pin[]>;
 }
 
 /** Undeclared vendor capabilities: the vendor serves any framing (documented in docs/graph.md). */
@@ -118,6 +122,8 @@ export class Graph {
   private _removeRunSignal: () => void = noop;
   private _stopOnError = false;
   private _nextId = 0;
+  /** The splitter delegates whose branches share their frames while the pipes exist. */
+  private _splitterDelegates: Pin[] = [];
   /** @internal the work scheduler of the filters the graph creates: errors thrown by their tasks reach the graph. */
   readonly _scheduler: WorkScheduler;
   private readonly _yieldScheduler: WorkScheduler;
@@ -442,9 +448,9 @@ export class Graph {
 
   /**
    * The plain negotiation description of the live graph: every pin instance with its instance framing (after
-   * KsEdit), user-mode ends (endpoints), in-place counterparts (linked pins), SPLITTER output pins (each instance
-   * its own pin: the filter fills every automatic branch by copy, so each branch is the source of its own pipe —
-   * docs/graph.md), vendor allocator capabilities
+   * KsEdit), user-mode ends (endpoints), in-place counterparts (linked pins), SPLITTER output pin types (described
+   * once, with every instance's connection in instance order: read-only consumers share the splitter's pipe, a
+   * modifier gets a `branchOf` pipe fed by copies — docs/graph.md "Splitters"), vendor allocator capabilities
    * (`dispatch.allocatorCapabilities`, or unconstrained when undeclared) and declared frame holding.
    */
   describe(): NegotiationDescription {
@@ -459,6 +465,7 @@ export class Graph {
   private liveDescription(): LiveDescription {
     const pins = new Map<string, Pin>();
     const keyOf = new Map<Pin, string>();
+    const splitters = new Map<string, Pin[]>();
     const filters: FilterDescription[] = [];
     for (const node of this._nodes) {
       const f = node.filter;
@@ -472,8 +479,16 @@ export class Graph {
         instances.forEach((pin, k) => {
           const base = `${pin.dataFlow === DataFlow.in ? 'in' : 'out'}${t}`;
           const key = k === 0 ? base : `${base}_${k}`;
-          keyOf.set(pin, key);
           pins.set(`${node.id}.${key}`, pin);
+          if (splitter) {
+            // One description pin for the whole SPLITTER pin type: every instance's connection is a connection of
+            // it (docs/graph.md "Splitters"); the pipes say which instance shares and which copies.
+            keyOf.set(pin, base);
+            if (k === 0) splitters.set(`${node.id}.${base}`, [...instances]);
+            else return;
+          } else {
+            keyOf.set(pin, key);
+          }
           const d: PinDescription = {
             id: key,
             dataFlow: pin.dataFlow === DataFlow.in ? 'in' : 'out',
@@ -518,14 +533,33 @@ export class Graph {
       if (node.endpoint !== null) fd.userMode = true;
       filters.push(fd);
     }
-    const connections: ConnectionDescription[] = this._connections.map((c) => ({
-      from: `${this._byFilter.get(c.output.filter)!.id}.${keyOf.get(c.output)!}`,
-      to: `${this._byFilter.get(c.input.filter)!.id}.${keyOf.get(c.input)!}`,
-    }));
+    // A splitter pin type's connections are listed together in instance order (the engine keeps the first
+    // consumer in the splitter's pipe when no branch only reads).
+    const connections: ConnectionDescription[] = [];
+    const listed = new Set<string>();
+    const describe = (c: GraphConnection): void => {
+      connections.push({
+        from: `${this._byFilter.get(c.output.filter)!.id}.${keyOf.get(c.output)!}`,
+        to: `${this._byFilter.get(c.input.filter)!.id}.${keyOf.get(c.input)!}`,
+      });
+    };
+    for (const c of this._connections) {
+      const from = `${this._byFilter.get(c.output.filter)!.id}.${keyOf.get(c.output)!}`;
+      const group = splitters.get(from);
+      if (group === undefined) {
+        describe(c);
+      } else if (!listed.has(from)) {
+        listed.add(from);
+        for (const instance of group) {
+          const entry = this._connections.find((e) => e.output === instance);
+          if (entry) describe(entry);
+        }
+      }
+    }
     const description: NegotiationDescription = { filters, connections };
     if (this.options.strategy !== undefined) description.strategy = this.options.strategy;
     if (this.options.negotiation !== undefined) description.options = { ...this.options.negotiation };
-    return { description, pins };
+    return { description, pins, splitters };
   }
 
   // ------------------------------------------------------------------ states
@@ -704,12 +738,15 @@ export class Graph {
     const record = negotiate(live.description); // throws NegotiationError with the record
     const created: GraphPipe[] = [];
     const allocators: FrameAllocator[] = [];
+    const roles: SplitterRoles[] = [];
     try {
       for (const decision of record.pipes) {
-        created.push(this.createPipe(decision, live.pins, allocators));
+        created.push(this.createPipe(decision, live, allocators, roles));
       }
+      this._splitterDelegates = wireSplitters(roles, created, this.options.verifySharedFrames === true);
     } catch (error) {
       for (const p of created) clearPipeSource(p.sourcePin);
+      for (const r of roles) clearDelegateBranches(r.delegate);
       for (const a of allocators) a.delete();
       throw error;
     }
@@ -717,18 +754,19 @@ export class Graph {
     this._pipes = created;
   }
 
-  private createPipe(decision: PipeDecision, pins: Map<string, Pin>, allocators: FrameAllocator[]): GraphPipe {
-    const pipePins: Pin[] = decision.pins.map((key) => pins.get(key)!);
-    if (decision.branchOf !== null || pipePins.some((p, k) => pipePins.indexOf(p) !== k)) {
-      throw new StateError(
-        `${decision.id}: splitter branches at run time are not supported; expected one consumer per output pin instance (negotiate() describes the branches)`,
-        Status.notSupported,
-      );
-    }
+  private createPipe(
+    decision: PipeDecision,
+    live: LiveDescription,
+    allocators: FrameAllocator[],
+    roles: SplitterRoles[],
+  ): GraphPipe {
+    const resolved = livePipePins(decision, live.pins, live.splitters, roles);
+    const pipePins = resolved.pins;
+    const pinOf = resolved.pinOf;
     const sel = decision.allocator!;
     const framing = decision.framing!;
-    const allocatorPin = pins.get(sel.pin)!;
-    const sourcePin = pins.get(decision.requester.pin)!;
+    const allocatorPin = pinOf(sel.pin);
+    const sourcePin = pinOf(decision.requester.pin);
     let allocator: FrameAllocator;
     if (sel.kind === 'vendor') {
       const dispatch = allocatorPin.dispatch?.allocator;
@@ -744,8 +782,8 @@ export class Graph {
     for (let k = 0; k + 1 < decision.requirements.length; k++) {
       const r = decision.requirements[k]!;
       if (r.role !== 'inPlaceInput' && r.role !== 'readOnlyInput') continue;
-      const input = pins.get(r.pin)!;
-      const output = pins.get(decision.requirements[k + 1]!.pin)!;
+      const input = pinOf(r.pin);
+      const output = pinOf(decision.requirements[k + 1]!.pin);
       if (input.inPlaceCounterpart !== output) linkInPlace(input, output);
     }
     if (sourcePin.queue === null) {
@@ -758,13 +796,25 @@ export class Graph {
       yieldScheduler: this._yieldScheduler,
       ...(this.options.framesPerTurn !== undefined ? { framesPerTurn: this.options.framesPerTurn } : {}),
     });
-    return { id: decision.id, decision, allocator, allocatorPin, sourcePin, requester, pins: pipePins };
+    return {
+      id: decision.id,
+      decision,
+      allocator,
+      allocatorPin,
+      sourcePin,
+      requester,
+      pins: pipePins,
+      delegateBranches: resolved.delegateBranches,
+      fanOut: null,
+    };
   }
 
   private teardown(): void {
     const pipes = this._pipes;
     if (pipes === null) return;
     this._pipes = null;
+    for (const d of this._splitterDelegates) clearDelegateBranches(d);
+    this._splitterDelegates = [];
     for (const n of this._nodes) n.endpoint?._onTeardown();
     const waits: Promise<void>[] = [this._idle];
     for (const p of pipes) {

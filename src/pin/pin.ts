@@ -22,6 +22,7 @@ import {
   usesStandardTransport,
 } from './pin-descriptor.js';
 import { PinFlags } from './pin-flags.js';
+import type { SplitterFanOut } from './splitter-fan-out.js';
 
 /** Options of {@link Pin.attemptProcessing} and {@link Filter.attemptProcessing}. */
 export interface AttemptProcessingOptions {
@@ -247,6 +248,8 @@ export class Pin implements QueueHost, FrameReturnSink {
   _injecting = false;
   /** @internal closed. */
   _closed = false;
+  /** @internal the zero-copy fan-out to splitter delegate branches hooked here (setDelegateBranches), or null. */
+  _fanOut: SplitterFanOut | null = null;
 
   private readonly _dispatch: PinDispatch | null;
   private readonly _process: ((pin: Pin) => StatusCode) | null;
@@ -660,6 +663,9 @@ export class Pin implements QueueHost, FrameReturnSink {
    */
   _onFrameComplete(frame: Frame): void {
     if (!(frame instanceof CircuitFrame)) return;
+    // A splitter delegate with read-only branches: the frame fans out to every branch (pin/splitter-fan-out.ts).
+    const fanOut = this._fanOut;
+    if (fanOut !== null && frame.returnTo !== fanOut && frame.status === Status.success && fanOut._take(frame)) return;
     if (frame.status === Status.success) {
       let next = this._nextPin();
       // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
@@ -667,7 +673,12 @@ export class Pin implements QueueHost, FrameReturnSink {
         // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order
         // nested processing gave): run the deferred pins now.
         if (runHead !== runTail) drainRunList();
-        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
+        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
+          // a bypassed in-place splitter input still fans the frame out to its branches (pin/splitter-fan-out.ts)
+          const bypassed = next._fanOut;
+          if (bypassed !== null && frame.returnTo !== bypassed && bypassed._take(frame)) return;
+          next = next._nextPin();
+        }
       }
       if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
         if (next.resetState === KsReset.begin) {

@@ -5,6 +5,7 @@ import { FRAMING_OPTIONS_FLAGS_MASK } from '../framing/validate.js';
 import { poolTypeFor } from '../graph/negotiation/memory-types.js';
 import type { Pin } from '../pin/pin.js';
 import { DataFlow } from '../pin/pin-descriptor.js';
+import { delegateOf } from '../processing/splitter-branches.js';
 import { pipeSourceOf } from '../processing/wiring.js';
 
 /** The largest frame size a legacy KSALLOCATOR_FRAMING can state (a ULONG). */
@@ -16,7 +17,7 @@ const ULONG_MAX = 0xffffffff;
  *
  * The pipe is found by walking its circuit upstream from `pin`: a pin fed by a requester is the pipe's source (its
  * allocator is the pipe's); otherwise an input pin continues at its connected output pin, and an output pin at its
- * in-place counterpart input pin. The walk stops at an output pin with neither (a non-in-place transform's output
+ * in-place counterpart input pin (a splitter's delegate branch at its delegate). The walk stops at an output pin with neither (a non-in-place transform's output
  * starts a new pipe that has no requester yet) or at a pin seen twice.
  */
 export function pipeAllocatorOf(pin: Pin): FrameAllocator | null {
@@ -29,7 +30,7 @@ export function pipeAllocatorOf(pin: Pin): FrameAllocator | null {
       const allocator = requester.allocator;
       return allocator.state === 'initialized' && allocator.framing !== null ? allocator : null;
     }
-    p = p.dataFlow === DataFlow.in ? p.peer : p.inPlaceCounterpart;
+    p = p.dataFlow === DataFlow.in ? p.peer : (p.inPlaceCounterpart ?? delegateOf(p));
   }
   return null;
 }

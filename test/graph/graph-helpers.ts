@@ -1,4 +1,17 @@
-import type { AllocatorDispatch, AllocatorFraming, Pin, StatusCode } from '../../src/index.js';
+import {
+  type AllocatorDispatch,
+  type AllocatorFraming,
+  type AllocatorFramingEx,
+  Communication,
+  DataFlow,
+  type FilterDescriptor,
+  type Pin,
+  type PinDescriptorEx,
+  PinFlags,
+  Status,
+  type StatusCode,
+  WILDCARD_DATA_RANGE,
+} from '../../src/index.js';
 
 /** A vendor allocator (KSALLOCATOR_DISPATCH) that records every call with its arguments. */
 export interface RecordingVendor {
@@ -63,4 +76,70 @@ export function recordingVendor(): RecordingVendor {
 /** Resolves after pending microtasks and one macrotask turn (endpoint promises settle). */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * A filter-centric automatic splitter: the driver copies its input into the delegate (the first process pin of the
+ * output entry, DelegateBranch and CopySource null) and stamps the header; AVStream does the branches.
+ */
+export function teeDescriptor(
+  options: {
+    log?: { calls: number; sawDelegate: number };
+    framing?: AllocatorFramingEx | null;
+    instances?: number;
+  } = {},
+): FilterDescriptor {
+  const log = options.log ?? { calls: 0, sawDelegate: 0 };
+  return {
+    flags: 0x8, // RECEIVE_ZERO_LENGTH_SAMPLES
+    dispatch: {
+      process: (_f, index) => {
+        log.calls++;
+        const input = index[0]!.pins[0]!;
+        const out = index[1]!.pins[0]!;
+        if (out.delegateBranch === null && out.copySource === null) log.sawDelegate++;
+        const n = Math.min(input.bytesAvailable, out.bytesAvailable);
+        out.data!.set(input.data!.subarray(0, n));
+        input.bytesUsed = input.bytesAvailable;
+        out.bytesUsed = n;
+        out.terminate = true;
+        const from = input.streamPointer!.streamHeader!;
+        const to = out.streamPointer!.streamHeader!;
+        to.optionsFlags = from.optionsFlags;
+        to.presentationTime.time = from.presentationTime.time;
+        return Status.success;
+      },
+    },
+    pinDescriptors: [
+      singleInput(),
+      splitterOutput({ instancesPossible: options.instances ?? 4, allocatorFraming: options.framing ?? null }),
+    ],
+  };
+}
+
+/** One input pin type (one instance, necessary), wildcard formats, no framing unless given. */
+export function singleInput(over: Partial<PinDescriptorEx> = {}): PinDescriptorEx {
+  return {
+    dataFlow: DataFlow.in,
+    communication: Communication.sink,
+    dataRanges: [WILDCARD_DATA_RANGE],
+    instancesPossible: 1,
+    instancesNecessary: 1,
+    allocatorFraming: null,
+    ...over,
+  };
+}
+
+/** A SPLITTER output pin type (up to 4 instances), wildcard formats, no framing unless given. */
+export function splitterOutput(over: Partial<PinDescriptorEx> = {}): PinDescriptorEx {
+  return {
+    dataFlow: DataFlow.out,
+    communication: Communication.source,
+    dataRanges: [WILDCARD_DATA_RANGE],
+    flags: PinFlags.splitter,
+    instancesPossible: 4,
+    instancesNecessary: 1,
+    allocatorFraming: null,
+    ...over,
+  };
 }

@@ -4,20 +4,16 @@ import { copyTransform, nullSink, patternSource, xorTransform } from '../../src/
 import {
   type AllocatorCapabilities,
   type AllocatorFramingEx,
-  Communication,
-  DataFlow,
   type FilterDescriptor,
   Graph,
   KsState,
   MemoryType,
   NegotiationError,
-  PinFlags,
   RequirementFlags,
   Status,
   simpleFraming,
-  WILDCARD_DATA_RANGE,
 } from '../../src/index.js';
-import { recordingVendor } from './graph-helpers.js';
+import { recordingVendor, teeDescriptor } from './graph-helpers.js';
 
 const nonPaged = (frames: number, size: number, flags = 0, align = 0): AllocatorFramingEx =>
   simpleFraming(MemoryType.kernelNonPaged, flags, frames, align, size, size);
@@ -240,42 +236,9 @@ test("decoder compression: the next pipe's frame size is carried through the dec
   assert.deepEqual(p1.prevSegments, ['pipe0']);
 });
 
-test('splitter branches: every automatic branch instance is the source of its own pipe, filled by copy', async () => {
+test('splitter branches: a branch into an in-place modifier is the source of its own pipe (branchOf), filled by copy', async () => {
   const graph = new Graph();
-  const tee: FilterDescriptor = {
-    dispatch: {
-      process: (_f, index) => {
-        const input = index[0]!.pins[0]!;
-        const out = index[1]!.pins[0]!; // the first instance; the others are automatic branches
-        const n = Math.min(input.bytesAvailable, out.bytesAvailable);
-        out.data!.set(input.data!.subarray(0, n));
-        input.bytesUsed = n;
-        out.bytesUsed = n;
-        out.terminate = true;
-        out.streamPointer!.streamHeader!.optionsFlags = input.flags; // ENDOFSTREAM travels; branches copy it
-        return Status.success;
-      },
-    },
-    pinDescriptors: [
-      {
-        dataFlow: DataFlow.in,
-        communication: Communication.sink,
-        dataRanges: [WILDCARD_DATA_RANGE],
-        instancesPossible: 1,
-        instancesNecessary: 1,
-        allocatorFraming: null,
-      },
-      {
-        dataFlow: DataFlow.out,
-        communication: Communication.source,
-        dataRanges: [WILDCARD_DATA_RANGE],
-        flags: PinFlags.splitter,
-        instancesPossible: 3,
-        instancesNecessary: 1,
-        allocatorFraming: nonPaged(2, 8),
-      },
-    ],
-  };
+  const tee = teeDescriptor({ framing: nonPaged(2, 8), instances: 3 });
   const src = patternSource({ count: 6, framing: nonPaged(2, 8) });
   const cam = graph.addFilter(src.descriptor, { id: 'cam' });
   const t = graph.addFilter(tee, { id: 'tee' });
@@ -292,12 +255,18 @@ test('splitter branches: every automatic branch instance is the source of its ow
     [
       ['cam.out0', 'tee.in0'],
       ['tee.out1', 'a.in0'],
-      ['tee.out1_1', 'x.in0', 'x.out1', 'b.in0'],
+      ['tee.out1', 'x.in0', 'x.out1', 'b.in0'],
     ],
   );
   assert.deepEqual(record.pipes[1]!.prevSegments, ['pipe0']);
-  assert.deepEqual(record.pipes[2]!.prevSegments, ['pipe0']);
+  assert.equal(record.pipes[2]!.branchOf, 'pipe1');
+  assert.equal(record.pipes[2]!.requirements[0]!.role, 'copySource');
   graph.run();
+  const outs = t.pins(1);
+  assert.equal(graph.pipes[2]!.sourcePin, outs[1], 'the copy branch instance is the requester of its pipe');
+  const branch = t._processPinOf(outs[1]!)!;
+  assert.equal(branch.copySource, t._processPinOf(outs[0]!));
+  assert.equal(branch.delegateBranch, null);
   const fromA: number[] = [];
   const fromB: number[] = [];
   const readAll = async (sink: typeof a, into: number[]) => {

@@ -604,6 +604,32 @@ describe('splitters', () => {
     assert.ok((branch.properties!.flags & AllocatorFlags.noFrameIntegrity) !== 0);
   });
 
+  it('when no splitter branch only reads, the first consumer keeps the splitter pipe and the others get copies', () => {
+    const filters = [
+      source('src'),
+      tee(),
+      transform('fx', { inPlace: true }),
+      transform('gx', { inPlace: true }),
+      sink('a'),
+      sink('b'),
+    ];
+    const r = negotiate({
+      filters,
+      connections: [
+        { from: 'src.out', to: 'tee.in' },
+        { from: 'tee.out', to: 'fx.in' },
+        { from: 'tee.out', to: 'gx.in' },
+        { from: 'fx.out', to: 'a.in' },
+        { from: 'gx.out', to: 'b.in' },
+      ],
+    });
+    assert.equal(r.pipes.length, 2);
+    assert.deepEqual(r.pipes[0]!.pins, ['src.out', 'tee.in', 'tee.out', 'fx.in', 'fx.out', 'a.in']);
+    assert.equal(r.pipes[0]!.properties!.flags & AllocatorFlags.multipleOutput, 0);
+    assert.deepEqual(r.pipes[1]!.pins, ['tee.out', 'gx.in', 'gx.out', 'b.in']);
+    assert.equal(r.pipes[1]!.branchOf, 'pipe0');
+  });
+
   it('a read-only in-place tap on a branch shares the pipe', () => {
     const tap: FilterDescription = {
       id: 'tap',

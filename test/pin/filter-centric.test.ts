@@ -337,7 +337,7 @@ describe('filter-centric processing', () => {
     assert.equal(eager.frames.outstanding, 0);
   });
 
-  it('SPLITTER: extra output instances are automatic branches (CopySource/DelegateBranch) that receive copies', () => {
+  it('SPLITTER: extra output instances are automatic copy branches (CopySource set, DelegateBranch null) that receive copies', () => {
     const { filter, frames, log } = fcFilter(
       [input(), output({ flags: PinFlags.splitter, instancesPossible: 3 })],
       (index) => {
@@ -346,7 +346,7 @@ describe('filter-centric processing', () => {
         assert.equal(outs[0]!.copySource, null);
         for (const branch of outs.slice(1)) {
           assert.equal(branch.copySource, outs[0]);
-          assert.equal(branch.delegateBranch, outs[0]);
+          assert.equal(branch.delegateBranch, null, 'DelegateBranch is for branches sharing the frames (no copy)');
         }
         const n = Math.min(inp.bytesAvailable, outs[0]!.bytesAvailable);
         outs[0]!.data!.set(inp.data!.subarray(0, n));

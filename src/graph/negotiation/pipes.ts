@@ -202,20 +202,24 @@ export function buildPipes(model: GraphModel): Pipe[] {
         for (let k = 0; k < peers.length; k++) enterInput(pipe, peers[k]!, ratio);
         continue;
       }
-      // Walk consumers in reverse so that the first connection is processed first (LIFO).
-      const readOnlyBranches: PinNode[] = [];
+      // Read-only branches share the pipe; a modifying branch gets its own pipe fed by copies — except that, when
+      // no branch only reads, the first connection's consumer keeps the splitter's own frames (nobody else sees
+      // them, so it may modify them) and only the further modifying branches get copies.
+      let anyReadOnly = false;
+      for (let k = 0; k < peers.length && !anyReadOnly; k++) anyReadOnly = !modifiesFrames(peers[k]!);
+      const sharing: PinNode[] = [];
       for (const input of peers) {
-        if (branches && modifiesFrames(input)) {
+        if (modifiesFrames(input) && (anyReadOnly || input !== peers[0])) {
           const branch = newPipe(pipe, [pipe]);
           add(branch, out, 'copySource', NEUTRAL_COMPRESSION);
           branch.userUpstream = out.userMode;
           enterInput(branch, input, NEUTRAL_COMPRESSION);
         } else {
-          readOnlyBranches.push(input);
+          sharing.push(input);
         }
       }
-      if (branches && readOnlyBranches.length > 1) pipe.multipleOutput = true;
-      for (const input of readOnlyBranches) enterInput(pipe, input, ratio);
+      if (sharing.length > 1) pipe.multipleOutput = true;
+      for (const input of sharing) enterInput(pipe, input, ratio);
     }
   };
 
