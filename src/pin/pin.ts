@@ -180,6 +180,20 @@ function abandonRunList(): void {
 }
 
 /**
+ * A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there. Returns
+ * the pin it goes to (`next`, or one past the bypassed filters; null: the circuit ends).
+ */
+function bypassEmpty(frame: Frame, next: Pin): Pin | null {
+  if (!next._bypassesEmptyFrames()) return next;
+  // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order nested
+  // processing gave): run the deferred pins now.
+  if (runHead !== runTail) drainRunList();
+  let to: Pin | null = next;
+  while (to !== null && frame.header.dataUsed === 0 && to._bypassesEmptyFrames()) to = to._nextPin();
+  return to;
+}
+
+/**
  * KSPIN: one pin instance of a {@link Filter}, built from a {@link PinDescriptorEx} (create it with
  * `filter.createPin(id, format)`).
  *
@@ -662,19 +676,16 @@ export class Pin implements QueueHost, FrameReturnSink {
     if (!(frame instanceof CircuitFrame)) return;
     if (frame.status === Status.success) {
       let next = this._nextPin();
-      // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
-      if (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
-        // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order
-        // nested processing gave): run the deferred pins now.
-        if (runHead !== runTail) drainRunList();
-        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) next = next._nextPin();
-      }
-      if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
-        if (next.resetState === KsReset.begin) {
+      // (the rare cases out of line: this path runs once per frame and hop, and stays small enough to inline)
+      if (next !== null && frame.header.dataUsed === 0) next = bypassEmpty(frame, next);
+      if (next !== null) {
+        const queue = next.queue;
+        if (queue !== null && next.pipeState !== KsState.stop && !next._closed) {
+          if (next.resetState !== KsReset.begin) {
+            queue._addNext(frame); // (idle: just retired)
+            return;
+          }
           frame.status = Status.deviceNotReady;
-        } else {
-          next.queue._addNext(frame); // (idle: just retired)
-          return;
         }
       }
     }

@@ -172,7 +172,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
           // a float budget would box a number per frame).
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
-          queue.add(this.frameFor(buffer));
+          // (add without its argument checks: frameFor gives an idle Frame, and _addNext refuses a resetting queue as
+          // add does)
+          queue._addNext(this.frameFor(buffer));
         }
       } while (this.again && this.active());
     } finally {

@@ -217,7 +217,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     let n = 0;
     for (let s = lead._seq; s < this._tail; s++) {
       const f = this._ring[s & this._mask];
-      if (f != null && f._state === FrameState.queued && !f._cancelled) n++;
+      if (f !== null && f !== undefined && f._state === FrameState.queued && !f._cancelled) n++;
     }
     return n;
   }
@@ -326,7 +326,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       outBytes = lead.offsetOut.remaining;
       for (let s = lead._pos + 1; s < this._tail; s++) {
         const f = this._ring[s & this._mask];
-        if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+        if (f === null || f === undefined || f._state !== FrameState.queued || f._cancelled) continue;
         inBytes += f.header.dataUsed;
         outBytes += f.header.frameExtent;
       }
@@ -424,13 +424,21 @@ export class Queue<H extends QueueHost = QueueHost> {
     p.offsetOut._set(f.header.data, f.header.frameExtent);
   }
 
+  /** @internal puts a pointer past the end (no frame: it takes the next arrival) */
+  _parkAtEnd(p: StreamPointer<H>): void {
+    p._frame = null;
+    p._pos = this._tail;
+    p.offsetIn._set(null, 0);
+    p.offsetOut._set(null, 0);
+  }
+
   /** @internal the first present (queued, not cancelled) frame with seq in [from, limit) */
   _scan(from: number, limit: number): Frame | null {
     const ring = this._ring;
     const mask = this._mask;
     for (let s = from; s < limit; s++) {
       const f = ring[s & mask];
-      if (f != null && f._state === FrameState.queued && !f._cancelled) return f;
+      if (f !== null && f !== undefined && f._state === FrameState.queued && !f._cancelled) return f;
     }
     return null;
   }
@@ -461,14 +469,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     }
     const oldPos = p._pos;
     // leave the old frame
-    if (target === null) {
-      p._frame = null;
-      p._pos = this._tail;
-      p.offsetIn._set(null, 0);
-      p.offsetOut._set(null, 0);
-    } else {
-      this._place(p, target);
-    }
+    if (target === null) this._parkAtEnd(p);
+    else this._place(p, target);
     // the release edge (trailing if distinct, else leading) releases the queue hold of the frames it passed
     if (p._kind === 1 || (p._kind === 0 && this._trailing === null)) this._releaseHolds(oldPos, limitPos);
     this._release(old);
@@ -481,7 +483,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     const mask = this._mask;
     for (let s = from; s < to; s++) {
       const f = ring[s & mask];
-      if (f?._held) {
+      if (f !== null && f !== undefined && f._held) {
         f._held = false;
         this._release(f);
       }
@@ -513,7 +515,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       for (;;) {
         let f: Frame | null = null;
         if (this._fifo) {
-          while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+          this._skipRetired();
           const h = this._head < this._tail ? this._ring[this._head & this._mask]! : null;
           if (h !== null && h._state === FrameState.done) f = h;
         } else if (this._doneHead < this._doneTail) {
@@ -524,11 +526,21 @@ export class Queue<H extends QueueHost = QueueHost> {
         if (f === null) break;
         this._retire(f);
       }
-      while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+      this._skipRetired();
     } finally {
       this._draining = false;
     }
     if (this._callbackError !== NO_ERROR) this._rethrow();
+  }
+
+  /** @internal moves the head past the retired slots (a strict null check: `== null` would test the frame's map) */
+  _skipRetired(): void {
+    const ring = this._ring;
+    const mask = this._mask;
+    const tail = this._tail;
+    let head = this._head;
+    while (head < tail && ring[head & mask] === null) head++;
+    this._head = head;
   }
 
   /** @internal records the first callback error of an operation */
@@ -558,16 +570,17 @@ export class Queue<H extends QueueHost = QueueHost> {
     } catch (error) {
       // the host's error propagates at once, but the frame still counts for its request (catch + rethrow: cheaper
       // than finally on this path)
-      this._retireRequestFrame(f);
+      if (f.request !== null) this._retireRequestFrame(f);
       throw error;
     }
-    this._retireRequestFrame(f);
+    // (checked here, not inside: a circulating frame has no request, and the call then costs nothing to inline)
+    if (f.request !== null) this._retireRequestFrame(f);
   }
 
-  /** @internal the request bookkeeping of a retired frame: the request completes with its last frame */
+  /** @internal the request bookkeeping of a retired frame (with a request): the request completes with its last frame */
   _retireRequestFrame(f: Frame): void {
-    const r = f.request;
-    if (r !== null && r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
+    const r = f.request!;
+    if (r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
       try {
         this.host._onStreamRequestComplete?.(r);
       } catch (error) {
@@ -637,6 +650,11 @@ export class Queue<H extends QueueHost = QueueHost> {
         return;
       }
     }
+    this._unlockGeneric(p, eject);
+  }
+
+  /** @internal `_unlock` the generic way (hold, unlock, step, flush) */
+  _unlockGeneric(p: StreamPointer<H>, eject: boolean): void {
     this._hold++;
     try {
       const f = this._unlockPointer(p);
@@ -657,25 +675,19 @@ export class Queue<H extends QueueHost = QueueHost> {
   _ejectLeading(p: StreamPointer<H>, f: Frame): void {
     const pos = p._pos;
     const tail = this._tail;
-    let next: Frame | null = null;
+    let next: Frame | null | undefined = null;
     if (pos + 1 < tail) {
-      next = this._ring[(pos + 1) & this._mask]!;
+      next = this._ring[(pos + 1) & this._mask];
       // something other than a present frame right behind: the generic path
-      if (next == null || next._state !== FrameState.queued || next._cancelled) {
-        this._ejectGeneric(p);
+      if (next === null || next === undefined || next._state !== FrameState.queued || next._cancelled) {
+        this._unlockGeneric(p, true);
         return;
       }
     }
     p._locked = false;
     f._locks--;
-    if (next === null) {
-      p._frame = null;
-      p._pos = tail;
-      p.offsetIn._set(null, 0);
-      p.offsetOut._set(null, 0);
-    } else {
-      this._place(p, next);
-    }
+    if (next === null) this._parkAtEnd(p);
+    else this._place(p, next);
     // the edge's reference and the queue hold of the frame it left
     if (f._held) {
       f._held = false;
@@ -685,19 +697,6 @@ export class Queue<H extends QueueHost = QueueHost> {
     f._state = FrameState.done;
     if (this._doneHead === this._doneTail) this._completeNow(f);
     else this._completeLater(f);
-  }
-
-  /** @internal `_unlock(p, true)` the generic way (hold, step, flush) */
-  _ejectGeneric(p: StreamPointer<H>): void {
-    this._hold++;
-    try {
-      const f = this._unlockPointer(p);
-      this._step(p, true);
-      this._afterUnlock(f);
-    } finally {
-      this._hold--;
-    }
-    this._flush();
   }
 
   /** @internal completes a done frame when no other frame waits for completion (as `_flush` would) */
@@ -712,7 +711,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._draining = false;
     // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
     if (this._doneHead !== this._doneTail) this._flush();
-    else while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+    else this._skipRetired();
   }
 
   /** @internal queues a done frame behind others waiting for completion, then completes them in order */
@@ -910,7 +909,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     try {
       for (let s = this._head; s < this._tail; s++) {
         const f = this._ring[s & this._mask];
-        if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+        if (f === null || f === undefined || f._state !== FrameState.queued || f._cancelled) continue;
         this._cancelFrame(f, status);
       }
     } finally {
