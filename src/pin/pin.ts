@@ -131,7 +131,7 @@ export interface RunListEntry {
 
 /** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
 export function processingRuns(): boolean {
-  return runDepth > 0 || runDraining;
+  return runDepth > 0 || runDraining === true;
 }
 
 /** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
@@ -561,7 +561,10 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   private mayProcess(): boolean {
     return (
-      this._process !== null && this.pipeState >= this.minimumProcessingState && this.andGate.count > 0 && !this._closed
+      this._process !== null &&
+      this.pipeState >= this.minimumProcessingState &&
+      this.andGate.count > 0 &&
+      this._closed === false
     );
   }
 
@@ -609,11 +612,11 @@ export class Pin implements QueueHost, FrameReturnSink {
     } catch (error) {
       // (catch + rethrow rather than finally: the same effect, lighter in the optimizing compiler's hot path)
       this._processing = false;
-      if (--runDepth === 0 && !runDraining && runHead !== runTail) abandonRunList();
+      if (--runDepth === 0 && runDraining === false && runHead !== runTail) abandonRunList();
       throw error;
     }
     this._processing = false;
-    if (--runDepth === 0 && !runDraining && runHead !== runTail) drainRunList();
+    if (--runDepth === 0 && runDraining === false && runHead !== runTail) drainRunList();
   }
 
   /** True while this pin's process routine runs. */
@@ -631,16 +634,16 @@ export class Pin implements QueueHost, FrameReturnSink {
       return;
     }
     // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state.
-    if (mode === ARRIVAL_NEVER || (!wasEmpty && mode === ARRIVAL_WHEN_EMPTY)) return;
-    if (this._processing) {
+    if (mode === ARRIVAL_NEVER || (wasEmpty === false && mode === ARRIVAL_WHEN_EMPTY)) return;
+    if (this._processing === true) {
       this._rerun = true;
       return;
     }
     if (!this.mayProcess()) return;
-    if ((runDepth > 0 || runDraining) && mode === ARRIVAL_WHEN_EMPTY) {
+    if ((runDepth > 0 || runDraining === true) && mode === ARRIVAL_WHEN_EMPTY) {
       // Raised inside another pin's Process routine, or by a deferred entry (a refill) while the list drains: run
       // after it (the outermost run drains the list).
-      if (!this._deferred) {
+      if (this._deferred === false) {
         this._deferred = true;
         deferRun(this);
       }
@@ -680,7 +683,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       if (next !== null && frame.header.dataUsed === 0) next = bypassEmpty(frame, next);
       if (next !== null) {
         const queue = next.queue;
-        if (queue !== null && next.pipeState !== KsState.stop && !next._closed) {
+        if (queue !== null && next.pipeState !== KsState.stop && next._closed === false) {
           if (next.resetState !== KsReset.begin) {
             queue._addNext(frame); // (idle: just retired)
             return;

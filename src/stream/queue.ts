@@ -216,8 +216,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (lead === null) return 0;
     let n = 0;
     for (let s = lead._seq; s < this._tail; s++) {
-      const f = this._ring[s & this._mask];
-      if (f !== null && f !== undefined && f._state === FrameState.queued && !f._cancelled) n++;
+      const f = this._ring[s & this._mask] as Frame | null; // (slots hold a frame or null, never undefined)
+      if (f !== null && f._state === FrameState.queued && !f._cancelled) n++;
     }
     return n;
   }
@@ -245,7 +245,7 @@ export class Queue<H extends QueueHost = QueueHost> {
    * the frame was just retired, so it is an idle Frame — the same steps without the argument checks.
    */
   _addNext(frame: Frame): void {
-    if (this._resetting) this._assertAccepting();
+    if (this._resetting === true) this._assertAccepting();
     frame.request = null;
     frame._requestIndex = -1;
     const wasEmpty = this._leading._frame === null;
@@ -285,13 +285,13 @@ export class Queue<H extends QueueHost = QueueHost> {
    * fails). UNLOCKED: the edge whether on a frame or not, unlocked if it was locked.
    */
   getLeadingEdge(state: StreamPointerStateValue): StreamPointer<H> | null {
-    if (state === StreamPointerState.locked && !this._generateMappings) {
+    if (state === StreamPointerState.locked && this._generateMappings === false) {
       // Fast path (no mappings hook to run): lock the edge on a present frame without the generic checks.
       const p = this._leading;
-      if (p._locked) return p;
+      if (p._locked === true) return p;
       const f = p._frame;
       if (f === null) return null;
-      if (f._cancelled || f._state !== FrameState.queued) return null;
+      if (f._cancelled === true || f._state !== FrameState.queued) return null;
       p._locked = true;
       f._locks++;
       return p;
@@ -325,8 +325,8 @@ export class Queue<H extends QueueHost = QueueHost> {
       inBytes = lead.offsetIn.remaining;
       outBytes = lead.offsetOut.remaining;
       for (let s = lead._pos + 1; s < this._tail; s++) {
-        const f = this._ring[s & this._mask];
-        if (f === null || f === undefined || f._state !== FrameState.queued || f._cancelled) continue;
+        const f = this._ring[s & this._mask] as Frame | null;
+        if (f === null || f._state !== FrameState.queued || f._cancelled) continue;
         inBytes += f.header.dataUsed;
         outBytes += f.header.frameExtent;
       }
@@ -437,8 +437,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     const ring = this._ring;
     const mask = this._mask;
     for (let s = from; s < limit; s++) {
-      const f = ring[s & mask];
-      if (f !== null && f !== undefined && f._state === FrameState.queued && !f._cancelled) return f;
+      const f = ring[s & mask] as Frame | null;
+      if (f !== null && f._state === FrameState.queued && !f._cancelled) return f;
     }
     return null;
   }
@@ -482,8 +482,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     const ring = this._ring;
     const mask = this._mask;
     for (let s = from; s < to; s++) {
-      const f = ring[s & mask];
-      if (f !== null && f !== undefined && f._held) {
+      const f = ring[s & mask] as Frame | null;
+      if (f?._held) {
         f._held = false;
         this._release(f);
       }
@@ -639,9 +639,17 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
-    if (this._simple && p._kind === 0 && this._hold === 0 && !this._draining && this._firstClone === null) {
+    // (boolean fields compared with `=== true` / `=== false` on this path: a bare truthiness test of a field makes V8
+    // check for null, undefined and undetectable objects too — docs/performance.md "Third pass")
+    if (
+      this._simple === true &&
+      p._kind === 0 &&
+      this._hold === 0 &&
+      this._draining === false &&
+      this._firstClone === null
+    ) {
       const f = p._frame!;
-      if (!f._cancelPending && this._doneHead === this._doneTail) {
+      if (f._cancelPending === false && this._doneHead === this._doneTail) {
         if (eject) this._ejectLeading(p, f);
         else {
           p._locked = false;
@@ -675,11 +683,11 @@ export class Queue<H extends QueueHost = QueueHost> {
   _ejectLeading(p: StreamPointer<H>, f: Frame): void {
     const pos = p._pos;
     const tail = this._tail;
-    let next: Frame | null | undefined = null;
+    let next: Frame | null = null;
     if (pos + 1 < tail) {
-      next = this._ring[(pos + 1) & this._mask];
+      next = this._ring[(pos + 1) & this._mask] as Frame | null;
       // something other than a present frame right behind: the generic path
-      if (next === null || next === undefined || next._state !== FrameState.queued || next._cancelled) {
+      if (next === null || next._state !== FrameState.queued || next._cancelled === true) {
         this._unlockGeneric(p, true);
         return;
       }
@@ -689,14 +697,13 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (next === null) this._parkAtEnd(p);
     else this._place(p, next);
     // the edge's reference and the queue hold of the frame it left
-    if (f._held) {
+    if (f._held === true) {
       f._held = false;
       f._refs--;
     }
     if (--f._refs > 0) return;
     f._state = FrameState.done;
-    if (this._doneHead === this._doneTail) this._completeNow(f);
-    else this._completeLater(f);
+    this._completeNow(f); // (no other frame waits for completion: `_unlock` checked)
   }
 
   /** @internal completes a done frame when no other frame waits for completion (as `_flush` would) */
@@ -712,13 +719,6 @@ export class Queue<H extends QueueHost = QueueHost> {
     // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
     if (this._doneHead !== this._doneTail) this._flush();
     else this._skipRetired();
-  }
-
-  /** @internal queues a done frame behind others waiting for completion, then completes them in order */
-  _completeLater(f: Frame): void {
-    if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
-    this._done[this._doneTail++ & this._doneMask] = f;
-    this._flush();
   }
 
   /** @internal */
@@ -908,8 +908,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._hold++;
     try {
       for (let s = this._head; s < this._tail; s++) {
-        const f = this._ring[s & this._mask];
-        if (f === null || f === undefined || f._state !== FrameState.queued || f._cancelled) continue;
+        const f = this._ring[s & this._mask] as Frame | null;
+        if (f === null || f._state !== FrameState.queued || f._cancelled) continue;
         this._cancelFrame(f, status);
       }
     } finally {
