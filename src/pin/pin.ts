@@ -116,6 +116,12 @@ let runRing: (RunListEntry | null)[] = new Array<RunListEntry | null>(16).fill(n
 let runMask = 15;
 let runHead = 0;
 let runTail = 0;
+/**
+ * Moves on whenever a pin's `peer` or `inPlaceCounterpart` changes (connect, disconnect, linkInPlace, or a direct
+ * assignment): the routes pins cached for their completed frames (`Pin._route`) are then recomputed on next use.
+ * Nothing else a route depends on can change (a pin's direction, its filter's kind and its Process routine are fixed).
+ */
+let routeEpoch = 0;
 /** Pin-centric processing runs on the stack (nested). */
 let runDepth = 0;
 /** The run list is being drained (by the outermost run). */
@@ -242,10 +248,14 @@ export class Pin implements QueueHost, FrameReturnSink {
   readonly andGate: Gate = Gate.and();
   /** The queue (standard transport only; null with DO_NOT_USE_STANDARD_TRANSPORT). */
   readonly queue: Queue<Pin> | null;
-  /** The connected pin (output → input), or null. */
-  peer: Pin | null = null;
-  /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
-  inPlaceCounterpart: Pin | null = null;
+  /** @internal see {@link peer} */
+  _peer: Pin | null = null;
+  /** @internal see {@link inPlaceCounterpart} */
+  _inPlaceCounterpart: Pin | null = null;
+  /** @internal the value of `routeEpoch` when {@link _route} was computed */
+  _routeEpoch = -1;
+  /** @internal `_nextPin()` as of `_routeEpoch` (the circuit's topology did not change since) */
+  _route: Pin | null = null;
 
   /** @internal the instance's own framing once edited (KsEdit copy-on-write). */
   _framing: AllocatorFramingEx | null = null;
@@ -303,6 +313,26 @@ export class Pin implements QueueHost, FrameReturnSink {
       this._asyncQueued = false;
       this._attempt();
     };
+  }
+
+  /** The connected pin (output → input), or null. */
+  get peer(): Pin | null {
+    return this._peer;
+  }
+
+  set peer(pin: Pin | null) {
+    this._peer = pin;
+    routeEpoch++;
+  }
+
+  /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
+  get inPlaceCounterpart(): Pin | null {
+    return this._inPlaceCounterpart;
+  }
+
+  set inPlaceCounterpart(pin: Pin | null) {
+    this._inPlaceCounterpart = pin;
+    routeEpoch++;
   }
 
   /** True while the pin instance exists (until {@link close}). */
@@ -678,8 +708,9 @@ export class Pin implements QueueHost, FrameReturnSink {
   _onFrameComplete(frame: Frame): void {
     if (!(frame instanceof CircuitFrame)) return;
     if (frame.status === Status.success) {
-      let next = this._nextPin();
-      // (the rare cases out of line: this path runs once per frame and hop, and stays small enough to inline)
+      // (the route is cached until a connection or an in-place link changes anywhere; the rare cases are out of line:
+      // this path runs once per frame and hop, and stays small enough to inline)
+      let next = this._routeEpoch === routeEpoch ? this._route : this._updateRoute();
       if (next !== null && frame.header.dataUsed === 0) next = bypassEmpty(frame, next);
       if (next !== null) {
         const queue = next.queue;
@@ -695,12 +726,19 @@ export class Pin implements QueueHost, FrameReturnSink {
     frame.returnTo.returnFrame(frame);
   }
 
+  /** @internal `_nextPin()`, cached until the next change of a peer or an in-place counterpart */
+  _updateRoute(): Pin | null {
+    this._route = this._nextPin();
+    this._routeEpoch = routeEpoch;
+    return this._route;
+  }
+
   /** @internal where a frame completed here goes next in its circuit (null: the circuit ends here). */
   _nextPin(): Pin | null {
-    if (this.dataFlow === DataFlow.out) return this.peer;
-    const next = this.inPlaceCounterpart;
+    if (this.dataFlow === DataFlow.out) return this._peer;
+    const next = this._inPlaceCounterpart;
     // An in-place output pin that does not process itself is part of the same pipe section: skip its queue.
-    return next !== null && !next._processesFrames() ? next.peer : next;
+    return next !== null && !next._processesFrames() ? next._peer : next;
   }
 
   /** @internal an input pin of a filter without KSFILTER_FLAG_RECEIVE_ZERO_LENGTH_SAMPLES. */
