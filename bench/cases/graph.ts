@@ -59,32 +59,43 @@ let checksum = 0;
 export function buildGraph(options: { readonly loop?: boolean } = {}) {
   const loop = options.loop ?? true;
   let budget = 0;
+  // One frame's work at each pin (the leading edge locked, used, ejected); false when there is nothing to do. Each
+  // routine below calls its own step (a monomorphic call, inlined).
+  const produce = (pin: Pin): boolean => {
+    if (budget === 0) return false;
+    const lead = pin.getLeadingEdge(StreamPointerState.locked);
+    if (lead === null) return false;
+    lead.offset.data![0] = budget & 0xff;
+    lead.frame!.header.dataUsed = FRAME;
+    budget--;
+    lead.unlock(true);
+    return true;
+  };
+  const modify = (pin: Pin): boolean => {
+    const lead = pin.getLeadingEdge(StreamPointerState.locked);
+    if (lead === null) return false;
+    const data = lead.offset.data!;
+    data[1] = data[0]! ^ 0x5a;
+    lead.unlock(true);
+    return true;
+  };
+  const consume = (pin: Pin): boolean => {
+    const lead = pin.getLeadingEdge(StreamPointerState.locked);
+    if (lead === null) return false;
+    checksum = (checksum + lead.offset.data![1]!) | 0;
+    lead.unlock(true);
+    return true;
+  };
   const source = new FilterFactory({
     pinDescriptors: [
       pinDesc(
         DataFlow.out,
         loop
           ? (pin) => {
-              while (budget !== 0) {
-                const lead = pin.getLeadingEdge(StreamPointerState.locked);
-                if (lead === null) break;
-                lead.offset.data![0] = budget & 0xff;
-                lead.frame!.header.dataUsed = FRAME;
-                budget--;
-                lead.unlock(true);
-              }
+              while (produce(pin));
               return Status.pending;
             }
-          : (pin) => {
-              if (budget === 0) return Status.pending;
-              const lead = pin.getLeadingEdge(StreamPointerState.locked);
-              if (lead === null) return Status.pending;
-              lead.offset.data![0] = budget & 0xff;
-              lead.frame!.header.dataUsed = FRAME;
-              budget--;
-              lead.unlock(true);
-              return Status.success;
-            },
+          : (pin) => (produce(pin) ? Status.success : Status.pending),
       ),
     ],
   }).createFilter();
@@ -94,22 +105,10 @@ export function buildGraph(options: { readonly loop?: boolean } = {}) {
         DataFlow.in,
         loop
           ? (pin) => {
-              for (;;) {
-                const lead = pin.getLeadingEdge(StreamPointerState.locked);
-                if (lead === null) return Status.pending;
-                const data = lead.offset.data!;
-                data[1] = data[0]! ^ 0x5a;
-                lead.unlock(true);
-              }
+              while (modify(pin));
+              return Status.pending;
             }
-          : (pin) => {
-              const lead = pin.getLeadingEdge(StreamPointerState.locked);
-              if (lead === null) return Status.pending;
-              const data = lead.offset.data!;
-              data[1] = data[0]! ^ 0x5a;
-              lead.unlock(true);
-              return Status.success;
-            },
+          : (pin) => (modify(pin) ? Status.success : Status.pending),
       ),
       pinDesc(DataFlow.out, null),
     ],
@@ -120,20 +119,10 @@ export function buildGraph(options: { readonly loop?: boolean } = {}) {
         DataFlow.in,
         loop
           ? (pin) => {
-              for (;;) {
-                const lead = pin.getLeadingEdge(StreamPointerState.locked);
-                if (lead === null) return Status.pending;
-                checksum = (checksum + lead.offset.data![1]!) | 0;
-                lead.unlock(true);
-              }
+              while (consume(pin));
+              return Status.pending;
             }
-          : (pin) => {
-              const lead = pin.getLeadingEdge(StreamPointerState.locked);
-              if (lead === null) return Status.pending;
-              checksum = (checksum + lead.offset.data![1]!) | 0;
-              lead.unlock(true);
-              return Status.success;
-            },
+          : (pin) => (consume(pin) ? Status.success : Status.pending),
       ),
     ],
   }).createFilter();
