@@ -659,12 +659,18 @@ export class Pin implements QueueHost, FrameReturnSink {
   /** @internal QueueHost: frames arrived; `wasEmpty` = none was at or ahead of the leading edge. */
   _onArrival(_queue: Queue, wasEmpty: boolean): void {
     const mode = this._arrivalMode;
+    // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state. (An
+    // arrival into a non-empty queue — most of them — returns here; the rest is out of line.)
+    if (mode === ARRIVAL_NEVER || (wasEmpty === false && mode === ARRIVAL_WHEN_EMPTY)) return;
+    this._arrivalTrigger(mode, wasEmpty);
+  }
+
+  /** @internal `_onArrival` of an arrival that is a trigger (or goes to the filter-centric filter). */
+  _arrivalTrigger(mode: number, wasEmpty: boolean): void {
     if (mode === ARRIVAL_FILTER) {
       this.filter._onPinArrival(this, wasEmpty);
       return;
     }
-    // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state.
-    if (mode === ARRIVAL_NEVER || (wasEmpty === false && mode === ARRIVAL_WHEN_EMPTY)) return;
     if (this._processing === true) {
       this._rerun = true;
       return;
