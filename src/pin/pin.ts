@@ -117,6 +117,12 @@ let runRing: (RunListEntry | null)[] = new Array<RunListEntry | null>(16).fill(n
 let runMask = 15;
 let runHead = 0;
 let runTail = 0;
+/**
+ * Moves on whenever a pin's `peer` or `inPlaceCounterpart` changes (connect, disconnect, linkInPlace, or a direct
+ * assignment): the routes pins cached for their completed frames (`Pin._route`) are then recomputed on next use.
+ * Nothing else a route depends on can change (a pin's direction, its filter's kind and its Process routine are fixed).
+ */
+let routeEpoch = 0;
 /** Pin-centric processing runs on the stack (nested). */
 let runDepth = 0;
 /** The run list is being drained (by the outermost run). */
@@ -132,7 +138,7 @@ export interface RunListEntry {
 
 /** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
 export function processingRuns(): boolean {
-  return runDepth > 0 || runDraining;
+  return runDepth > 0 || runDraining === true;
 }
 
 /** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
@@ -178,6 +184,26 @@ function abandonRunList(): void {
   }
   runHead = 0;
   runTail = 0;
+}
+
+/**
+ * A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there. Returns
+ * the pin it goes to (`next`, or one past the bypassed filters; null: the circuit ends; false: a bypassed in-place
+ * splitter input fanned it out).
+ */
+function bypassEmpty(frame: CircuitFrame, next: Pin): Pin | null | false {
+  if (!next._bypassesEmptyFrames()) return next;
+  // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order nested
+  // processing gave): run the deferred pins now.
+  if (runHead !== runTail) drainRunList();
+  let to: Pin | null = next;
+  while (to !== null && frame.header.dataUsed === 0 && to._bypassesEmptyFrames()) {
+    // a bypassed in-place splitter input still fans the frame out to its branches (pin/splitter-fan-out.ts): false
+    const bypassed = to._fanOut;
+    if (bypassed !== null && frame.returnTo !== bypassed && bypassed._take(frame)) return false;
+    to = to._nextPin();
+  }
+  return to;
 }
 
 /**
@@ -229,10 +255,14 @@ export class Pin implements QueueHost, FrameReturnSink {
   readonly andGate: Gate = Gate.and();
   /** The queue (standard transport only; null with DO_NOT_USE_STANDARD_TRANSPORT). */
   readonly queue: Queue<Pin> | null;
-  /** The connected pin (output → input), or null. */
-  peer: Pin | null = null;
-  /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
-  inPlaceCounterpart: Pin | null = null;
+  /** @internal see {@link peer} */
+  _peer: Pin | null = null;
+  /** @internal see {@link inPlaceCounterpart} */
+  _inPlaceCounterpart: Pin | null = null;
+  /** @internal the value of `routeEpoch` when {@link _route} was computed */
+  _routeEpoch = -1;
+  /** @internal `_nextPin()` as of `_routeEpoch` (the circuit's topology did not change since) */
+  _route: Pin | null = null;
 
   /** @internal the instance's own framing once edited (KsEdit copy-on-write). */
   _framing: AllocatorFramingEx | null = null;
@@ -292,6 +322,26 @@ export class Pin implements QueueHost, FrameReturnSink {
       this._asyncQueued = false;
       this._attempt();
     };
+  }
+
+  /** The connected pin (output → input), or null. */
+  get peer(): Pin | null {
+    return this._peer;
+  }
+
+  set peer(pin: Pin | null) {
+    this._peer = pin;
+    routeEpoch++;
+  }
+
+  /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
+  get inPlaceCounterpart(): Pin | null {
+    return this._inPlaceCounterpart;
+  }
+
+  set inPlaceCounterpart(pin: Pin | null) {
+    this._inPlaceCounterpart = pin;
+    routeEpoch++;
   }
 
   /** True while the pin instance exists (until {@link close}). */
@@ -550,7 +600,10 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   private mayProcess(): boolean {
     return (
-      this._process !== null && this.pipeState >= this.minimumProcessingState && this.andGate.count > 0 && !this._closed
+      this._process !== null &&
+      this.pipeState >= this.minimumProcessingState &&
+      this.andGate.count > 0 &&
+      this._closed === false
     );
   }
 
@@ -598,11 +651,11 @@ export class Pin implements QueueHost, FrameReturnSink {
     } catch (error) {
       // (catch + rethrow rather than finally: the same effect, lighter in the optimizing compiler's hot path)
       this._processing = false;
-      if (--runDepth === 0 && !runDraining && runHead !== runTail) abandonRunList();
+      if (--runDepth === 0 && runDraining === false && runHead !== runTail) abandonRunList();
       throw error;
     }
     this._processing = false;
-    if (--runDepth === 0 && !runDraining && runHead !== runTail) drainRunList();
+    if (--runDepth === 0 && runDraining === false && runHead !== runTail) drainRunList();
   }
 
   /** True while this pin's process routine runs. */
@@ -615,21 +668,27 @@ export class Pin implements QueueHost, FrameReturnSink {
   /** @internal QueueHost: frames arrived; `wasEmpty` = none was at or ahead of the leading edge. */
   _onArrival(_queue: Queue, wasEmpty: boolean): void {
     const mode = this._arrivalMode;
+    // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state. (An
+    // arrival into a non-empty queue — most of them — returns here; the rest is out of line.)
+    if (mode === ARRIVAL_NEVER || (wasEmpty === false && mode === ARRIVAL_WHEN_EMPTY)) return;
+    this._arrivalTrigger(mode, wasEmpty);
+  }
+
+  /** @internal `_onArrival` of an arrival that is a trigger (or goes to the filter-centric filter). */
+  _arrivalTrigger(mode: number, wasEmpty: boolean): void {
     if (mode === ARRIVAL_FILTER) {
       this.filter._onPinArrival(this, wasEmpty);
       return;
     }
-    // Trigger (2): arrival into an empty queue (or any arrival with ON_EVERY_ARRIVAL) at/above the minimum state.
-    if (mode === ARRIVAL_NEVER || (!wasEmpty && mode === ARRIVAL_WHEN_EMPTY)) return;
-    if (this._processing) {
+    if (this._processing === true) {
       this._rerun = true;
       return;
     }
     if (!this.mayProcess()) return;
-    if ((runDepth > 0 || runDraining) && mode === ARRIVAL_WHEN_EMPTY) {
+    if ((runDepth > 0 || runDraining === true) && mode === ARRIVAL_WHEN_EMPTY) {
       // Raised inside another pin's Process routine, or by a deferred entry (a refill) while the list drains: run
       // after it (the outermost run drains the list).
-      if (!this._deferred) {
+      if (this._deferred === false) {
         this._deferred = true;
         deferRun(this);
       }
@@ -667,37 +726,41 @@ export class Pin implements QueueHost, FrameReturnSink {
     const fanOut = this._fanOut;
     if (fanOut !== null && frame.returnTo !== fanOut && frame.status === Status.success && fanOut._take(frame)) return;
     if (frame.status === Status.success) {
-      let next = this._nextPin();
-      // A zero-length frame bypasses a filter without RECEIVE_ZERO_LENGTH_SAMPLES: it goes on as if completed there.
-      if (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
-        // The frames before it that wait for a deferred run of a bypassed pin must get ahead of it first (the order
-        // nested processing gave): run the deferred pins now.
-        if (runHead !== runTail) drainRunList();
-        while (next !== null && frame.header.dataUsed === 0 && next._bypassesEmptyFrames()) {
-          // a bypassed in-place splitter input still fans the frame out to its branches (pin/splitter-fan-out.ts)
-          const bypassed = next._fanOut;
-          if (bypassed !== null && frame.returnTo !== bypassed && bypassed._take(frame)) return;
-          next = next._nextPin();
-        }
+      // (the route is cached until a connection or an in-place link changes anywhere; the rare cases are out of line:
+      // this path runs once per frame and hop, and stays small enough to inline)
+      let next = this._routeEpoch === routeEpoch ? this._route : this._updateRoute();
+      if (next !== null && frame.header.dataUsed === 0) {
+        const to = bypassEmpty(frame, next);
+        if (to === false) return; // taken by a bypassed in-place splitter input's fan-out
+        next = to;
       }
-      if (next !== null && next.queue !== null && next.pipeState !== KsState.stop && !next._closed) {
-        if (next.resetState === KsReset.begin) {
+      if (next !== null) {
+        const queue = next.queue;
+        if (queue !== null && next.pipeState !== KsState.stop && next._closed === false) {
+          if (next.resetState !== KsReset.begin) {
+            queue._addNext(frame); // (idle: just retired)
+            return;
+          }
           frame.status = Status.deviceNotReady;
-        } else {
-          next.queue._addNext(frame); // (idle: just retired)
-          return;
         }
       }
     }
     frame.returnTo.returnFrame(frame);
   }
 
+  /** @internal `_nextPin()`, cached until the next change of a peer or an in-place counterpart */
+  _updateRoute(): Pin | null {
+    this._route = this._nextPin();
+    this._routeEpoch = routeEpoch;
+    return this._route;
+  }
+
   /** @internal where a frame completed here goes next in its circuit (null: the circuit ends here). */
   _nextPin(): Pin | null {
-    if (this.dataFlow === DataFlow.out) return this.peer;
-    const next = this.inPlaceCounterpart;
+    if (this.dataFlow === DataFlow.out) return this._peer;
+    const next = this._inPlaceCounterpart;
     // An in-place output pin that does not process itself is part of the same pipe section: skip its queue.
-    return next !== null && !next._processesFrames() ? next.peer : next;
+    return next !== null && !next._processesFrames() ? next._peer : next;
   }
 
   /** @internal an input pin of a filter without KSFILTER_FLAG_RECEIVE_ZERO_LENGTH_SAMPLES. */

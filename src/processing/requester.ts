@@ -117,11 +117,11 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   private active(): boolean {
     const pin = this.pin;
     return (
-      !this.detached &&
+      this.detached === false &&
       pin.pipeState >= KsState.acquire &&
-      !pin._injecting &&
+      pin._injecting === false &&
       pin.resetState === KsReset.end &&
-      !pin._closed &&
+      pin._closed === false &&
       this.allocator.state === 'initialized'
     );
   }
@@ -132,7 +132,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
    * marks the next turn). Re-entrant calls (a frame freed while filling) only mark more work.
    */
   fill(): void {
-    if (this.filling) {
+    if (this.filling === true) {
       this.again = true;
       return;
     }
@@ -172,7 +172,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
           // a float budget would box a number per frame).
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
-          queue.add(this.frameFor(buffer));
+          // (add without its argument checks: frameFor gives an idle Frame, and _addNext refuses a resetting queue as
+          // add does)
+          queue._addNext(this.frameFor(buffer));
         }
       } while (this.again && this.active());
     } finally {
@@ -206,7 +208,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
       // Frames come back from inside a Process routine (the last pin's completion): refill once, in a burst, after
       // the routine returns (the source's trigger would wait for that anyway; docs/processing.md "Deferred arrival
       // triggers"). The buffer itself is free at once.
-      if (!this.refillDeferred) {
+      if (this.refillDeferred === false) {
         this.refillDeferred = true;
         deferRun(this);
       }

@@ -216,8 +216,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (lead === null) return 0;
     let n = 0;
     for (let s = lead._seq; s < this._tail; s++) {
-      const f = this._ring[s & this._mask];
-      if (f != null && f._state === FrameState.queued && !f._cancelled) n++;
+      const f = this._ring[s & this._mask] as Frame | null; // (slots hold a frame or null, never undefined)
+      if (f !== null && f._state === FrameState.queued && !f._cancelled) n++;
     }
     return n;
   }
@@ -245,7 +245,7 @@ export class Queue<H extends QueueHost = QueueHost> {
    * the frame was just retired, so it is an idle Frame — the same steps without the argument checks.
    */
   _addNext(frame: Frame): void {
-    if (this._resetting) this._assertAccepting();
+    if (this._resetting === true) this._assertAccepting();
     frame.request = null;
     frame._requestIndex = -1;
     const wasEmpty = this._leading._frame === null;
@@ -285,13 +285,13 @@ export class Queue<H extends QueueHost = QueueHost> {
    * fails). UNLOCKED: the edge whether on a frame or not, unlocked if it was locked.
    */
   getLeadingEdge(state: StreamPointerStateValue): StreamPointer<H> | null {
-    if (state === StreamPointerState.locked && !this._generateMappings) {
+    if (state === StreamPointerState.locked && this._generateMappings === false) {
       // Fast path (no mappings hook to run): lock the edge on a present frame without the generic checks.
       const p = this._leading;
-      if (p._locked) return p;
+      if (p._locked === true) return p;
       const f = p._frame;
       if (f === null) return null;
-      if (f._cancelled || f._state !== FrameState.queued) return null;
+      if (f._cancelled === true || f._state !== FrameState.queued) return null;
       p._locked = true;
       f._locks++;
       return p;
@@ -325,8 +325,8 @@ export class Queue<H extends QueueHost = QueueHost> {
       inBytes = lead.offsetIn.remaining;
       outBytes = lead.offsetOut.remaining;
       for (let s = lead._pos + 1; s < this._tail; s++) {
-        const f = this._ring[s & this._mask];
-        if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+        const f = this._ring[s & this._mask] as Frame | null;
+        if (f === null || f._state !== FrameState.queued || f._cancelled) continue;
         inBytes += f.header.dataUsed;
         outBytes += f.header.frameExtent;
       }
@@ -424,13 +424,21 @@ export class Queue<H extends QueueHost = QueueHost> {
     p.offsetOut._set(f.header.data, f.header.frameExtent);
   }
 
+  /** @internal puts a pointer past the end (no frame: it takes the next arrival) */
+  _parkAtEnd(p: StreamPointer<H>): void {
+    p._frame = null;
+    p._pos = this._tail;
+    p.offsetIn._set(null, 0);
+    p.offsetOut._set(null, 0);
+  }
+
   /** @internal the first present (queued, not cancelled) frame with seq in [from, limit) */
   _scan(from: number, limit: number): Frame | null {
     const ring = this._ring;
     const mask = this._mask;
     for (let s = from; s < limit; s++) {
-      const f = ring[s & mask];
-      if (f != null && f._state === FrameState.queued && !f._cancelled) return f;
+      const f = ring[s & mask] as Frame | null;
+      if (f !== null && f._state === FrameState.queued && !f._cancelled) return f;
     }
     return null;
   }
@@ -461,14 +469,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     }
     const oldPos = p._pos;
     // leave the old frame
-    if (target === null) {
-      p._frame = null;
-      p._pos = this._tail;
-      p.offsetIn._set(null, 0);
-      p.offsetOut._set(null, 0);
-    } else {
-      this._place(p, target);
-    }
+    if (target === null) this._parkAtEnd(p);
+    else this._place(p, target);
     // the release edge (trailing if distinct, else leading) releases the queue hold of the frames it passed
     if (p._kind === 1 || (p._kind === 0 && this._trailing === null)) this._releaseHolds(oldPos, limitPos);
     this._release(old);
@@ -480,7 +482,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     const ring = this._ring;
     const mask = this._mask;
     for (let s = from; s < to; s++) {
-      const f = ring[s & mask];
+      const f = ring[s & mask] as Frame | null;
       if (f?._held) {
         f._held = false;
         this._release(f);
@@ -513,7 +515,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       for (;;) {
         let f: Frame | null = null;
         if (this._fifo) {
-          while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+          this._skipRetired();
           const h = this._head < this._tail ? this._ring[this._head & this._mask]! : null;
           if (h !== null && h._state === FrameState.done) f = h;
         } else if (this._doneHead < this._doneTail) {
@@ -524,11 +526,21 @@ export class Queue<H extends QueueHost = QueueHost> {
         if (f === null) break;
         this._retire(f);
       }
-      while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
+      this._skipRetired();
     } finally {
       this._draining = false;
     }
     if (this._callbackError !== NO_ERROR) this._rethrow();
+  }
+
+  /** @internal moves the head past the retired slots (a strict null check: `== null` would test the frame's map) */
+  _skipRetired(): void {
+    const ring = this._ring;
+    const mask = this._mask;
+    const tail = this._tail;
+    let head = this._head;
+    while (head < tail && ring[head & mask] === null) head++;
+    this._head = head;
   }
 
   /** @internal records the first callback error of an operation */
@@ -558,16 +570,17 @@ export class Queue<H extends QueueHost = QueueHost> {
     } catch (error) {
       // the host's error propagates at once, but the frame still counts for its request (catch + rethrow: cheaper
       // than finally on this path)
-      this._retireRequestFrame(f);
+      if (f.request !== null) this._retireRequestFrame(f);
       throw error;
     }
-    this._retireRequestFrame(f);
+    // (checked here, not inside: a circulating frame has no request, and the call then costs nothing to inline)
+    if (f.request !== null) this._retireRequestFrame(f);
   }
 
-  /** @internal the request bookkeeping of a retired frame: the request completes with its last frame */
+  /** @internal the request bookkeeping of a retired frame (with a request): the request completes with its last frame */
   _retireRequestFrame(f: Frame): void {
-    const r = f.request;
-    if (r !== null && r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
+    const r = f.request!;
+    if (r._state === StreamRequestState.pending && --r._pendingFrames === 0) {
       try {
         this.host._onStreamRequestComplete?.(r);
       } catch (error) {
@@ -626,9 +639,17 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
-    if (this._simple && p._kind === 0 && this._hold === 0 && !this._draining && this._firstClone === null) {
+    // (boolean fields compared with `=== true` / `=== false` on this path: a bare truthiness test of a field makes V8
+    // check for null, undefined and undetectable objects too — docs/performance.md "Third pass")
+    if (
+      this._simple === true &&
+      p._kind === 0 &&
+      this._hold === 0 &&
+      this._draining === false &&
+      this._firstClone === null
+    ) {
       const f = p._frame!;
-      if (!f._cancelPending && this._doneHead === this._doneTail) {
+      if (f._cancelPending === false && this._doneHead === this._doneTail) {
         if (eject) this._ejectLeading(p, f);
         else {
           p._locked = false;
@@ -637,6 +658,11 @@ export class Queue<H extends QueueHost = QueueHost> {
         return;
       }
     }
+    this._unlockGeneric(p, eject);
+  }
+
+  /** @internal `_unlock` the generic way (hold, unlock, step, flush) */
+  _unlockGeneric(p: StreamPointer<H>, eject: boolean): void {
     this._hold++;
     try {
       const f = this._unlockPointer(p);
@@ -659,45 +685,25 @@ export class Queue<H extends QueueHost = QueueHost> {
     const tail = this._tail;
     let next: Frame | null = null;
     if (pos + 1 < tail) {
-      next = this._ring[(pos + 1) & this._mask]!;
+      next = this._ring[(pos + 1) & this._mask] as Frame | null;
       // something other than a present frame right behind: the generic path
-      if (next == null || next._state !== FrameState.queued || next._cancelled) {
-        this._ejectGeneric(p);
+      if (next === null || next._state !== FrameState.queued || next._cancelled === true) {
+        this._unlockGeneric(p, true);
         return;
       }
     }
     p._locked = false;
     f._locks--;
-    if (next === null) {
-      p._frame = null;
-      p._pos = tail;
-      p.offsetIn._set(null, 0);
-      p.offsetOut._set(null, 0);
-    } else {
-      this._place(p, next);
-    }
+    if (next === null) this._parkAtEnd(p);
+    else this._place(p, next);
     // the edge's reference and the queue hold of the frame it left
-    if (f._held) {
+    if (f._held === true) {
       f._held = false;
       f._refs--;
     }
     if (--f._refs > 0) return;
     f._state = FrameState.done;
-    if (this._doneHead === this._doneTail) this._completeNow(f);
-    else this._completeLater(f);
-  }
-
-  /** @internal `_unlock(p, true)` the generic way (hold, step, flush) */
-  _ejectGeneric(p: StreamPointer<H>): void {
-    this._hold++;
-    try {
-      const f = this._unlockPointer(p);
-      this._step(p, true);
-      this._afterUnlock(f);
-    } finally {
-      this._hold--;
-    }
-    this._flush();
+    this._completeNow(f); // (no other frame waits for completion: `_unlock` checked)
   }
 
   /** @internal completes a done frame when no other frame waits for completion (as `_flush` would) */
@@ -712,14 +718,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._draining = false;
     // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
     if (this._doneHead !== this._doneTail) this._flush();
-    else while (this._head < this._tail && this._ring[this._head & this._mask] == null) this._head++;
-  }
-
-  /** @internal queues a done frame behind others waiting for completion, then completes them in order */
-  _completeLater(f: Frame): void {
-    if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
-    this._done[this._doneTail++ & this._doneMask] = f;
-    this._flush();
+    else this._skipRetired();
   }
 
   /** @internal */
@@ -909,8 +908,8 @@ export class Queue<H extends QueueHost = QueueHost> {
     this._hold++;
     try {
       for (let s = this._head; s < this._tail; s++) {
-        const f = this._ring[s & this._mask];
-        if (f == null || f._state !== FrameState.queued || f._cancelled) continue;
+        const f = this._ring[s & this._mask] as Frame | null;
+        if (f === null || f._state !== FrameState.queued || f._cancelled) continue;
         this._cancelFrame(f, status);
       }
     } finally {

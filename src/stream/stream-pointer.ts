@@ -206,8 +206,8 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
    * @throws StreamError (`invalidDeviceRequest`) when not locked
    */
   unlock(eject = false): void {
-    this._assertLive();
-    if (!this._locked) throw notLocked('unlock');
+    if (this._deleted === true) this._assertLive();
+    if (this._locked === false) throw notLocked('unlock');
     this.queue._unlock(this, eject);
   }
 
