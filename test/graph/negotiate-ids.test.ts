@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FilterDescription, NegotiationDescription } from '../../src/graph/negotiation/description.js';
+import { addId, clearIdTable, indexOfIdPrefix, resetIdTable } from '../../src/graph/negotiation/id-table.js';
+import { negotiate } from '../../src/graph/negotiation/negotiate.js';
+import { pinIn, pinOut } from './fixtures.js';
+
+/** FNV-1a, as the table hashes ids: used here only to build ids that all land in one slot. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** `count` distinct ids whose hashes agree in their low `bits` bits (one home slot in a table of 2^bits slots). */
+function collidingIds(count: number, bits: number): string[] {
+  const mask = (1 << bits) - 1;
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) {
+    const id = `c${i}`;
+    if ((fnv1a(id) & mask) === 0) out.push(id);
+  }
+  return out;
+}
+
+describe('filter-id table', () => {
+  it('finds every id, also when ids share one home slot beyond the probe limit (overflow map)', () => {
+    const ids = collidingIds(40, 7); // capacity 40 → 128 slots: all 40 ids hash to slot 0
+    resetIdTable(ids.length);
+    for (const id of ids) assert.equal(addId(id), true);
+    for (let i = 0; i < ids.length; i++) {
+      assert.equal(indexOfIdPrefix(`${ids[i]}.pin`, ids[i]!.length), i);
+    }
+    assert.equal(indexOfIdPrefix('c.pin', 1), -1);
+    clearIdTable();
+  });
+
+  it('refuses an id added twice, in the table and in the overflow map', () => {
+    const ids = collidingIds(40, 7);
+    resetIdTable(ids.length + 2);
+    for (const id of ids) addId(id);
+    assert.equal(addId(ids[0]!), false); // in the slots
+    assert.equal(addId(ids[39]!), false); // in the overflow map
+    clearIdTable();
+  });
+});
+
+describe('filter ids and pin references in negotiation', () => {
+  const chainOf = (ids: readonly string[]): NegotiationDescription => {
+    const filters: FilterDescription[] = ids.map((id, i) => ({
+      id,
+      pins: i === 0 ? [pinOut('out')] : i === ids.length - 1 ? [pinIn('in')] : [pinIn('in'), pinOut('out')],
+    }));
+    const connections = ids.slice(1).map((id, i) => ({ from: `${ids[i]}.out`, to: `${id}.in` }));
+    return { filters, connections };
+  };
+
+  it('negotiates a chain whose filter ids collide in the table, connections listed in reverse', () => {
+    const ids = collidingIds(40, 7);
+    const d = chainOf(ids);
+    const reversed = { ...d, connections: [...d.connections].reverse() };
+    assert.deepEqual(negotiate(reversed).pipes.length, negotiate(d).pipes.length);
+    assert.deepEqual(
+      negotiate(reversed).pipes.map((p) => p.pins),
+      negotiate(d).pipes.map((p) => p.pins),
+    );
+  });
+
+  it('names pins "filterId.pinId" when the filter id has a dot and a pin is left unconnected', () => {
+    const d: NegotiationDescription = {
+      filters: [
+        { id: 'src', pins: [pinOut('out')] },
+        { id: 'a.b', pins: [pinIn('in'), pinOut('out'), pinOut('spare')] },
+        { id: 'dst', pins: [pinIn('in')] },
+      ],
+      connections: [
+        { from: 'src.out', to: 'a.b.in' },
+        { from: 'a.b.out', to: 'dst.in' },
+      ],
+    };
+    const record = negotiate(d);
+    assert.deepEqual(
+      record.pipes.map((p) => p.pins),
+      [
+        ['src.out', 'a.b.in'],
+        ['a.b.out', 'dst.in'],
+      ],
+    );
+  });
+
+  it('refuses a reference to a filter id that is only a prefix of a described one', () => {
+    const d = chainOf(['f1', 'f10', 'f100']);
+    d.connections[0] = { from: 'f.out', to: 'f10.in' };
+    assert.throws(() => negotiate(d), /description\.connections\[0\]\.from: "f\.out" is not allowed/);
+  });
+
+  it('refuses a filter id used twice when the ids collide in the table', () => {
+    const ids = collidingIds(40, 7);
+    const d = chainOf([...ids, ids[35]!]);
+    assert.throws(() => negotiate(d), /description\.filters\[40\]\.id: "c\d+" is not allowed; expected a filter id/);
+  });
+});
