@@ -1,6 +1,7 @@
 /**
  * The JSON peer of `negotiate.10k`, run in a worker thread (its own V8 heap): on each message it times one
- * `JSON.parse(JSON.stringify(description))` of the 10 000-filter chain after a `gc()` and posts the wall-clock ms back.
+ * `JSON.parse(JSON.stringify(description))` of the 10 000-filter chain after a `gc()`, collects again, and posts the
+ * wall-clock ms back.
  * In the main thread, the peer's ≈ 40 MB of garbage changed how V8 treats the negotiation's allocations in the next
  * round (docs/performance.md, "Negotiation"): a separate heap keeps each side's heap state its own while the two
  * still take turns under the same machine load.
@@ -17,6 +18,10 @@ port.on('message', () => {
   gc?.();
   const t0 = performance.now();
   keep += (JSON.parse(JSON.stringify(description)) as { filters: unknown[] }).filters.length;
-  port.postMessage(keep < 0 ? 0 : performance.now() - t0);
+  const ms = performance.now() - t0;
+  // Collect the round trip's garbage before answering, so that no collection of this heap (concurrent marking
+  // threads started by its allocation) runs while the main thread negotiates.
+  gc?.();
+  port.postMessage(keep < 0 ? 0 : ms);
 });
 port.postMessage(0);

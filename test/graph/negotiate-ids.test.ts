@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FilterDescription, NegotiationDescription } from '../../src/graph/negotiation/description.js';
-import { addId, clearIdTable, indexOfIdPrefix, resetIdTable } from '../../src/graph/negotiation/id-table.js';
+import { IdTable } from '../../src/graph/negotiation/id-table.js';
 import { negotiate } from '../../src/graph/negotiation/negotiate.js';
 import { pinIn, pinOut } from './fixtures.js';
 
@@ -23,37 +23,61 @@ function collidingIds(count: number, bits: number): string[] {
   return out;
 }
 
+/** A chain of one-pin-per-direction filters with these ids, connected in order. */
+function chainOf(ids: readonly string[]): NegotiationDescription {
+  const filters: FilterDescription[] = ids.map((id, i) => ({
+    id,
+    pins: i === 0 ? [pinOut('out')] : i === ids.length - 1 ? [pinIn('in')] : [pinIn('in'), pinOut('out')],
+  }));
+  const connections = ids.slice(1).map((id, i) => ({ from: `${ids[i]}.out`, to: `${id}.in` }));
+  return { filters, connections };
+}
+
 describe('filter-id table', () => {
   it('finds every id, also when ids share one home slot beyond the probe limit (overflow map)', () => {
     const ids = collidingIds(40, 7); // capacity 40 → 128 slots: all 40 ids hash to slot 0
-    resetIdTable(ids.length);
-    for (const id of ids) assert.equal(addId(id), true);
+    const table = IdTable.acquire(ids.length);
+    for (const id of ids) assert.equal(table.add(id), true);
     for (let i = 0; i < ids.length; i++) {
-      assert.equal(indexOfIdPrefix(`${ids[i]}.pin`, ids[i]!.length), i);
+      assert.equal(table.indexOfPrefix(`${ids[i]}.pin`, ids[i]!.length), i);
     }
-    assert.equal(indexOfIdPrefix('c.pin', 1), -1);
-    clearIdTable();
+    assert.equal(table.indexOfPrefix('c.pin', 1), -1);
+    IdTable.release(table);
   });
 
   it('refuses an id added twice, in the table and in the overflow map', () => {
     const ids = collidingIds(40, 7);
-    resetIdTable(ids.length + 2);
-    for (const id of ids) addId(id);
-    assert.equal(addId(ids[0]!), false); // in the slots
-    assert.equal(addId(ids[39]!), false); // in the overflow map
-    clearIdTable();
+    const table = IdTable.acquire(ids.length + 2);
+    for (const id of ids) table.add(id);
+    assert.equal(table.add(ids[0]!), false); // in the slots
+    assert.equal(table.add(ids[39]!), false); // in the overflow map
+    IdTable.release(table);
   });
 });
 
 describe('filter ids and pin references in negotiation', () => {
-  const chainOf = (ids: readonly string[]): NegotiationDescription => {
-    const filters: FilterDescription[] = ids.map((id, i) => ({
-      id,
-      pins: i === 0 ? [pinOut('out')] : i === ids.length - 1 ? [pinIn('in')] : [pinIn('in'), pinOut('out')],
-    }));
-    const connections = ids.slice(1).map((id, i) => ({ from: `${ids[i]}.out`, to: `${id}.in` }));
-    return { filters, connections };
-  };
+  it('keeps the ids of a negotiation started from a getter of the description being validated apart', () => {
+    const inner = chainOf(['f0', 'x1', 'x2']);
+    let innerPipes = 0;
+    const outer = chainOf(['f0', 'f1', 'f2']);
+    // The getter runs while the outer description's filters are being validated (its filter-id table in use).
+    Object.defineProperty(outer.filters[1]!, 'userMode', {
+      enumerable: true,
+      get: () => {
+        innerPipes = negotiate(inner).pipes.length;
+        return false;
+      },
+    });
+    const record = negotiate(outer);
+    assert.equal(innerPipes, 2);
+    assert.deepEqual(
+      record.pipes.map((p) => p.pins),
+      [
+        ['f0.out', 'f1.in'],
+        ['f1.out', 'f2.in'],
+      ],
+    );
+  });
 
   it('negotiates a chain whose filter ids collide in the table, connections listed in reverse', () => {
     const ids = collidingIds(40, 7);

@@ -16,7 +16,7 @@ import type {
   FramingRange,
   FramingRangeWeighted,
 } from '../../framing/types.js';
-import { addId, clearIdTable, indexOfIdPrefix, resetIdTable } from './id-table.js';
+import { IdTable } from './id-table.js';
 
 /**
  * Validation of a `NegotiationDescription` and its linking into the internal graph model (pins with their
@@ -440,7 +440,6 @@ export function buildGraphModel(description: unknown): GraphModel {
   lastRanges.fill(null);
   lastCompression = null;
   lastFilter = null;
-  clearIdTable();
   const d = record(description, 'description', DESCRIPTION_KEYS);
   pathStack.push('description');
   const strategy = optU32(d.strategy, 'strategy', 0x3, 0, 0xf);
@@ -455,16 +454,27 @@ export function buildGraphModel(description: unknown): GraphModel {
   }
   const filterValues = array(d.filters, 'filters');
   const connectionValues = array(d.connections, 'connections');
+  const filtersById = IdTable.acquire(filterValues.length);
+  let filters: FilterNode[];
+  try {
+    filters = linkFilters(filterValues, connectionValues, filtersById);
+  } finally {
+    IdTable.release(filtersById);
+  }
+  return { filters, strategy, enforceInputPinRanges, maxFrames };
+}
+
+/** Validates the filters and connections (the path stack holds `description`) and links them. */
+function linkFilters(filterValues: unknown[], connectionValues: unknown[], filtersById: IdTable): FilterNode[] {
   // Exact size: every filter is validated or the call throws.
   const filters = new Array<FilterNode>(filterValues.length);
-  resetIdTable(filterValues.length);
   const allocatorIds = new Set<string>();
   pathStack.push('filters');
   for (let fi = 0; fi < filterValues.length; fi++) {
     const f = record(filterValues[fi], fi, FILTER_KEYS);
     pathStack.push(fi);
     const filterId = id(f.id, 'id', true);
-    if (!addId(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
+    if (!filtersById.add(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
     const filterUser = bool(f.userMode, 'userMode', false);
     const pinValues = array(f.pins, 'pins');
     // Exact-size pin arrays: count the inputs first (a pin that is not an object or has a bad dataFlow fails below).
@@ -511,8 +521,8 @@ export function buildGraphModel(description: unknown): GraphModel {
   for (let ci = 0; ci < connectionValues.length; ci++) {
     const c = record(connectionValues[ci], ci, CONNECTION_KEYS);
     pathStack.push(ci);
-    const from = pinRef(c.from, 'from', filters);
-    const to = pinRef(c.to, 'to', filters);
+    const from = pinRef(c.from, 'from', filtersById, filters);
+    const to = pinRef(c.to, 'to', filtersById, filters);
     if (from.dataFlow !== 'out') fail('type', 'from', from.ref, 'an output pin');
     if (to.dataFlow !== 'in') fail('type', 'to', to.ref, 'an input pin');
     if (to.peers.length > 0) fail('type', 'to', to.ref, 'an input pin not connected before');
@@ -536,8 +546,7 @@ export function buildGraphModel(description: unknown): GraphModel {
   lastRanges.fill(null);
   lastCompression = null;
   lastFilter = null;
-  clearIdTable();
-  return { filters, strategy, enforceInputPinRanges, maxFrames };
+  return filters;
 }
 
 const PIN_MAP_THRESHOLD = 16;
@@ -579,9 +588,10 @@ function pinByTail(filter: FilterNode, ref: string, dot: number): PinNode | null
 let lastFilter: FilterNode | null = null;
 
 /** The filter named by `ref` before `dot`, found without a substring when it is `lastFilter` or the next one. */
-function filterOf(ref: string, dot: number, filters: readonly FilterNode[]): FilterNode | null {
+function filterOf(ref: string, dot: number, byId: IdTable, filters: readonly FilterNode[]): FilterNode | null {
   const last = lastFilter;
-  if (last !== null) {
+  // (A filter of another negotiation — one run from a getter of this description — is not a hint.)
+  if (last !== null && filters[last.index] === last) {
     if (last.id.length === dot && ref.startsWith(last.id)) return last;
     const next = filters[last.index + 1];
     if (next !== undefined && next.id.length === dot && ref.startsWith(next.id)) {
@@ -589,17 +599,17 @@ function filterOf(ref: string, dot: number, filters: readonly FilterNode[]): Fil
       return next;
     }
   }
-  const at = indexOfIdPrefix(ref, dot);
+  const at = byId.indexOfPrefix(ref, dot);
   const found = at < 0 ? null : filters[at]!;
   if (found !== null) lastFilter = found;
   return found;
 }
 
-function pinRef(value: unknown, key: string, filters: readonly FilterNode[]): PinNode {
+function pinRef(value: unknown, key: string, byId: IdTable, filters: readonly FilterNode[]): PinNode {
   if (typeof value === 'string') {
     const dot = value.lastIndexOf('.');
     if (dot > 0) {
-      const filter = filterOf(value, dot, filters);
+      const filter = filterOf(value, dot, byId, filters);
       const node = filter ? pinByTail(filter, value, dot) : null;
       if (node) {
         // A reference names exactly `${filter.id}.${pin.id}` (pin ids have no "."): the pin's ref is this string.
