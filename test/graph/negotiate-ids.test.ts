@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FilterDescription, NegotiationDescription } from '../../src/graph/negotiation/description.js';
+import { GUID_NULL } from '../../src/framing/constants.js';
+import type { FramingRange } from '../../src/framing/types.js';
+import type {
+  FilterDescription,
+  NegotiationDescription,
+  PinDescription,
+} from '../../src/graph/negotiation/description.js';
 import { IdTable } from '../../src/graph/negotiation/id-table.js';
 import { negotiate } from '../../src/graph/negotiation/negotiate.js';
-import { pinIn, pinOut } from './fixtures.js';
+import { framing, pinIn, pinOut } from './fixtures.js';
 
 /** FNV-1a, as the table hashes ids: used here only to build ids that all land in one slot. */
 function fnv1a(text: string): number {
@@ -122,5 +128,55 @@ describe('filter ids and pin references in negotiation', () => {
     const ids = collidingIds(40, 7);
     const d = chainOf([...ids, ids[35]!]);
     assert.throws(() => negotiate(d), /description\.filters\[40\]\.id: "c\d+" is not allowed; expected a filter id/);
+  });
+});
+
+/** Asserts that negotiating `d` throws a TypeError whose message starts with `message`. */
+function refusesWith(d: NegotiationDescription, message: string): void {
+  assert.throws(
+    () => negotiate(d),
+    (e: unknown) => e instanceof TypeError && e.message.startsWith(message),
+  );
+}
+
+describe('validation of the first range and ratio of a description', () => {
+  // The validated-object caches start empty: a null in the first framing is refused like anywhere else.
+  const withFirstPin = (patch: (p: PinDescription) => void): NegotiationDescription => {
+    const d = chainOf(['f0', 'f1']);
+    d.filters[0]!.pins[0]!.allocatorFraming = framing({});
+    patch(d.filters[0]!.pins[0]!);
+    return d;
+  };
+
+  it('refuses a null outputCompression in the first framing', () => {
+    const d = withFirstPin((p) => {
+      (p.allocatorFraming as { outputCompression: unknown }).outputCompression = null;
+    });
+    refusesWith(
+      d,
+      'description.filters[0].pins[0].allocatorFraming.outputCompression: null is not allowed; expected an object',
+    );
+  });
+
+  it('refuses a null optimal range in the first framing item', () => {
+    const d = withFirstPin((p) => {
+      (p.allocatorFraming!.items[0]!.framingRange as { range: unknown }).range = null;
+    });
+    refusesWith(
+      d,
+      'description.filters[0].pins[0].allocatorFraming.items[0].framingRange.range: null is not allowed; expected an object',
+    );
+  });
+
+  it('refuses a null vendor sizeRange on a first pin without framing', () => {
+    const d = chainOf(['f0', 'f1']);
+    d.filters[0]!.pins[0]!.allocator = {
+      id: 'dma',
+      memoryTypes: [GUID_NULL],
+      sizeRange: null as unknown as FramingRange,
+      fileAlignment: 0,
+      maxFrames: 4,
+    };
+    refusesWith(d, 'description.filters[0].pins[0].allocator.sizeRange: null is not allowed; expected an object');
   });
 });

@@ -230,8 +230,10 @@ function isPlain(value: object): boolean {
  * negotiation (reset by buildGraphModel): descriptions share them between pins (one don't-care range, one neutral
  * ratio), and the same object need not be checked twice within one synchronous call.
  */
-const lastRanges: unknown[] = [null, null, null];
-let lastCompression: unknown = null;
+/** The caches' empty value: an object no description holds (`null` would let a `null` range or ratio through). */
+const UNSET: unknown = Object.freeze({});
+const lastRanges: unknown[] = [UNSET, UNSET, UNSET];
+let lastCompression: unknown = UNSET;
 const OPTIMAL_SLOT = 0;
 const PHYSICAL_SLOT = 1;
 const SIZE_SLOT = 2;
@@ -437,8 +439,8 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
  */
 export function buildGraphModel(description: unknown): GraphModel {
   pathStack.length = 0;
-  lastRanges.fill(null);
-  lastCompression = null;
+  lastRanges.fill(UNSET);
+  lastCompression = UNSET;
   lastFilter = null;
   const d = record(description, 'description', DESCRIPTION_KEYS);
   pathStack.push('description');
@@ -543,8 +545,8 @@ function linkFilters(filterValues: unknown[], connectionValues: unknown[], filte
       if (pins[pi]!.ref === '') pins[pi]!.ref = `${filters[fi]!.id}.${pins[pi]!.id}`;
   }
   pathStack.length = 0;
-  lastRanges.fill(null);
-  lastCompression = null;
+  lastRanges.fill(UNSET);
+  lastCompression = UNSET;
   lastFilter = null;
   return filters;
 }
