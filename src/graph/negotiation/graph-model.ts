@@ -16,6 +16,7 @@ import type {
   FramingRange,
   FramingRangeWeighted,
 } from '../../framing/types.js';
+import { IdTable } from './id-table.js';
 
 /**
  * Validation of a `NegotiationDescription` and its linking into the internal graph model (pins with their
@@ -38,8 +39,11 @@ export interface VendorAllocator {
 export interface PinNode {
   /** The pin id (unique within its filter). */
   readonly id: string;
-  /** `"filterId.pinId"`. */
-  readonly ref: string;
+  /**
+   * `"filterId.pinId"`: the string of the first connection naming the pin (no new string), or built once the
+   * connections are linked for a pin no connection names ('' until then).
+   */
+  ref: string;
   readonly filter: FilterNode;
   readonly dataFlow: 'in' | 'out';
   readonly framing: AllocatorFramingEx | null;
@@ -88,10 +92,22 @@ const MAX_ITEMS = 64;
 const MAX_HOLD = 0xffff;
 const DEFAULT_MAX_FRAMES = 0xffff;
 
-const DESCRIPTION_KEYS = new Set(['filters', 'connections', 'strategy', 'options']);
-const OPTIONS_KEYS = new Set(['enforceInputPinRanges', 'maxFrames']);
-const FILTER_KEYS = new Set(['id', 'userMode', 'pins']);
-const PIN_KEYS = new Set([
+/**
+ * The allowed keys of one kind of object, and the keys of the last object of that kind accepted, in their order
+ * (`seq`): objects built by the same code enumerate their keys in the same order, so a key equal (the same
+ * internalized string) to the one at its position in `seq` is known to be allowed without a set lookup.
+ */
+interface KeySet {
+  readonly set: ReadonlySet<string>;
+  readonly seq: string[];
+}
+
+const keySet = (keys: Iterable<string>): KeySet => ({ set: new Set(keys), seq: [] });
+
+const DESCRIPTION_KEYS = keySet(['filters', 'connections', 'strategy', 'options']);
+const OPTIONS_KEYS = keySet(['enforceInputPinRanges', 'maxFrames']);
+const FILTER_KEYS = keySet(['id', 'userMode', 'pins']);
+const PIN_KEYS = keySet([
   'id',
   'dataFlow',
   'allocatorFraming',
@@ -103,14 +119,14 @@ const PIN_KEYS = new Set([
   'allocator',
   'frameHolding',
 ]);
-const ALLOCATOR_KEYS = new Set(['id', 'memoryTypes', 'sizeRange', 'fileAlignment', 'maxFrames']);
-const HOLDING_KEYS = new Set(['queueDepth', 'trailingWindow', 'clonesKept', 'maxFrames']);
-const CONNECTION_KEYS = new Set(['from', 'to']);
-const FRAMING_KEYS = new Set<string>(FRAMING_EX_FIELDS);
-const COMPRESSION_KEYS = new Set<string>(COMPRESSION_FIELDS);
-const ITEM_KEYS = new Set<string>(FRAMING_ITEM_FIELDS);
-const RANGE_KEYS = new Set<string>(FRAMING_RANGE_FIELDS);
-const WEIGHTED_KEYS = new Set<string>(FRAMING_RANGE_WEIGHTED_FIELDS);
+const ALLOCATOR_KEYS = keySet(['id', 'memoryTypes', 'sizeRange', 'fileAlignment', 'maxFrames']);
+const HOLDING_KEYS = keySet(['queueDepth', 'trailingWindow', 'clonesKept', 'maxFrames']);
+const CONNECTION_KEYS = keySet(['from', 'to']);
+const FRAMING_KEYS = keySet(FRAMING_EX_FIELDS);
+const COMPRESSION_KEYS = keySet(COMPRESSION_FIELDS);
+const ITEM_KEYS = keySet(FRAMING_ITEM_FIELDS);
+const RANGE_KEYS = keySet(FRAMING_RANGE_FIELDS);
+const WEIGHTED_KEYS = keySet(FRAMING_RANGE_WEIGHTED_FIELDS);
 
 /** The path of the value being validated: property names and array indices. */
 const pathStack: (string | number)[] = [];
@@ -129,16 +145,24 @@ function fail(kind: 'type' | 'range', key: string | number | undefined, value: u
   throw argumentError(kind, pathOf(key), value, allowed);
 }
 
-function record(value: unknown, key: string | number | undefined, keys: ReadonlySet<string>): Record<string, unknown> {
+function record(value: unknown, key: string | number | undefined, keys: KeySet): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', key, value, 'an object');
   // for…in without a per-key hasOwn (3× faster); an unknown key is checked for ownership only on the error path,
   // so enumerable inherited properties are ignored. An own `__proto__` key (JSON.parse makes one) is enumerated and
-  // refused like any unknown key.
+  // refused like any unknown key. A key equal to the one at its position in the last accepted object of this kind
+  // needs no set lookup (`seq` only ever holds allowed keys).
+  const seq = keys.seq;
+  let at = 0;
   for (const k in value) {
-    if (!keys.has(k) && Object.hasOwn(value, k)) {
-      if (key !== undefined) pathStack.push(key);
-      fail('type', k, k, `one of the keys ${[...keys].join(', ')}`);
+    if (k !== seq[at]) {
+      if (keys.set.has(k)) {
+        if (at <= seq.length) seq[at] = k;
+      } else if (Object.hasOwn(value, k)) {
+        if (key !== undefined) pathStack.push(key);
+        fail('type', k, k, `one of the keys ${[...keys.set].join(', ')}`);
+      }
     }
+    at++;
   }
   return value as Record<string, unknown>;
 }
@@ -202,15 +226,20 @@ function isPlain(value: object): boolean {
 }
 
 /**
- * The last range and compression objects validated by this negotiation (reset by buildGraphModel): descriptions share
- * them between pins (one don't-care range, one neutral ratio), and the same object need not be checked twice within
- * one synchronous call.
+ * The last range (one per kind of range: optimal, physical, allocator size) and compression objects validated by this
+ * negotiation (reset by buildGraphModel): descriptions share them between pins (one don't-care range, one neutral
+ * ratio), and the same object need not be checked twice within one synchronous call.
  */
-let lastRange: unknown = null;
-let lastCompression: unknown = null;
+/** The caches' empty value: an object no description holds (`null` would let a `null` range or ratio through). */
+const UNSET: unknown = Object.freeze({});
+const lastRanges: unknown[] = [UNSET, UNSET, UNSET];
+let lastCompression: unknown = UNSET;
+const OPTIMAL_SLOT = 0;
+const PHYSICAL_SLOT = 1;
+const SIZE_SLOT = 2;
 
-function range(value: unknown, key: string): FramingRange {
-  if (value === lastRange) return value as FramingRange;
+function range(value: unknown, key: string, slot: number): FramingRange {
+  if (value === lastRanges[slot]) return value as FramingRange;
   const r = record(value, key, RANGE_KEYS);
   pathStack.push(key);
   const minFrameSize = u32(r.minFrameSize, 'minFrameSize');
@@ -220,7 +249,7 @@ function range(value: unknown, key: string): FramingRange {
     fail('range', 'maxFrameSize', maxFrameSize, `at least minFrameSize (${minFrameSize})`);
   pathStack.pop();
   if (!isPlain(r)) return { minFrameSize, maxFrameSize, stepping };
-  lastRange = r;
+  lastRanges[slot] = r;
   return r as unknown as FramingRange;
 }
 
@@ -248,7 +277,7 @@ function item(value: unknown, index: number): FramingItem {
   if (!isAlignmentMask(fileAlignment)) fail('range', 'fileAlignment', fileAlignment, 'an alignment mask 2^k − 1');
   const fr = record(i.framingRange, 'framingRange', WEIGHTED_KEYS);
   pathStack.push('framingRange');
-  const optimal = range(fr.range, 'range');
+  const optimal = range(fr.range, 'range', OPTIMAL_SLOT);
   const inPlaceWeight = u32(fr.inPlaceWeight, 'inPlaceWeight');
   const notInPlaceWeight = u32(fr.notInPlaceWeight, 'notInPlaceWeight');
   pathStack.pop();
@@ -258,7 +287,7 @@ function item(value: unknown, index: number): FramingItem {
   const busFlags = u32(i.busFlags, 'busFlags');
   const frames = u32(i.frames, 'frames');
   const memoryTypeWeight = u32(i.memoryTypeWeight, 'memoryTypeWeight');
-  const physicalRange = range(i.physicalRange, 'physicalRange');
+  const physicalRange = range(i.physicalRange, 'physicalRange', PHYSICAL_SLOT);
   pathStack.pop();
   const framingRange: FramingRangeWeighted =
     isPlain(fr) && optimal === fr.range
@@ -326,7 +355,7 @@ function vendorAllocator(value: unknown, key: string): VendorAllocator | null {
   const out: VendorAllocator = {
     id: id(a.id, 'id', true),
     memoryTypes,
-    sizeRange: range(a.sizeRange, 'sizeRange'),
+    sizeRange: range(a.sizeRange, 'sizeRange', SIZE_SLOT),
     fileAlignment,
     maxFrames: u32(a.maxFrames, 'maxFrames', 1),
   };
@@ -380,7 +409,7 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   if (framing) for (let k = 0; k < framing.items.length; k++) flagsUnion |= framing.items[k]!.flags;
   const node: PinNode = {
     id: pinId,
-    ref: `${filter.id}.${pinId}`,
+    ref: '',
     filter,
     dataFlow,
     framing,
@@ -410,8 +439,9 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
  */
 export function buildGraphModel(description: unknown): GraphModel {
   pathStack.length = 0;
-  lastRange = null;
-  lastCompression = null;
+  lastRanges.fill(UNSET);
+  lastCompression = UNSET;
+  lastFilter = null;
   const d = record(description, 'description', DESCRIPTION_KEYS);
   pathStack.push('description');
   const strategy = optU32(d.strategy, 'strategy', 0x3, 0, 0xf);
@@ -426,15 +456,27 @@ export function buildGraphModel(description: unknown): GraphModel {
   }
   const filterValues = array(d.filters, 'filters');
   const connectionValues = array(d.connections, 'connections');
-  const filters: FilterNode[] = [];
-  const filtersById = new Map<string, FilterNode>();
+  const filtersById = IdTable.acquire(filterValues.length);
+  let filters: FilterNode[];
+  try {
+    filters = linkFilters(filterValues, connectionValues, filtersById);
+  } finally {
+    IdTable.release(filtersById);
+  }
+  return { filters, strategy, enforceInputPinRanges, maxFrames };
+}
+
+/** Validates the filters and connections (the path stack holds `description`) and links them. */
+function linkFilters(filterValues: unknown[], connectionValues: unknown[], filtersById: IdTable): FilterNode[] {
+  // Exact size: every filter is validated or the call throws.
+  const filters = new Array<FilterNode>(filterValues.length);
   const allocatorIds = new Set<string>();
   pathStack.push('filters');
   for (let fi = 0; fi < filterValues.length; fi++) {
     const f = record(filterValues[fi], fi, FILTER_KEYS);
     pathStack.push(fi);
     const filterId = id(f.id, 'id', true);
-    if (filtersById.has(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
+    if (!filtersById.add(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
     const filterUser = bool(f.userMode, 'userMode', false);
     const pinValues = array(f.pins, 'pins');
     // Exact-size pin arrays: count the inputs first (a pin that is not an object or has a bad dataFlow fails below).
@@ -473,8 +515,7 @@ export function buildGraphModel(description: unknown): GraphModel {
     pathStack.pop();
     linkCounterparts(filter);
     pathStack.pop();
-    filtersById.set(filterId, filter);
-    filters.push(filter);
+    filters[fi] = filter;
   }
   pathStack.pop();
 
@@ -482,8 +523,8 @@ export function buildGraphModel(description: unknown): GraphModel {
   for (let ci = 0; ci < connectionValues.length; ci++) {
     const c = record(connectionValues[ci], ci, CONNECTION_KEYS);
     pathStack.push(ci);
-    const from = pinRef(c.from, 'from', filtersById);
-    const to = pinRef(c.to, 'to', filtersById);
+    const from = pinRef(c.from, 'from', filtersById, filters);
+    const to = pinRef(c.to, 'to', filtersById, filters);
     if (from.dataFlow !== 'out') fail('type', 'from', from.ref, 'an output pin');
     if (to.dataFlow !== 'in') fail('type', 'to', to.ref, 'an input pin');
     if (to.peers.length > 0) fail('type', 'to', to.ref, 'an input pin not connected before');
@@ -497,10 +538,17 @@ export function buildGraphModel(description: unknown): GraphModel {
     to.peers = [from];
     pathStack.pop();
   }
+  // The refs of the pins no connection names.
+  for (let fi = 0; fi < filters.length; fi++) {
+    const pins = filters[fi]!.pins;
+    for (let pi = 0; pi < pins.length; pi++)
+      if (pins[pi]!.ref === '') pins[pi]!.ref = `${filters[fi]!.id}.${pins[pi]!.id}`;
+  }
   pathStack.length = 0;
-  lastRange = null;
-  lastCompression = null;
-  return { filters, strategy, enforceInputPinRanges, maxFrames };
+  lastRanges.fill(UNSET);
+  lastCompression = UNSET;
+  lastFilter = null;
+  return filters;
 }
 
 const PIN_MAP_THRESHOLD = 16;
@@ -522,13 +570,54 @@ function pinById(filter: FilterNode, pinId: string, count = filter.pins.length):
   return filter._pinsById.get(pinId) ?? null;
 }
 
-function pinRef(value: unknown, key: string, filters: ReadonlyMap<string, FilterNode>): PinNode {
+/** The pin of `filter` whose id is `ref` after `dot` (compared in place for few pins: no substring). */
+function pinByTail(filter: FilterNode, ref: string, dot: number): PinNode | null {
+  const pins = filter.pins;
+  if (pins.length > PIN_MAP_THRESHOLD) return pinById(filter, ref.slice(dot + 1));
+  const length = ref.length - dot - 1;
+  for (let i = 0; i < pins.length; i++) {
+    const pinId = pins[i]!.id;
+    if (pinId.length === length && ref.endsWith(pinId)) return pins[i]!;
+  }
+  return null;
+}
+
+/**
+ * The filter of the last reference resolved (reset by buildGraphModel). Descriptions usually list connections in
+ * filter order, so a reference most often names that filter or the one after it: both are compared in place before
+ * the filter id is cut out of the reference and looked up.
+ */
+let lastFilter: FilterNode | null = null;
+
+/** The filter named by `ref` before `dot`, found without a substring when it is `lastFilter` or the next one. */
+function filterOf(ref: string, dot: number, byId: IdTable, filters: readonly FilterNode[]): FilterNode | null {
+  const last = lastFilter;
+  // (A filter of another negotiation — one run from a getter of this description — is not a hint.)
+  if (last !== null && filters[last.index] === last) {
+    if (last.id.length === dot && ref.startsWith(last.id)) return last;
+    const next = filters[last.index + 1];
+    if (next !== undefined && next.id.length === dot && ref.startsWith(next.id)) {
+      lastFilter = next;
+      return next;
+    }
+  }
+  const at = byId.indexOfPrefix(ref, dot);
+  const found = at < 0 ? null : filters[at]!;
+  if (found !== null) lastFilter = found;
+  return found;
+}
+
+function pinRef(value: unknown, key: string, byId: IdTable, filters: readonly FilterNode[]): PinNode {
   if (typeof value === 'string') {
     const dot = value.lastIndexOf('.');
     if (dot > 0) {
-      const filter = filters.get(value.slice(0, dot));
-      const node = filter ? pinById(filter, value.slice(dot + 1)) : null;
-      if (node) return node;
+      const filter = filterOf(value, dot, byId, filters);
+      const node = filter ? pinByTail(filter, value, dot) : null;
+      if (node) {
+        // A reference names exactly `${filter.id}.${pin.id}` (pin ids have no "."): the pin's ref is this string.
+        if (node.ref === '') node.ref = value;
+        return node;
+      }
     }
   }
   return fail('type', key, value, 'a "filterId.pinId" reference to a described pin');

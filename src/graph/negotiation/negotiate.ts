@@ -182,6 +182,18 @@ function evaluateMembers(pipe: Pipe, mt: Guid): void {
   }
 }
 
+/** The one-candidate list rankMemoryTypes answers for a pipe with a single memory type (module scratch). */
+const SINGLE_TYPE: MemoryTypeCandidate[] = [
+  {
+    memoryType: GUID_NULL,
+    outcome: 'untried',
+    meetsHardRequirements: true,
+    preferencesMet: 0,
+    weight: 0,
+    failure: null,
+  },
+];
+
 /** The distinct memory types of the pipe being ranked (module scratch: `typeCount` entries are valid). */
 const types: Guid[] = [];
 let typeCount = 0;
@@ -223,17 +235,16 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
     if (!hasType(MemoryType.kernelNonPaged)) addType(MemoryType.kernelNonPaged);
   }
   if (typeCount === 1) {
-    // One candidate: nothing to rank; its scores are filled in from the attempt.
-    return [
-      {
-        memoryType: types[0]!,
-        outcome: 'untried',
-        meetsHardRequirements: true,
-        preferencesMet: 0,
-        weight: 0,
-        failure: null,
-      },
-    ];
+    // One candidate: nothing to rank; its scores are filled in from the attempt. The module's scratch list: most
+    // pipes end up sharing the previous pipe's list, and sharedMemoryTypes copies it otherwise.
+    const c = SINGLE_TYPE[0]!;
+    c.memoryType = types[0]!;
+    c.outcome = 'untried';
+    c.meetsHardRequirements = true;
+    c.preferencesMet = 0;
+    c.weight = 0;
+    c.failure = null;
+    return SINGLE_TYPE;
   }
   const ranked = types.slice(0, typeCount).map((memoryType, order) => {
     let hardOk = true;
@@ -717,7 +728,13 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     // application end, so it sits at the first user-mode pin.
     addDefault(candidates, user ? (members.find((m) => m.pin.userMode) ?? members[0]!) : members[0]!);
   }
-  const selectedIndex = candidates.findIndex((c) => c.outcome === 'eligible');
+  let selectedIndex = -1;
+  for (let i = 0; i < candidates.length; i++) {
+    if (candidates[i]!.outcome === 'eligible') {
+      selectedIndex = i;
+      break;
+    }
+  }
   if (selectedIndex < 0) {
     let best = candidates[0]!;
     for (const c of candidates) {
@@ -739,7 +756,9 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   sizeDecision.preferences = choice.prefs;
   sizeDecision.finalRange = choice.range;
   sizeDecision.frameSize = choice.size;
-  for (const p of choice.prefs) {
+  const chosenPrefs = choice.prefs;
+  for (let k = 0; k < chosenPrefs.length; k++) {
+    const p = chosenPrefs[k]!;
     if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
       relaxed = append(relaxed, {
         rule: 'physicalRange',
@@ -951,11 +970,23 @@ function framingOf(
   return shared.framing;
 }
 
-/** The memory-type verdicts of a pipe, shared with the previous pipe's when equal (one candidate, no failure). */
+const copyCandidate = (c: MemoryTypeCandidate): MemoryTypeCandidate => ({
+  memoryType: c.memoryType,
+  outcome: c.outcome,
+  meetsHardRequirements: c.meetsHardRequirements,
+  preferencesMet: c.preferencesMet,
+  weight: c.weight,
+  failure: c.failure,
+});
+
+/**
+ * The memory-type verdicts of a pipe, shared with the previous pipe's when equal (one candidate, no failure); the
+ * scratch list of one candidate is never returned (it is copied when not shared).
+ */
 function sharedMemoryTypes(list: MemoryTypeCandidate[], shared: Shared): MemoryTypeCandidate[] {
-  if (list.length !== 1) return list;
+  if (list !== SINGLE_TYPE) return list;
   const c = list[0]!;
-  if (c.failure !== null) return list;
+  if (c.failure !== null) return [copyCandidate(c)];
   const prev = shared.memoryTypes?.[0];
   if (
     prev !== undefined &&
@@ -967,8 +998,8 @@ function sharedMemoryTypes(list: MemoryTypeCandidate[], shared: Shared): MemoryT
   ) {
     return shared.memoryTypes!;
   }
-  shared.memoryTypes = list;
-  return list;
+  shared.memoryTypes = [copyCandidate(c)];
+  return shared.memoryTypes;
 }
 
 function expansionOf(c: Compression): number {
@@ -1023,7 +1054,11 @@ function carriedInto(
     }
     const size = compressSize(localSize(fed, atMember.compression), ratio, 'up');
     const insistFlags = (out.flagsUnion | input.flagsUnion) & INSIST;
-    const prefOnly = out.framing?.items.every((it) => (it.flags & PREFERENCES_ONLY) !== 0) ?? false;
+    let prefOnly = out.framing !== null;
+    if (out.framing !== null) {
+      const items = out.framing.items;
+      for (let i = 0; i < items.length; i++) if ((items[i]!.flags & PREFERENCES_ONLY) === 0) prefOnly = false;
+    }
     const carried: CarriedSize = {
       pin: out.ref,
       fromPipe: atPipe.id,
@@ -1108,9 +1143,21 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     let factors = used.factors;
     if (pipe.userUpstream) factors |= PipeFactor.userModeUpstream;
     if (pipe.userDownstream) factors |= PipeFactor.userModeDownstream | PipeFactor.logicalEnd;
-    if (pipe.members.some((m) => m.role === 'end' || m.role === 'sink')) factors |= PipeFactor.physicalEnd;
+    const members = pipe.members;
+    for (let k = 0; k < members.length; k++) {
+      const role = members[k]!.role;
+      if (role === 'end' || role === 'sink') {
+        factors |= PipeFactor.physicalEnd;
+        break;
+      }
+    }
     if (pipe.unknownCompression) factors |= PipeFactor.unknownCompression;
-    if (pipe.members.some((m) => !isNeutralCompression(m.compression))) factors |= PipeFactor.fixedCompression;
+    for (let k = 0; k < members.length; k++) {
+      if (!isNeutralCompression(members[k]!.compression)) {
+        factors |= PipeFactor.fixedCompression;
+        break;
+      }
+    }
     decision.factors = factors;
     decision.factorNames = factorNames(factors);
     if (!chosen) {
@@ -1129,7 +1176,13 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       continue;
     }
     const selected = chosen.selected!;
-    const allocPos = pipe.members.findIndex((m) => m.pin.ref === selected.pin);
+    let allocPos = -1;
+    for (let k = 0; k < members.length; k++) {
+      if (members[k]!.pin.ref === selected.pin) {
+        allocPos = k;
+        break;
+      }
+    }
     const place = placeOf(pipe, allocPos);
     const mt = decision.memoryType!;
     decision.status = 'resolved';
@@ -1154,10 +1207,14 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     if (pipe.multipleOutput) pipeFlags |= AllocatorFlags.multipleOutput;
     if (carried === null) pipeFlags |= AllocatorFlags.independentRanges;
     const reqs = chosen.requirements;
-    const endIndex = Math.max(
-      1,
-      reqs.findIndex((r) => r.role === 'end' || r.role === 'sink' || r.role === 'userModeEnd'),
-    );
+    let endIndex = 1;
+    for (let k = 0; k < reqs.length; k++) {
+      const role = reqs[k]!.role;
+      if (role === 'end' || role === 'sink' || role === 'userModeEnd') {
+        endIndex = Math.max(1, k);
+        break;
+      }
+    }
     let maxExpansion = NEUTRAL_COMPRESSION as Compression;
     for (let k = 0; k < reqs.length; k++) {
       const c = reqs[k]!.compression;
@@ -1224,6 +1281,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
   cx.mustMember = null;
   cx.hardRange = FULL_RANGE;
   cx.alignBy = null;
+  SINGLE_TYPE[0]!.failure = null;
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),

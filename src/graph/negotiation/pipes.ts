@@ -161,7 +161,7 @@ export function buildPipes(model: GraphModel): Pipe[] {
       members: NO_MEMBERS,
       branchOf,
       prev,
-      next: [],
+      next: NO_PIPES,
       userUpstream: false,
       userDownstream: false,
       modifies: false,
@@ -170,7 +170,8 @@ export function buildPipes(model: GraphModel): Pipe[] {
       _stamp: 0,
       _count: 0,
     };
-    for (const p of prev) {
+    for (let k = 0; k < prev.length; k++) {
+      const p = prev[k]!;
       if (p.next.length === 0) (p as { next: Pipe[] }).next = [pipe];
       else p.next.push(pipe);
     }
@@ -283,7 +284,9 @@ const NO_PIPES = Object.freeze([]) as unknown as Pipe[];
 /** The pipes feeding `filter`, deduplicated with a per-filter stamp (linear in its inputs), in an exact-size array. */
 function feedingPipes(filter: FilterNode, pipes: readonly Pipe[], stamp: number): Pipe[] {
   let count = 0;
-  for (const input of filter.inputs) {
+  const inputs = filter.inputs;
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k]!;
     const p = input._member ? pipes[input._member.pipeIndex]! : null;
     if (p && p._stamp !== stamp) {
       p._stamp = stamp;
@@ -292,13 +295,14 @@ function feedingPipes(filter: FilterNode, pipes: readonly Pipe[], stamp: number)
   }
   if (count === 0) return NO_PIPES;
   const list = new Array<Pipe>(count);
-  let k = 0;
-  for (const input of filter.inputs) {
+  let at = 0;
+  for (let k = 0; k < inputs.length; k++) {
+    const input = inputs[k]!;
     const p = input._member ? pipes[input._member.pipeIndex]! : null;
     // Second pass: a stamp of −stamp marks a pipe already listed.
     if (p && p._stamp === stamp) {
       p._stamp = -stamp;
-      list[k++] = p;
+      list[at++] = p;
     }
   }
   return list;
