@@ -226,11 +226,14 @@ export class Filter {
     for (const p of list) this.updateFrameInput(p);
   }
 
-  /** @internal `linkInPlace` paired two of this filter's pins: refresh the process pins' counterparts and inputs. */
+  /**
+   * @internal `linkInPlace` paired two of this filter's pins (and unlinked their previous partners): refresh the process
+   * pins' counterparts and every pin's frame input (rare: at pipe creation).
+   */
   _onInPlaceLink(input: Pin, output: Pin): void {
     this.rebuildIndex(input.id);
     this.rebuildIndex(output.id);
-    this.updateFrameInputs(input);
+    for (const list of this._pins) for (const p of list) this.updateFrameInput(p);
   }
 
   /** @internal the process pin of an instance. */

@@ -1053,10 +1053,20 @@ export function disconnectPins(output: Pin): void {
 /**
  * Marks `input` and `output` (two pins of one filter) as an in-place pair: a frame completed at `input` goes on
  * through `output` (into its queue when it processes, else straight to its peer) — the same frame, never a copy.
+ * A pin has one counterpart: a previous partner of either pin is unlinked (e.g. a splitter input linked to another
+ * instance on a later run), so no pin is left pointing at a pin that points elsewhere.
  */
 export function linkInPlace(input: Pin, output: Pin): void {
   if (input.filter !== output.filter || input.dataFlow !== DataFlow.in || output.dataFlow !== DataFlow.out) {
     throw argumentError('type', 'pins', [input.dataFlow, output.dataFlow], 'an input and an output pin of one filter');
+  }
+  const oldOutput = input.inPlaceCounterpart;
+  if (oldOutput !== null && oldOutput !== output && oldOutput.inPlaceCounterpart === input) {
+    oldOutput.inPlaceCounterpart = null;
+  }
+  const oldInput = output.inPlaceCounterpart;
+  if (oldInput !== null && oldInput !== input && oldInput.inPlaceCounterpart === output) {
+    oldInput.inPlaceCounterpart = null;
   }
   input.inPlaceCounterpart = output;
   output.inPlaceCounterpart = input;
