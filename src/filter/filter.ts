@@ -170,9 +170,17 @@ export class Filter {
     const i = list.indexOf(pin);
     if (i >= 0) list.splice(i, 1);
     this._sharedBranches.delete(pin);
-    if (this._splitterDelegate[pin.id] === pin) this._splitterDelegate[pin.id] = null;
     this.setFrameInput(pin, INPUT_NONE);
     this._processPins.delete(pin);
+    if (this._splitterDelegate[pin.id] === pin) {
+      // The delegate closed: its delegate branches have no frames to share any more. They become copy branches (each
+      // needs a frame of its own to let the filter process), so the driver is never handed a delegate without a frame.
+      this._splitterDelegate[pin.id] = null;
+      for (const p of list) this._sharedBranches.delete(p);
+      this.rebuildIndex(pin.id);
+      for (const p of list) this.updateFrameInput(p);
+      return;
+    }
     this.rebuildIndex(pin.id);
   }
 

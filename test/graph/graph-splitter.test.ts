@@ -420,6 +420,28 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     await stopAndCheck(graph);
   });
 
+  it('the delegate closed while the graph runs: the driver is never handed a frameless delegate (its delegate branches wait as copy branches); every frame comes back', async () => {
+    const { graph, tee, src, a, b, c, log } = rig({ maxHeld: 3 });
+    graph.run();
+    src.tryWrite(chunk(1));
+    for (const f of [...readAll(a), ...readAll(b), ...readAll(c)]) f.release();
+    const delegate = tee.pins(1)[0]!;
+    assert.equal(sharedPipe(graph).fanOut!.delegate, delegate);
+    delegate.close();
+    const entry = tee.processPinIndex[1]!;
+    assert.equal(entry.pins[0]!.delegateBranch, null);
+    assert.ok(
+      entry.pins.slice(1, entry.count).every((pp) => pp.delegateBranch === null),
+      'no delegate branch of a closed delegate',
+    );
+    const calls = log.calls;
+    assert.doesNotThrow(() => src.tryWrite(chunk(2)));
+    assert.equal(graph.error, null, 'the driver did not run on a delegate without a frame');
+    assert.equal(log.calls, calls, 'the splitter waits: no frame for its new first instance');
+    assert.equal(a.tryRead(), null);
+    await stopAndCheck(graph);
+  });
+
   /** source → in-place splitter t (pin-centric, INPLACE_MODIFIER input stamping byte 0) → a, b. */
   function inPlaceSplitter(filterFlags: number) {
     const graph = new Graph();
