@@ -716,9 +716,11 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /**
    * @internal QueueHost: a frame's references reached zero. A circulating frame that completed with success goes
-   * on to the next pin of its circuit (the in-place counterpart, or the connected input pin); otherwise — or at the
-   * circuit's end, or when the next pin is stopped — it returns to where it came from (the requester or the
-   * injecting pin). A frame passed to a pin in reset returns with `deviceNotReady`.
+   * on to the next pin of its circuit (the in-place counterpart, or the connected input pin) — or, where a splitter
+   * fan-out is hooked (`_fanOut`), to every live delegate branch as views (pin/splitter-fan-out.ts); otherwise — or
+   * at the circuit's end, or when the next pin is stopped or closed — it returns to where it came from (the
+   * requester, the injecting pin, or the fan-out of a view). A frame passed to a pin in reset returns with
+   * `deviceNotReady`.
    */
   _onFrameComplete(frame: Frame): void {
     if (!(frame instanceof CircuitFrame)) return;
