@@ -420,6 +420,34 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     await stopAndCheck(graph);
   });
 
+  it('a branch pin closed while the graph runs: the graph runs again without it (its connection ended)', async () => {
+    const { graph, tee, src, a, b, c } = rig({ maxHeld: 3 });
+    graph.run();
+    tee.pins(1)[1]!.close(); // b's branch
+    graph.stop();
+    await graph.whenIdle();
+    graph.run();
+    assert.deepEqual(
+      graph.pipes.map((p) => p.decision.pins),
+      [
+        ['src.out0', 'tee.in0'],
+        ['tee.out1', 'a.in0'],
+        ['tee.out1', 'x.in0', 'x.out1', 'c.in0'],
+      ],
+    );
+    src.tryWrite(chunk(4));
+    const [fa, fc] = [a.tryRead()!, c.tryRead()!];
+    assert.deepEqual([...fa.data], [...chunk(4)]);
+    assert.deepEqual(
+      [...fc.data],
+      [...chunk(4)].map((v) => v ^ 0xff),
+    );
+    assert.equal(b.tryRead(), null);
+    fa.release();
+    fc.release();
+    await stopAndCheck(graph);
+  });
+
   it('the delegate closed while the graph runs: the driver is never handed a frameless delegate (its delegate branches wait as copy branches); every frame comes back', async () => {
     const { graph, tee, src, a, b, c, log } = rig({ maxHeld: 3 });
     graph.run();
