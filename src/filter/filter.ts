@@ -170,9 +170,17 @@ export class Filter {
     const i = list.indexOf(pin);
     if (i >= 0) list.splice(i, 1);
     this._sharedBranches.delete(pin);
-    if (this._splitterDelegate[pin.id] === pin) this._splitterDelegate[pin.id] = null;
     this.setFrameInput(pin, INPUT_NONE);
     this._processPins.delete(pin);
+    if (this._splitterDelegate[pin.id] === pin) {
+      // The delegate closed: its delegate branches have no frames to share any more. They become copy branches (each
+      // needs a frame of its own to let the filter process), so the driver is never handed a delegate without a frame.
+      this._splitterDelegate[pin.id] = null;
+      for (const p of list) this._sharedBranches.delete(p);
+      this.rebuildIndex(pin.id);
+      for (const p of list) this.updateFrameInput(p);
+      return;
+    }
     this.rebuildIndex(pin.id);
   }
 
@@ -226,11 +234,14 @@ export class Filter {
     for (const p of list) this.updateFrameInput(p);
   }
 
-  /** @internal `linkInPlace` paired two of this filter's pins: refresh the process pins' counterparts and inputs. */
+  /**
+   * @internal `linkInPlace` paired two of this filter's pins (and unlinked their previous partners): refresh the process
+   * pins' counterparts and every pin's frame input (rare: at pipe creation).
+   */
   _onInPlaceLink(input: Pin, output: Pin): void {
     this.rebuildIndex(input.id);
     this.rebuildIndex(output.id);
-    this.updateFrameInputs(input);
+    for (const list of this._pins) for (const p of list) this.updateFrameInput(p);
   }
 
   /** @internal the process pin of an instance. */

@@ -544,6 +544,8 @@ export class Graph {
       });
     };
     for (const c of this._connections) {
+      // a pin closed on its own (not through disconnect) ended its connection: nothing flows there any more
+      if (!c.output.isOpen || !c.input.isOpen) continue;
       const from = `${this._byFilter.get(c.output.filter)!.id}.${keyOf.get(c.output)!}`;
       const group = splitters.get(from);
       if (group === undefined) {
@@ -552,7 +554,7 @@ export class Graph {
         listed.add(from);
         for (const instance of group) {
           const entry = this._connections.find((e) => e.output === instance);
-          if (entry) describe(entry);
+          if (entry?.input.isOpen) describe(entry);
         }
       }
     }

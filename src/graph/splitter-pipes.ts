@@ -70,10 +70,14 @@ export function livePipePins(
       const peer = live[k]!.peer;
       if (peer !== null && instances.includes(peer)) consumers.add(live[k]!);
     }
-    // An in-place splitter output the filter linked itself carries the frames: it is the delegate.
+    // An in-place splitter output already linked to the input carries the frames: it is the delegate — provided its
+    // consumer is in this pipe (a link left from an earlier run, whose consumer now modifies and gets copies, is not
+    // kept: the input is linked again to the chosen delegate below).
     const linked = j > 0 ? live[j - 1]!.inPlaceCounterpart : null;
     const delegate =
-      (linked !== null && instances.includes(linked) ? linked : undefined) ??
+      (linked !== null && instances.includes(linked) && linked.peer !== null && consumers.has(linked.peer)
+        ? linked
+        : undefined) ??
       instances.find((p) => p.peer !== null && consumers.has(p.peer)) ??
       instances[0]!;
     overrides.set(keys[j]!, delegate);

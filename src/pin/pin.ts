@@ -716,9 +716,11 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /**
    * @internal QueueHost: a frame's references reached zero. A circulating frame that completed with success goes
-   * on to the next pin of its circuit (the in-place counterpart, or the connected input pin); otherwise — or at the
-   * circuit's end, or when the next pin is stopped — it returns to where it came from (the requester or the
-   * injecting pin). A frame passed to a pin in reset returns with `deviceNotReady`.
+   * on to the next pin of its circuit (the in-place counterpart, or the connected input pin) — or, where a splitter
+   * fan-out is hooked (`_fanOut`), to every live delegate branch as views (pin/splitter-fan-out.ts); otherwise — or
+   * at the circuit's end, or when the next pin is stopped or closed — it returns to where it came from (the
+   * requester, the injecting pin, or the fan-out of a view). A frame passed to a pin in reset returns with
+   * `deviceNotReady`.
    */
   _onFrameComplete(frame: Frame): void {
     if (!(frame instanceof CircuitFrame)) return;
@@ -1053,10 +1055,20 @@ export function disconnectPins(output: Pin): void {
 /**
  * Marks `input` and `output` (two pins of one filter) as an in-place pair: a frame completed at `input` goes on
  * through `output` (into its queue when it processes, else straight to its peer) — the same frame, never a copy.
+ * A pin has one counterpart: a previous partner of either pin is unlinked (e.g. a splitter input linked to another
+ * instance on a later run), so no pin is left pointing at a pin that points elsewhere.
  */
 export function linkInPlace(input: Pin, output: Pin): void {
   if (input.filter !== output.filter || input.dataFlow !== DataFlow.in || output.dataFlow !== DataFlow.out) {
     throw argumentError('type', 'pins', [input.dataFlow, output.dataFlow], 'an input and an output pin of one filter');
+  }
+  const oldOutput = input.inPlaceCounterpart;
+  if (oldOutput !== null && oldOutput !== output && oldOutput.inPlaceCounterpart === input) {
+    oldOutput.inPlaceCounterpart = null;
+  }
+  const oldInput = output.inPlaceCounterpart;
+  if (oldInput !== null && oldInput !== input && oldInput.inPlaceCounterpart === output) {
+    oldInput.inPlaceCounterpart = null;
   }
   input.inPlaceCounterpart = output;
   output.inPlaceCounterpart = input;

@@ -29,11 +29,12 @@ export interface RequesterOptions {
 
 /**
  * The requester at a pipe's source pin (spec §7): it takes empty frames from the pipe's allocator into the source
- * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting), and takes every frame back when
- * it leaves the circuit (after the last pin, or flushed) to free it. When `allocate()` returns null it stalls until a
- * frame comes back — back-pressure: the source waits until downstream completes frames. Its own frames come back
- * through `returnFrame`, which resumes it directly; when someone else also holds frames of the allocator it
- * subscribes to the allocator's FREEFRAME signal (once) and resumes on any free.
+ * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting; the allocator not waiting on
+ * `deleteWhenIdle`), and takes every frame back when it leaves the circuit (after the last pin, or flushed) to free
+ * it. When `allocate()` returns null it stalls until a frame comes back — back-pressure: the source waits until
+ * downstream completes frames. Its own frames come back through `returnFrame`, which resumes it directly; when someone
+ * else also holds frames of the allocator it subscribes to the allocator's FREEFRAME signal (once) and resumes on any
+ * free.
  *
  * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
  */
@@ -122,7 +123,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
       pin._injecting === false &&
       pin.resetState === KsReset.end &&
       pin._closed === false &&
-      this.allocator.state === 'initialized'
+      this.allocator.state === 'initialized' &&
+      // a pending deleteWhenIdle still reports `initialized`, but allocate() refuses then (frames only come back)
+      this.allocator.deletePending === false
     );
   }
 

@@ -27,7 +27,10 @@ function assertStopped(pin: Pin, name: string): void {
  * the delegate's and `copySource` null, and they no longer gate filter-centric processing on frames of their own.
  * Every other instance of the pin type stays a copy branch (`copySource`: own pipe, filled by copy after each
  * Process call). The delegate is listed first in its process-pin index entry. Used by the graph manager at
- * STOP→ACQUIRE; replaces an earlier call for the same pin type.
+ * STOP→ACQUIRE, after the pipes' in-place pairs are linked (the fan-out hooks where the delegate's frames complete
+ * then: the delegate, or its in-place input when the delegate does not process frames itself; a later
+ * `linkInPlace` does not move it); replaces an earlier call for the same pin type. If the delegate is closed, its
+ * delegate branches become copy branches in the filter's index.
  *
  * Consumers of a shared pipe must only read the frames: a write is a driver bug that corrupts every other branch
  * (`options.verify` detects it: docs/graph.md "Splitters").

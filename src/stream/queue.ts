@@ -717,8 +717,14 @@ export class Queue<H extends QueueHost = QueueHost> {
     }
     this._draining = false;
     // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
-    if (this._doneHead !== this._doneTail) this._flush();
-    else this._skipRetired();
+    if (this._doneHead !== this._doneTail) {
+      this._flush(); // (rethrows a callback error)
+      return;
+    }
+    this._skipRetired();
+    // a callback error recorded meanwhile (a request's completion callbacks, a nested cancellation) is this call's,
+    // as `_flush` would report it — not a later, unrelated operation's
+    if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
   /** @internal */

@@ -64,6 +64,28 @@ function readAll(sink: SinkEndpoint): SinkFrame[] {
   return out;
 }
 
+/** An in-place splitter (pin-centric, INPLACE_MODIFIER input stamping byte 0 with 0x5a) with `filterFlags`. */
+function stampSplitter(filterFlags: number): FilterDescriptor {
+  return {
+    flags: filterFlags,
+    pinDescriptors: [
+      singleInput({
+        allocatorFraming: simpleFraming(MemoryType.kernelNonPaged, RequirementFlags.inplaceModifier, 0, 0, 1, 64),
+        dispatch: {
+          process: (pin) => {
+            const lead = pin.getLeadingEdge(StreamPointerState.locked);
+            if (lead === null) return Status.pending;
+            if (lead.frame!.header.dataUsed > 0) lead.frame!.data![0] = 0x5a; // in place, before any consumer
+            lead.unlock(true);
+            return Status.success;
+          },
+        },
+      }),
+      splitterOutput({ instancesPossible: 3 }),
+    ],
+  };
+}
+
 function sharedPipe(graph: Graph): GraphPipe {
   const p = graph.pipes.find((q) => q.delegateBranches.length > 0);
   assert.ok(p, 'a pipe shared by delegate branches');
@@ -398,29 +420,61 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     await stopAndCheck(graph);
   });
 
+  it('a branch pin closed while the graph runs: the graph runs again without it (its connection ended)', async () => {
+    const { graph, tee, src, a, b, c } = rig({ maxHeld: 3 });
+    graph.run();
+    tee.pins(1)[1]!.close(); // b's branch
+    graph.stop();
+    await graph.whenIdle();
+    graph.run();
+    assert.deepEqual(
+      graph.pipes.map((p) => p.decision.pins),
+      [
+        ['src.out0', 'tee.in0'],
+        ['tee.out1', 'a.in0'],
+        ['tee.out1', 'x.in0', 'x.out1', 'c.in0'],
+      ],
+    );
+    src.tryWrite(chunk(4));
+    const [fa, fc] = [a.tryRead()!, c.tryRead()!];
+    assert.deepEqual([...fa.data], [...chunk(4)]);
+    assert.deepEqual(
+      [...fc.data],
+      [...chunk(4)].map((v) => v ^ 0xff),
+    );
+    assert.equal(b.tryRead(), null);
+    fa.release();
+    fc.release();
+    await stopAndCheck(graph);
+  });
+
+  it('the delegate closed while the graph runs: the driver is never handed a frameless delegate (its delegate branches wait as copy branches); every frame comes back', async () => {
+    const { graph, tee, src, a, b, c, log } = rig({ maxHeld: 3 });
+    graph.run();
+    src.tryWrite(chunk(1));
+    for (const f of [...readAll(a), ...readAll(b), ...readAll(c)]) f.release();
+    const delegate = tee.pins(1)[0]!;
+    assert.equal(sharedPipe(graph).fanOut!.delegate, delegate);
+    delegate.close();
+    const entry = tee.processPinIndex[1]!;
+    assert.equal(entry.pins[0]!.delegateBranch, null);
+    assert.ok(
+      entry.pins.slice(1, entry.count).every((pp) => pp.delegateBranch === null),
+      'no delegate branch of a closed delegate',
+    );
+    const calls = log.calls;
+    assert.doesNotThrow(() => src.tryWrite(chunk(2)));
+    assert.equal(graph.error, null, 'the driver did not run on a delegate without a frame');
+    assert.equal(log.calls, calls, 'the splitter waits: no frame for its new first instance');
+    assert.equal(a.tryRead(), null);
+    await stopAndCheck(graph);
+  });
+
   /** source → in-place splitter t (pin-centric, INPLACE_MODIFIER input stamping byte 0) → a, b. */
   function inPlaceSplitter(filterFlags: number) {
     const graph = new Graph();
     const src = graph.addSource({ id: 'src', frameSize: 8, frames: 3 });
-    const stamp: FilterDescriptor = {
-      flags: filterFlags,
-      pinDescriptors: [
-        singleInput({
-          allocatorFraming: simpleFraming(MemoryType.kernelNonPaged, RequirementFlags.inplaceModifier, 0, 0, 1, 64),
-          dispatch: {
-            process: (pin) => {
-              const lead = pin.getLeadingEdge(StreamPointerState.locked);
-              if (lead === null) return Status.pending;
-              if (lead.frame!.header.dataUsed > 0) lead.frame!.data![0] = 0x5a; // in place, before any consumer
-              lead.unlock(true);
-              return Status.success;
-            },
-          },
-        }),
-        splitterOutput({ instancesPossible: 3 }),
-      ],
-    };
-    const t = graph.addFilter(stamp, { id: 't' });
+    const t = graph.addFilter(stampSplitter(filterFlags), { id: 't' });
     const a = graph.addSink({ id: 'a' });
     const b = graph.addSink({ id: 'b' });
     graph.connect(src, { filter: t, pin: 0 });
@@ -467,6 +521,48 @@ describe('graph splitters: read-only branches share the pipe (DelegateBranch), m
     });
     assert.deepEqual(counts, [1, 1]);
     assert.deepEqual([a.ended, b.ended], [true, true], 'the end of stream reached both branches');
+    await stopAndCheck(graph);
+  });
+
+  it('a splitter rewired between runs: the delegate is the first instance whose consumer shares the pipe, not the instance linked in place on the previous run', async () => {
+    const graph = new Graph();
+    const src = graph.addSource({ id: 'src', frameSize: 8, frames: 3 });
+    const t = graph.addFilter(stampSplitter(0x8), { id: 't' });
+    const a = graph.addSink({ id: 'a' });
+    const b = graph.addSink({ id: 'b' });
+    graph.connect(src, { filter: t, pin: 0 });
+    // o0 is an instance the application made (a disconnect keeps it), connected first: the delegate of run 1
+    const probe = graph.connect({ filter: t, pin: 1 }, a);
+    const format = probe.output.connectionFormat!;
+    graph.disconnect(probe);
+    const o0 = t.createPin(1, format);
+    graph.connect(o0, a);
+    graph.connect({ filter: t, pin: 1 }, b);
+    const o1 = t.pins(1)[1]!;
+    graph.run();
+    assert.equal(sharedPipe(graph).fanOut!.delegate, o0);
+    await stopAndCheck(graph);
+    // run 2: o0 now feeds an in-place modifier (a copy branch of its own); only b shares the splitter's pipe
+    graph.disconnect(o0);
+    const x = graph.addFilter(xorTransform({ key: 0xff }), { id: 'x' });
+    const c = graph.addSink({ id: 'c' });
+    graph.connect(o0, { filter: x, pin: 0 });
+    graph.connect({ filter: x, pin: 1 }, c);
+    graph.run();
+    const input = t.pins(0)[0]!;
+    assert.equal(graph.pipes[0]!.fanOut!.delegate, o1, 'the delegate is the instance feeding the read-only consumer');
+    assert.equal(input.inPlaceCounterpart, o1, 'the input is linked to the instance feeding the read-only consumer');
+    assert.equal(o0.inPlaceCounterpart, null, 'the previous delegate is no longer linked');
+    assert.equal(graph.pipeOf(o0)!.sourcePin, o0, 'o0 is the copy branch: the source of its own pipe');
+    src.tryWrite(chunk(3));
+    const fb = b.tryRead()!;
+    assert.deepEqual(
+      [...fb.data],
+      [0x5a, ...chunk(3).subarray(1)],
+      'the read-only consumer sees the bytes the splitter produced, not ones the modifier changed',
+    );
+    assert.equal(c.tryRead(), null, 'the modifier gets no shared frame (a pin-centric copy branch is not filled)');
+    fb.release();
     await stopAndCheck(graph);
   });
 

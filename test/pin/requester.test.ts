@@ -339,3 +339,25 @@ describe('injection into a circuit', () => {
     snk.setState(KsState.stop);
   });
 });
+
+describe('requester and a pending deleteWhenIdle', () => {
+  it('a requester allocates nothing while its allocator waits on deleteWhenIdle: frames returning then are freed and the deletion completes', async () => {
+    const { seen, snk, allocator, requester, setAll } = pipeline(20);
+    seen.sinkMode = 'pend';
+    snk.setState(KsState.run);
+    setAll(KsState.run);
+    assert.equal(allocator.outstanding, 4, 'the pool is out (the sink pends)');
+    const deleted = allocator.deleteWhenIdle();
+    assert.equal(allocator.deletePending, true);
+    assert.equal(allocator.state, 'initialized', 'a pending deleteWhenIdle still reports initialized');
+    // The frames come back outside any Process routine (the sink is stopped first: its queue is flushed) while the
+    // source still runs: the requester must not ask the allocator for more (allocate() refuses while deleting).
+    assert.doesNotThrow(() => snk.setState(KsState.stop));
+    assert.equal(seen.sunk.length, 0);
+    assert.equal(requester.outstanding, 0);
+    assert.equal(allocator.outstanding, 0);
+    await deleted;
+    assert.equal(allocator.state, 'deleted');
+    assert.doesNotThrow(() => setAll(KsState.stop));
+  });
+});

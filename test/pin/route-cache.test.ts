@@ -77,4 +77,31 @@ describe('cached circuit routes', () => {
     assert.deepEqual(log, ['t:0', 't:1', 's:1', 't:2']);
     assert.equal(frames.outstanding, 0);
   });
+
+  it('linkInPlace pairs exclusively: relinking an input to another output unlinks the previous output (no one-sided link)', () => {
+    const log: string[] = [];
+    const filter = makeFilter([
+      pinDescriptor({ dispatch: { process: logger('t', log) } }),
+      pinDescriptor({ dataFlow: DataFlow.out, communication: Communication.source, instancesPossible: 2 }),
+    ]).filter;
+    const tin = filter.createPin(0, streamFormat);
+    const [o0, o1] = [filter.createPin(1, streamFormat), filter.createPin(1, streamFormat)];
+    linkInPlace(tin, o0);
+    linkInPlace(tin, o1);
+    assert.equal(tin.inPlaceCounterpart, o1);
+    assert.equal(o1.inPlaceCounterpart, tin);
+    assert.equal(o0.inPlaceCounterpart, null, 'the previous partner no longer points at the input');
+    assert.equal(filter._processPinOf(o0)!.inPlaceCounterpart, null);
+    // and the other way round: an output relinked to another input
+    const filter2 = makeFilter([
+      pinDescriptor({ instancesPossible: 2 }),
+      pinDescriptor({ dataFlow: DataFlow.out, communication: Communication.source }),
+    ]).filter;
+    const [i0, i1] = [filter2.createPin(0, streamFormat), filter2.createPin(0, streamFormat)];
+    const out = filter2.createPin(1, streamFormat);
+    linkInPlace(i0, out);
+    linkInPlace(i1, out);
+    assert.equal(i0.inPlaceCounterpart, null);
+    assert.equal(out.inPlaceCounterpart, i1);
+  });
 });

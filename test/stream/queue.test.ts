@@ -462,3 +462,24 @@ describe('queue: throwing callbacks', () => {
     assertAllBack(queue, fs);
   });
 });
+
+describe('unlock(eject) fast path and request callbacks', () => {
+  it('a throwing request onComplete propagates from the unlock that completed the request (as on the generic path), not from a later call', () => {
+    const { queue } = setup();
+    const fs = frames(2);
+    const boom = new Error('onComplete boom');
+    const request = new StreamRequest([fs[0]!], {
+      onComplete: () => {
+        throw boom;
+      },
+    });
+    queue.addRequest(request);
+    const lead = queue.getLeadingEdge(StreamPointerState.locked)!;
+    assert.throws(() => lead.unlock(true), boom, 'the unlock completing the request reports its error');
+    assert.equal(request.state, StreamRequestState.completed);
+    // a later, unrelated operation does not throw the old error
+    queue.add(fs[1]!);
+    assert.doesNotThrow(() => queue.getLeadingEdge(StreamPointerState.locked)!.unlock(true));
+    assertAllBack(queue, fs);
+  });
+});
