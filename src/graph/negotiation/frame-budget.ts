@@ -32,9 +32,15 @@ function holdsOf(m: PipeMember): number {
   return pin.queueDepth + pin.trailingWindow + pin.clonesKept;
 }
 
+/** Where resolveFrames reports its failure (a caller's scratch object: no result wrapper per pipe). @internal */
+export interface FramesOutcome {
+  failure: Rejection | null;
+}
+
 /**
- * Resolves a pipe's frame count. `decision.frames` is null when `failure` is set (rule `frames`: a pin asks more
- * than the limit; rule `frameBudget`: the members can hold every frame the limit allows).
+ * Resolves a pipe's frame count. The decision's `frames` is null when `out.failure` is set (rule `frames`: a pin
+ * asks more than the limit; rule `frameBudget`: the members can hold every frame the limit allows); `out.failure`
+ * is null otherwise.
  * @internal
  */
 export function resolveFrames(
@@ -42,7 +48,9 @@ export function resolveFrames(
   items: readonly (FramingItem | null)[],
   strategy: number,
   graphLimit: number,
-): { decision: FramesDecision; failure: Rejection | null } {
+  out: FramesOutcome,
+): FramesDecision {
+  out.failure = null;
   let required = 0;
   let imposedBy: string | null = null;
   let limit = graphLimit;
@@ -88,7 +96,8 @@ export function resolveFrames(
   let count = decision.required;
   if (count > limit) {
     const pin = imposedBy ?? members[0]!.pin.ref;
-    return { decision, failure: { rule: 'frames', pin, field: 'frames', required: count, offered: limit } };
+    out.failure = { rule: 'frames', pin, field: 'frames', required: count, offered: limit };
+    return decision;
   }
   if ((strategy & AllocatorStrategy.minimizeNumberOfFrames) === 0 && count < RECOMMENDED_FRAMES) {
     decision.strategyExtra = Math.max(0, Math.min(RECOMMENDED_FRAMES, limit) - count);
@@ -99,14 +108,12 @@ export function resolveFrames(
     if (raised > limit) {
       let biggest = holders[0]!;
       for (const h of holders) if (h.holds > biggest.holds) biggest = h;
-      return {
-        decision,
-        failure: { rule: 'frameBudget', pin: biggest.pin, field: 'frames', required: raised, offered: limit },
-      };
+      out.failure = { rule: 'frameBudget', pin: biggest.pin, field: 'frames', required: raised, offered: limit };
+      return decision;
     }
     decision.budgetRaise = raised - count;
     count = raised;
   }
   decision.frames = count;
-  return { decision, failure: null };
+  return decision;
 }

@@ -27,7 +27,7 @@ import {
 } from './constants.js';
 import type { NegotiationDescription } from './description.js';
 import { formatFailure } from './format.js';
-import { resolveFrames } from './frame-budget.js';
+import { type FramesOutcome, resolveFrames } from './frame-budget.js';
 import { buildGraphModel, type GraphModel, type PinNode } from './graph-model.js';
 import {
   defaultAllocatorProvides,
@@ -57,13 +57,14 @@ import type {
 } from './record.js';
 import {
   applyPreferences,
+  carriedRange,
+  clearSizeChoice,
   FULL_RANGE,
   isFull,
   localSize,
   mapRangeToAllocator,
   narrow,
   SIZE_FLOOR,
-  type SizePlan,
   specified,
 } from './size.js';
 
@@ -433,8 +434,41 @@ function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
   cx.bases[cx.count++] = rejections !== null ? null : base;
 }
 
-/** Negotiates one pipe under one memory type. */
-function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, carried: CarriedSize | null): Attempt {
+/** The failure resolveFrames reports (module scratch). */
+const framesOutcome: FramesOutcome = { failure: null };
+
+/** A fresh attempt (the two module scratch attempts below start as this). */
+function blankAttempt(): Attempt {
+  return {
+    ok: false,
+    failure: null,
+    requirements: NO_REQUIREMENTS,
+    relaxed: NO_REJECTIONS,
+    size: NO_SIZE,
+    frames: NO_FRAMES,
+    alignment: NO_ALIGNMENT,
+    mustAllocate: null,
+    candidates: NO_CANDIDATES,
+    selected: null,
+    factors: 0,
+    weight: 0,
+    memoryHardOk: true,
+    preferencesMet: 0,
+  };
+}
+
+/**
+ * Negotiates one pipe under one memory type into `out` (one of two module scratch attempts: a pipe keeps its first
+ * attempt and at most one later one; the record takes the values, not the attempt).
+ */
+function attemptPipe(
+  model: GraphModel,
+  pipe: Pipe,
+  mt: Guid,
+  user: boolean,
+  carried: CarriedSize | null,
+  out: Attempt,
+): Attempt {
   evaluateMembers(pipe, mt);
   const members = pipe.members;
   const n = members.length;
@@ -601,30 +635,20 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
       }
       hard = next;
     } else {
-      carriedPref = {
-        pin: carried.pin,
-        source: 'carriedSize',
-        range: { minFrameSize: Math.max(1, carried.size), maxFrameSize: 0xffffffff, stepping: 1 },
-        outcome: 'honored',
-      };
+      carriedPref = { pin: carried.pin, source: 'carriedSize', range: carriedRange(carried.size), outcome: 'honored' };
     }
   }
   const strategy = model.strategy;
-  const plan: SizePlan = {
-    hard,
-    carried,
-    prefs: joinPreferences(carriedPref),
-    pick:
-      (strategy & AllocatorStrategy.minimizeFrameSize) === 0 && (strategy & AllocatorStrategy.maximizeSpeed) !== 0
-        ? 'maximize'
-        : 'minimize',
-  };
+  const plannedPrefs = joinPreferences(carriedPref);
+  const pick =
+    (strategy & AllocatorStrategy.minimizeFrameSize) === 0 && (strategy & AllocatorStrategy.maximizeSpeed) !== 0
+      ? 'maximize'
+      : 'minimize';
   if (prefOptimalCount > 0) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
-  const budget = resolveFrames(members, evItem, strategy, model.maxFrames);
-  const frames = budget.decision;
-  if (budget.failure) failure ??= budget.failure;
+  const frames = resolveFrames(members, evItem, strategy, model.maxFrames, framesOutcome);
+  if (framesOutcome.failure) failure ??= framesOutcome.failure;
   if ((frames.frames ?? frames.required) > 1 || frames.held > 0) factors |= PipeFactor.buffers;
 
   // --- alignment: the OR of the masks ---
@@ -676,25 +700,24 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
     carried,
     preferences: NO_PREFERENCES,
     finalRange: null,
-    pick: plan.pick,
+    pick,
     frameSize: null,
   };
-  const common: Attempt = {
-    ok: false,
-    failure: null,
-    candidates: NO_CANDIDATES,
-    selected: null,
-    requirements,
-    relaxed: relaxed ?? NO_REJECTIONS,
-    size: sizeDecision,
-    frames,
-    alignment: { fileAlignment: mask, imposedBy: alignBy },
-    mustAllocate,
-    factors,
-    weight,
-    memoryHardOk,
-    preferencesMet,
-  };
+  const common = out;
+  common.ok = false;
+  common.failure = null;
+  common.candidates = NO_CANDIDATES;
+  common.selected = null;
+  common.requirements = requirements;
+  common.relaxed = relaxed ?? NO_REJECTIONS;
+  common.size = sizeDecision;
+  common.frames = frames;
+  common.alignment = { fileAlignment: mask, imposedBy: alignBy };
+  common.mustAllocate = mustAllocate;
+  common.factors = factors;
+  common.weight = weight;
+  common.memoryHardOk = memoryHardOk;
+  common.preferencesMet = preferencesMet;
   if (failure !== null || hard === null || frames.frames === null) {
     common.failure = failure;
     return common;
@@ -752,11 +775,12 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   }
   const selected = candidates[selectedIndex]!;
   selected.outcome = 'selected';
-  const choice = applyPreferences(bases[selectedIndex]!, plan);
-  sizeDecision.preferences = choice.prefs;
-  sizeDecision.finalRange = choice.range;
-  sizeDecision.frameSize = choice.size;
+  const choice = applyPreferences(bases[selectedIndex]!, plannedPrefs, pick);
+  const chosenSize = choice.size;
   const chosenPrefs = choice.prefs;
+  sizeDecision.preferences = chosenPrefs;
+  sizeDecision.finalRange = choice.range;
+  sizeDecision.frameSize = chosenSize;
   for (let k = 0; k < chosenPrefs.length; k++) {
     const p = chosenPrefs[k]!;
     if (p.outcome === 'relaxed' && p.source === 'physicalRange') {
@@ -765,7 +789,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
         pin: p.pin,
         field: 'physicalRange',
         required: p.range,
-        offered: choice.size,
+        offered: chosenSize,
       });
     }
   }
@@ -775,7 +799,7 @@ function attemptPipe(model: GraphModel, pipe: Pipe, mt: Guid, user: boolean, car
   for (let i = 0; i < n; i++) {
     const r = requirements[i]!;
     if (r.sizeUse !== 'hard' || r.physicalRange === null) continue;
-    const local = localSize(choice.size, r.compression);
+    const local = localSize(chosenSize, r.compression);
     const phys = specified(r.physicalRange);
     const inside = isNeutralCompression(r.compression)
       ? rangeContains(phys, local)
@@ -820,6 +844,28 @@ const NO_SIZE: SizeDecision = Object.freeze({
   frameSize: null,
 }) as SizeDecision;
 const NO_ALIGNMENT = Object.freeze({ fileAlignment: 0, imposedBy: null });
+/** The frame decision of a pipe not resolved (frozen): nobody asked, nothing held, no count. */
+function noFramesDecision(limit: number): FramesDecision {
+  return Object.freeze({
+    required: 1,
+    imposedBy: null,
+    strategyExtra: 0,
+    holders: NO_HOLDERS,
+    held: 0,
+    budgetRaise: 0,
+    frames: null,
+    limit,
+    limitedBy: null,
+  }) as FramesDecision;
+}
+/** The frames placeholder of the scratch attempts (every attempt replaces it). */
+const NO_FRAMES = noFramesDecision(0);
+/**
+ * A pipe's first attempt and its later ones (module scratch, replaced by blank ones at the end of each negotiation so
+ * that they keep no record or model alive).
+ */
+let firstAttempt = blankAttempt();
+let laterAttempt = blankAttempt();
 
 /** The ids of `pipes` (exact-size; the shared empty array for none). */
 function pipeIds(pipes: readonly Pipe[]): string[] {
@@ -1092,17 +1138,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
   const decisions = new Array<PipeDecision>(pipes.length);
   const failures: NegotiationFailure[] = [];
   const shared: Shared = { memoryTypes: null, framing: null, input: null, output: null, dimensions: null };
-  const noFrames: FramesDecision = Object.freeze({
-    required: 1,
-    imposedBy: null,
-    strategyExtra: 0,
-    holders: NO_HOLDERS,
-    held: 0,
-    budgetRaise: 0,
-    frames: null,
-    limit: model.maxFrames,
-    limitedBy: null,
-  }) as FramesDecision;
+  const noFrames = noFramesDecision(model.maxFrames);
   for (let pi = 0; pi < pipes.length; pi++) {
     const pipe = pipes[pi]!;
     const user = pipe.userUpstream || pipe.userDownstream;
@@ -1115,7 +1151,14 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     let first: Attempt | null = null;
     for (let ci = 0; ci < memoryTypes.length; ci++) {
       const candidate = memoryTypes[ci]!;
-      const attempt = attemptPipe(model, pipe, candidate.memoryType, user, carried);
+      const attempt = attemptPipe(
+        model,
+        pipe,
+        candidate.memoryType,
+        user,
+        carried,
+        first === null ? firstAttempt : laterAttempt,
+      );
       first ??= attempt;
       if (memoryTypes.length === 1) {
         candidate.meetsHardRequirements = attempt.memoryHardOk;
@@ -1282,6 +1325,9 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
   cx.hardRange = FULL_RANGE;
   cx.alignBy = null;
   SINGLE_TYPE[0]!.failure = null;
+  firstAttempt = blankAttempt();
+  laterAttempt = blankAttempt();
+  clearSizeChoice();
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),

@@ -1,6 +1,6 @@
 import { compressSize, expandSize, intersectRanges, isNeutralCompression, pickSize } from '../../framing/range-math.js';
 import type { Compression, FramingRange } from '../../framing/types.js';
-import type { CarriedSize, SizePreference } from './record.js';
+import type { SizePreference } from './record.js';
 
 /**
  * Frame-size arithmetic of negotiation (docs/negotiation.md §3.2): ranges mapped to allocator-pin units through
@@ -64,18 +64,6 @@ export function narrow(r: FramingRange, p: FramingRange): FramingRange | null {
   return intersectRanges(r, p);
 }
 
-/** What the size choice starts from. @internal */
-export interface SizePlan {
-  /** The intersection of the hard ranges, or null when empty. */
-  hard: FramingRange | null;
-  /** Preferences, in the order they are applied. */
-  prefs: SizePreference[];
-  /** The size carried in from the feeding pipe, or null. */
-  carried: CarriedSize | null;
-  /** The strategy's pick. */
-  pick: 'minimize' | 'maximize';
-}
-
 /** The chosen size, the range it was picked from and the preferences' outcomes. @internal */
 export interface SizeChoice {
   range: FramingRange;
@@ -83,16 +71,25 @@ export interface SizeChoice {
   prefs: SizePreference[];
 }
 
+const NO_PREFS = Object.freeze([]) as unknown as SizePreference[];
+
+/** applyPreferences' answer (module scratch: negotiation is synchronous; read it before the next call). */
+const choice: SizeChoice = { range: FULL_RANGE, size: 0, prefs: NO_PREFS };
+
 /**
- * Applies the preferences in order to `base` (each kept only if some size remains, else recorded `relaxed`) and picks
- * the size: `maximize` falls back to `minimize` when nothing bounded the range above.
+ * Applies the preferences `planned` (in order) to `base` (each kept only if some size remains, else recorded
+ * `relaxed`) and picks the size: `maximize` falls back to `minimize` when nothing bounded the range above. The answer
+ * is a scratch object, valid until the next call.
  * @internal
  */
-export function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice {
+export function applyPreferences(
+  base: FramingRange,
+  planned: SizePreference[],
+  pickWanted: 'minimize' | 'maximize',
+): Readonly<SizeChoice> {
   let range = base;
-  // The plan's preferences are `honored` entries; an honored one is kept as it is (shared, not copied), and the
-  // plan's array itself is the answer unless some preference had to be relaxed.
-  const planned = plan.prefs;
+  // The planned preferences are `honored` entries; an honored one is kept as it is (shared, not copied), and the
+  // planned array itself is the answer unless some preference had to be relaxed.
   let prefs = planned;
   for (let k = 0; k < planned.length; k++) {
     const p = planned[k]!;
@@ -102,7 +99,31 @@ export function applyPreferences(base: FramingRange, plan: SizePlan): SizeChoice
     if (prefs === planned) prefs = planned.slice();
     prefs[k] = { pin: p.pin, source: p.source, range: p.range, outcome: next ? 'honored' : 'relaxed' };
   }
-  let pick = plan.pick;
+  let pick = pickWanted;
   if (pick === 'maximize' && range.maxFrameSize >= 0xffffffff) pick = 'minimize';
-  return { range, size: pickSize(range, pick), prefs };
+  choice.range = range;
+  choice.size = pickSize(range, pick);
+  choice.prefs = prefs;
+  return choice;
+}
+
+/** Drops the scratch answer's references (so that it keeps no record alive between negotiations). @internal */
+export function clearSizeChoice(): void {
+  choice.range = FULL_RANGE;
+  choice.prefs = NO_PREFS;
+}
+
+/** The last carried-size range handed out (frozen). */
+let lastCarried: Readonly<FramingRange> = SIZE_FLOOR;
+
+/**
+ * The range of a carried-size preference, `{ max(1, size) .. 2^32 − 1 }`: frozen and shared (most pipes of a graph
+ * carry the same size, so the last one is kept).
+ * @internal
+ */
+export function carriedRange(size: number): FramingRange {
+  const min = Math.max(1, size);
+  if (lastCarried.minFrameSize !== min)
+    lastCarried = Object.freeze({ minFrameSize: min, maxFrameSize: 0xffffffff, stepping: 1 });
+  return lastCarried;
 }
