@@ -7,15 +7,9 @@
 // semantics can reach on the machine it runs on.
 //
 //   node bench/experiments/queue-floor.mjs   → best CPU ns per frame over 7 rounds of 1 M frames
-const FRAME = 4096;
-const POOL = Number(process.env.POOL ?? 8);
+import { deferred, drain, Edge, FRAME, measure, routines, runs, setOffsets } from './floor-common.mjs';
 
-class Offset {
-  data = null;
-  mappings = null;
-  count = 0;
-  remaining = 0;
-}
+const POOL = Number(process.env.POOL ?? 8);
 
 class Frame {
   constructor(index) {
@@ -34,13 +28,8 @@ class Frame {
   }
 }
 
-class Edge {
-  frame = null;
+class QueueEdge extends Edge {
   pos = 0;
-  locked = false;
-  offsetIn = new Offset();
-  offsetOut = new Offset();
-  offset = this.offsetOut;
 }
 
 class Queue {
@@ -51,7 +40,7 @@ class Queue {
     this.head = 0;
     this.tail = 0;
     this.live = 0;
-    this.lead = new Edge();
+    this.lead = new QueueEdge();
   }
 
   enqueue(f) {
@@ -75,16 +64,7 @@ class Queue {
     p.frame = f;
     p.pos = f.seq;
     f.refs++;
-    const a = p.offsetIn;
-    a.data = f.data;
-    a.mappings = null;
-    a.count = f.dataUsed;
-    a.remaining = f.dataUsed;
-    const b = p.offsetOut;
-    b.data = f.data;
-    b.mappings = null;
-    b.count = f.frameExtent;
-    b.remaining = f.frameExtent;
+    setOffsets(p, f);
   }
 
   lockLeading() {
@@ -124,9 +104,6 @@ class Queue {
   }
 }
 
-let runDepth = 0;
-const runList = [];
-
 class Pin {
   constructor(routine) {
     this.routine = routine;
@@ -144,14 +121,7 @@ class Pin {
       this.rerun = true;
       return;
     }
-    if (runDepth > 0) {
-      if (!this.deferred) {
-        this.deferred = true;
-        runList.push(this);
-      }
-      return;
-    }
-    this.run();
+    if (!deferred(this)) this.run();
   }
 
   onComplete(f) {
@@ -161,26 +131,19 @@ class Pin {
 
   run() {
     this.processing = true;
-    runDepth++;
+    runs.depth++;
     do {
       this.rerun = false;
       this.routine(this.queue);
     } while (this.rerun);
     this.processing = false;
-    if (--runDepth === 0) drain();
+    if (--runs.depth === 0) drain();
   }
 
   runDeferred() {
     this.deferred = false;
     if (this.queue.lead.frame !== null) this.run();
   }
-}
-
-function drain() {
-  runDepth++;
-  for (let i = 0; i < runList.length; i++) runList[i].runDeferred();
-  runList.length = 0;
-  runDepth--;
 }
 
 class Allocator {
@@ -195,14 +158,7 @@ class Allocator {
 
   free(f) {
     this.stack[this.top++] = f.index;
-    if (runDepth > 0) {
-      if (!this.deferred) {
-        this.deferred = true;
-        runList.push(this);
-      }
-      return;
-    }
-    this.fill();
+    if (!deferred(this)) this.fill();
   }
 
   runDeferred() {
@@ -223,55 +179,18 @@ class Allocator {
   }
 }
 
-let budget = 0;
-let checksum = 0;
-const source = new Pin((q) => {
-  while (budget !== 0) {
-    const lead = q.lockLeading();
-    if (lead === null) break;
-    lead.offset.data[0] = budget & 0xff;
-    lead.frame.dataUsed = FRAME;
-    budget--;
-    q.unlockEject(lead);
-  }
-});
-const transform = new Pin((q) => {
-  for (;;) {
-    const lead = q.lockLeading();
-    if (lead === null) break;
-    const d = lead.offset.data;
-    d[1] = d[0] ^ 0x5a;
-    q.unlockEject(lead);
-  }
-});
-const sink = new Pin((q) => {
-  for (;;) {
-    const lead = q.lockLeading();
-    if (lead === null) break;
-    checksum = (checksum + lead.offset.data[1]) | 0;
-    q.unlockEject(lead);
-  }
-});
+const r = routines();
+const source = new Pin(r.source);
+const transform = new Pin(r.transform);
+const sink = new Pin(r.sink);
 source.next = transform;
 transform.next = sink;
 const allocator = new Allocator(source);
 sink.allocator = allocator;
 allocator.fill();
 
-function run(n) {
-  budget = n;
+measure('queue floor', (n) => {
+  r.state.budget = n;
   source.run();
-  if (budget !== 0) throw new Error(`${budget} frames not produced`);
-}
-
-run(2_000_000);
-let best = Number.POSITIVE_INFINITY;
-for (let r = 0; r < 7; r++) {
-  const c0 = process.cpuUsage();
-  run(1_000_000);
-  const c = process.cpuUsage(c0);
-  best = Math.min(best, ((c.user + c.system) * 1000) / 1_000_000);
-}
-console.log(
-  `queue floor: ${best.toFixed(1)} CPU ns per frame (${(1000 / best).toFixed(2)} M frames per CPU second)${checksum === 0.5 ? '' : ''}`,
-);
+  if (r.state.budget !== 0) throw new Error(`${r.state.budget} frames not produced`);
+});

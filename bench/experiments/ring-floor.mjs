@@ -7,16 +7,10 @@
 // ENFORCE_FIFO, mappings, cancellation, reset); it bounds what a circuit fast path built that way could reach.
 //
 //   node bench/experiments/ring-floor.mjs   → best CPU ns per frame over 7 rounds of 1 M frames
-const FRAME = 4096;
+import { deferred, drain, Edge, FRAME, measure, routines, runs, setOffsets } from './floor-common.mjs';
+
 const POOL = 8; // a power of two (the ring's mask)
 const MASK = POOL - 1;
-
-class Offset {
-  data = null;
-  mappings = null;
-  count = 0;
-  remaining = 0;
-}
 
 class Frame {
   constructor(index) {
@@ -28,20 +22,10 @@ class Frame {
   }
 }
 
-class Edge {
-  frame = null;
-  locked = false;
-  offsetIn = new Offset();
-  offsetOut = new Offset();
-  offset = this.offsetOut;
-}
-
 const frames = Array.from({ length: POOL }, (_, i) => new Frame(i));
 const ring = new Array(POOL).fill(null);
 /** Frames that entered the source (the allocation cursor: the source's window ends there). */
 let produced = 0;
-let runDepth = 0;
-const runList = [];
 
 class Pin {
   constructor(routine) {
@@ -66,16 +50,7 @@ class Pin {
     const f = ring[this.lead & MASK];
     if (e.frame !== f) {
       e.frame = f;
-      const a = e.offsetIn;
-      a.data = f.data;
-      a.mappings = null;
-      a.count = f.dataUsed;
-      a.remaining = f.dataUsed;
-      const b = e.offsetOut;
-      b.data = f.data;
-      b.mappings = null;
-      b.count = f.frameExtent;
-      b.remaining = f.frameExtent;
+      setOffsets(e, f);
     }
     e.locked = true;
     return e;
@@ -96,25 +71,18 @@ class Pin {
       this.rerun = true;
       return;
     }
-    if (runDepth > 0) {
-      if (!this.deferred) {
-        this.deferred = true;
-        runList.push(this);
-      }
-      return;
-    }
-    this.run();
+    if (!deferred(this)) this.run();
   }
 
   run() {
     this.processing = true;
-    runDepth++;
+    runs.depth++;
     do {
       this.rerun = false;
       this.routine(this);
     } while (this.rerun);
     this.processing = false;
-    if (--runDepth === 0) drain();
+    if (--runs.depth === 0) drain();
   }
 
   runDeferred() {
@@ -123,27 +91,13 @@ class Pin {
   }
 }
 
-function drain() {
-  runDepth++;
-  for (let i = 0; i < runList.length; i++) runList[i].runDeferred();
-  runList.length = 0;
-  runDepth--;
-}
-
 const allocator = {
   idle: POOL,
   deferred: false,
   source: null,
   free() {
     this.idle++;
-    if (runDepth > 0) {
-      if (!this.deferred) {
-        this.deferred = true;
-        runList.push(this);
-      }
-      return;
-    }
-    this.fill();
+    if (!deferred(this)) this.fill();
   },
   runDeferred() {
     this.deferred = false;
@@ -163,35 +117,10 @@ const allocator = {
   },
 };
 
-let budget = 0;
-let checksum = 0;
-const source = new Pin((p) => {
-  while (budget !== 0) {
-    const lead = p.lockLeading();
-    if (lead === null) break;
-    lead.offset.data[0] = budget & 0xff;
-    lead.frame.dataUsed = FRAME;
-    budget--;
-    p.unlockEject(lead);
-  }
-});
-const transform = new Pin((p) => {
-  for (;;) {
-    const lead = p.lockLeading();
-    if (lead === null) break;
-    const d = lead.offset.data;
-    d[1] = d[0] ^ 0x5a;
-    p.unlockEject(lead);
-  }
-});
-const sink = new Pin((p) => {
-  for (;;) {
-    const lead = p.lockLeading();
-    if (lead === null) break;
-    checksum = (checksum + lead.offset.data[1]) | 0;
-    p.unlockEject(lead);
-  }
-});
+const r = routines();
+const source = new Pin(r.source);
+const transform = new Pin(r.transform);
+const sink = new Pin(r.sink);
 source.down = transform;
 transform.up = source;
 transform.down = sink;
@@ -199,20 +128,8 @@ sink.up = transform;
 allocator.source = source;
 allocator.fill();
 
-function run(n) {
-  budget = n;
+measure('ring floor', (n) => {
+  r.state.budget = n;
   source.run();
-  if (budget !== 0) throw new Error(`${budget} frames not produced`);
-}
-
-run(2_000_000);
-let best = Number.POSITIVE_INFINITY;
-for (let r = 0; r < 7; r++) {
-  const c0 = process.cpuUsage();
-  run(1_000_000);
-  const c = process.cpuUsage(c0);
-  best = Math.min(best, ((c.user + c.system) * 1000) / 1_000_000);
-}
-console.log(
-  `ring floor: ${best.toFixed(1)} CPU ns per frame (${(1000 / best).toFixed(2)} M frames per CPU second)${checksum === 0.5 ? '' : ''}`,
-);
+  if (r.state.budget !== 0) throw new Error(`${r.state.budget} frames not produced`);
+});
