@@ -928,6 +928,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   _scheduleTimeout(p: StreamPointer<H>, callback: StreamPointerCallback<H>, ticks: number): void {
     this._cancelTimeout(p);
     p._timeoutCallback = callback;
+    if (p._fire === null) p._fire = () => this._fireTimeout(p);
     const sched = this.scheduler;
     if (this.host.deviceState === KsState.run) {
       p._timer = sched.setTimer(ticks, p._fire);
@@ -937,7 +938,7 @@ export class Queue<H extends QueueHost = QueueHost> {
         parked.sort((a, b) => a._timeoutDue - b._timeoutDue);
         for (const q of parked) {
           q._parked = false;
-          q._timer = sched.setTimer(Math.max(0, q._timeoutDue - now), q._fire);
+          q._timer = sched.setTimer(Math.max(0, q._timeoutDue - now), q._fire!);
         }
         parked.length = 0;
       }

@@ -115,8 +115,9 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
   _timeoutDue = -1;
   /** @internal */
   _parked = false;
-  /** @internal bound once (no closure per schedule) */
-  readonly _fire: () => void;
+  /** @internal the timer callback, bound on the pointer's first timeout and kept (no closure per schedule, none for a
+   * clone that never schedules one: most clones live for one frame) */
+  _fire: (() => void) | null = null;
   /** @internal `offsetIn` or `offsetOut` by the queue's direction (fixed for the queue's life) */
   readonly _offset: StreamPointerOffset;
 
@@ -124,7 +125,6 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
   constructor(queue: Queue<H>, kind: 0 | 1 | 2) {
     this.queue = queue;
     this._kind = kind;
-    this._fire = () => queue._fireTimeout(this);
     this._offset = queue._inputPin ? this.offsetIn : this.offsetOut;
   }
 
