@@ -516,10 +516,14 @@ export class Filter {
     this._attempt();
   }
 
-  /** @internal a pin of this filter took a state step; a rising step is a processing trigger. */
+  /**
+   * @internal a pin of this filter took a state step; a rising step is a processing trigger — except for a
+   * DO_NOT_INITIATE_PROCESSING pin ("AVStream calls the processing dispatch only when the minidriver explicitly calls
+   * KsXxxAttemptProcessing").
+   */
   _onPinStateChanged(pin: Pin, from: KsStateValue, to: KsStateValue): void {
     this.updateFrameInputs(pin);
-    if (to > from) this._attempt();
+    if (to > from && (pin.flags & PinFlags.doNotInitiateProcessing) === 0) this._attempt();
   }
 
   /** @internal a pin of this filter flushed its queue. */

@@ -769,9 +769,17 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (outUsed > p.offsetOut.remaining) {
       throw argumentError('range', 'outUsed', outUsed, `≤ offsetOut.remaining (${p.offsetOut.remaining})`);
     }
-    p.offsetIn.remaining -= inUsed;
-    p.offsetOut.remaining -= outUsed;
-    const finished = eject || (this._inputPin ? p.offsetIn : p.offsetOut).remaining === 0;
+    const offIn = p.offsetIn;
+    const offOut = p.offsetOut;
+    offIn.remaining -= inUsed;
+    offOut.remaining -= outUsed;
+    // The frame is finished with Eject, when the pin's own offset has nothing left, or when this call used up the
+    // rest of either offset ("If InUsed [OutUsed] is equal to the remaining number of bytes … AVStream advances").
+    const finished =
+      eject ||
+      (this._inputPin ? offIn : offOut).remaining === 0 ||
+      (inUsed > 0 && offIn.remaining === 0) ||
+      (outUsed > 0 && offOut.remaining === 0);
     if (unlock) {
       this._unlock(p, finished);
       return Status.success;
