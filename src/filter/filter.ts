@@ -1,7 +1,7 @@
 import { argumentError, StateError } from '../errors.js';
 import { type KsDataFormat, validateDataFormat } from '../pin/data-format.js';
 import { Gate } from '../pin/gate.js';
-import { type AttemptProcessingOptions, Pin } from '../pin/pin.js';
+import { type AttemptProcessingOptions, checkAttemptOptions, Pin } from '../pin/pin.js';
 import { DataFlow, INSTANCES_UNLIMITED } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
 import type { WorkScheduler } from '../processing/scheduler.js';
@@ -278,6 +278,7 @@ export class Filter {
    * schedules (never inline); otherwise inline, or right after the running Process call returns.
    */
   attemptProcessing(options?: AttemptProcessingOptions): void {
+    if (options !== undefined) checkAttemptOptions(options);
     if (!this.filterCentric) {
       for (const list of this._pins) for (const p of list) p.attemptProcessing(options);
       return;

@@ -568,6 +568,7 @@ export class Pin implements QueueHost, FrameReturnSink {
    * again as soon as the current call returns (a process routine is never re-entered).
    */
   attemptProcessing(options?: AttemptProcessingOptions): void {
+    if (options !== undefined) checkAttemptOptions(options);
     if (this.filter.filterCentric) {
       this.filter.attemptProcessing(options);
       return;
@@ -962,6 +963,20 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   private assertOpen(): void {
     if (this._closed) throw new StateError(`pin ${this.id}: the pin is closed`, Status.invalidDeviceState);
+  }
+}
+
+/**
+ * @internal `attemptProcessing` options: an object whose `async`, when present, is a boolean.
+ * @throws TypeError naming `options` / `options.async`
+ */
+export function checkAttemptOptions(options: AttemptProcessingOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw argumentError('type', 'options', options, '{ async?: boolean } or undefined');
+  }
+  const async = options.async;
+  if (async !== undefined && typeof async !== 'boolean') {
+    throw argumentError('type', 'options.async', async, 'a boolean (true: always a work item, never inline)');
   }
 }
 

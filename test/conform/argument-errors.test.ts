@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Frame, Gate, KsState, Status } from '../../src/index.js';
+import { makeFilter, pinDescriptor, streamFormat } from '../pin/helpers.js';
+
+/** A TypeError/RangeError in the one message style: `name: value is not allowed; expected …`. */
+function argumentError(kind: typeof TypeError | typeof RangeError, name: string) {
+  return (e: unknown) =>
+    e instanceof kind && e.message.startsWith(`${name}: `) && e.message.includes(' is not allowed; expected ');
+}
+
+describe('conformance: bad arguments are TypeError/RangeError naming the argument, the value and what is allowed', () => {
+  it('Frame: data that is not a Uint8Array (or null) is a TypeError naming data', () => {
+    assert.throws(() => new Frame(null, 5 as never), argumentError(TypeError, 'data'));
+    assert.throws(() => new Frame(null, [1, 2] as never), argumentError(TypeError, 'data'));
+    assert.throws(() => new Frame(7 as never), argumentError(TypeError, 'buffer'));
+    const f = new Frame(null, new Uint8Array(4));
+    assert.throws(() => f.attach(null, 'abc' as never), argumentError(TypeError, 'data'));
+    assert.equal(f.header.frameExtent, 4, 'a refused attach changes nothing');
+    assert.equal(new Frame(null, null).header.frameExtent, 0);
+  });
+
+  it('Gate.and / Gate.or: a next gate that is not a Gate is a TypeError naming it', () => {
+    assert.throws(() => Gate.and(5 as never), argumentError(TypeError, 'nextOrGate'));
+    assert.throws(() => Gate.or({} as never), argumentError(TypeError, 'nextAndGate'));
+    const or = Gate.or();
+    assert.equal(Gate.and(or).nextGate, or);
+    assert.equal(or.count, 1, 'KsGateInitializeAnd adds an on input to the OR gate');
+  });
+
+  it('attemptProcessing: options that are not { async?: boolean } are a TypeError naming options', () => {
+    let calls = 0;
+    const { filter } = makeFilter([
+      pinDescriptor({
+        dispatch: {
+          process: () => {
+            calls++;
+            return Status.pending;
+          },
+        },
+      }),
+    ]);
+    const pin = filter.createPin(0, streamFormat);
+    pin.setState(KsState.pause);
+    assert.throws(() => pin.attemptProcessing(5 as never), argumentError(TypeError, 'options'));
+    assert.throws(() => pin.attemptProcessing({ async: 'yes' } as never), argumentError(TypeError, 'options.async'));
+    assert.throws(() => filter.attemptProcessing({ async: 1 } as never), argumentError(TypeError, 'options.async'));
+    assert.equal(calls, 0, 'nothing ran');
+    pin.attemptProcessing({ async: false });
+    pin.attemptProcessing();
+    assert.equal(calls, 2);
+    pin.setState(KsState.stop);
+  });
+});
