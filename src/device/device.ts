@@ -88,7 +88,8 @@ export class Device {
     this.scheduler = options.scheduler ?? defaultWorkScheduler;
     this.timers = options.timers;
     const status = dispatchStatus(descriptor.dispatch?.add?.(this));
-    if (status !== Status.success) throw new StateError(`device: add returned ${statusName(status)}`, status);
+    if (status !== Status.success)
+      throw new StateError(`device: add status ${statusName(status)} is not allowed; expected success`, status);
     for (const fd of descriptor.filterDescriptors) this._factories.push(new FilterFactory(fd, {}, this));
   }
 
@@ -111,7 +112,8 @@ export class Device {
   start(): void {
     if (this.started) return;
     const status = dispatchStatus(this.descriptor.dispatch?.start?.(this));
-    if (status !== Status.success) throw new StateError(`device: start returned ${statusName(status)}`, status);
+    if (status !== Status.success)
+      throw new StateError(`device: start status ${statusName(status)} is not allowed; expected success`, status);
     this.started = true;
   }
 

@@ -63,7 +63,7 @@ export class FilterFactory {
       const status = (create(filter) as StatusCode | undefined) ?? Status.success;
       if (status !== Status.success) {
         throw new StateError(
-          `filter: create returned ${statusName(status)}`,
+          `filter: create status ${statusName(status)} is not allowed; expected success`,
           status === Status.pending ? Status.notSupported : status,
         );
       }

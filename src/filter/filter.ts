@@ -153,7 +153,7 @@ export class Filter {
       if (status !== Status.success) {
         list.pop();
         throw new StateError(
-          `pin ${id}: create returned ${statusName(status)}${status === Status.pending ? ' (pending creation is not supported)' : ''}`,
+          `pin ${id}: create status ${statusName(status)} is not allowed; expected success${status === Status.pending ? ' (pending creation is not supported)' : ''}`,
           status === Status.pending ? Status.notSupported : status,
         );
       }
@@ -256,7 +256,7 @@ export class Filter {
   _checkInstancesNecessary(pin: Pin): void {
     this.pinTypesLacking((id, have, need) => {
       throw new StateError(
-        `pin ${pin.id}: leaving STOP is not allowed; pin type ${id} has ${have} of instancesNecessary ${need} instances`,
+        `pin ${pin.id}: leaving STOP with ${have} instance(s) of pin type ${id} is not allowed; expected at least instancesNecessary (${need})`,
         Status.invalidDeviceState,
       );
     });
@@ -608,6 +608,10 @@ export class Filter {
   }
 
   private assertOpen(): void {
-    if (this._closed) throw new StateError('filter: the filter is closed', Status.invalidDeviceState);
+    if (this._closed)
+      throw new StateError(
+        'filter: a closed filter is not allowed; expected an open filter',
+        Status.invalidDeviceState,
+      );
   }
 }

@@ -373,7 +373,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     const shared = this.descriptor.allocatorFraming;
     if (shared === null) {
       throw new StateError(
-        `pin ${this.id}: allocatorFraming is null; expected a descriptor with a framing to edit`,
+        `pin ${this.id}: allocatorFraming null is not allowed; expected a descriptor with a framing to edit`,
         Status.notSupported,
       );
     }
@@ -450,7 +450,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       this.deviceState = from;
       const why = status === Status.pending ? ' (SetDeviceState may not pend)' : '';
       throw new StateError(
-        `pin ${this.id}: ${who} refused ${ksStateName(from)}→${ksStateName(to)} with ${statusName(status)}${why}; state stays ${ksStateName(from)}`,
+        `pin ${this.id}: ${who} ${ksStateName(from)}→${ksStateName(to)} status ${statusName(status)} is not allowed; expected success${why}; the state stays ${ksStateName(from)}`,
         status === Status.pending ? Status.invalidDeviceRequest : status,
       );
     }
@@ -548,7 +548,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       if (status === Status.noMatch) continue;
       this.connectionFormat = previous;
       throw new StateError(
-        `pin ${this.id}: setDataFormat returned ${statusName(status)}${status === Status.pending ? ' (it may not pend)' : ''}`,
+        `pin ${this.id}: setDataFormat status ${statusName(status)} is not allowed; expected success or noMatch${status === Status.pending ? ' (it may not pend)' : ''}`,
         status === Status.pending ? Status.invalidDeviceRequest : status,
       );
     }
@@ -805,7 +805,7 @@ export class Pin implements QueueHost, FrameReturnSink {
   getAvailableByteCount(out?: AvailableByteCount): AvailableByteCount {
     if (this.queue === null) {
       throw new StateError(
-        `pin ${this.id}: the pin has no queue (DO_NOT_USE_STANDARD_TRANSPORT)`,
+        `pin ${this.id}: a pin without a queue (DO_NOT_USE_STANDARD_TRANSPORT) is not allowed; expected a standard-transport pin`,
         Status.invalidDeviceRequest,
       );
     }
@@ -962,7 +962,11 @@ export class Pin implements QueueHost, FrameReturnSink {
   }
 
   private assertOpen(): void {
-    if (this._closed) throw new StateError(`pin ${this.id}: the pin is closed`, Status.invalidDeviceState);
+    if (this._closed)
+      throw new StateError(
+        `pin ${this.id}: a closed pin is not allowed; expected an open pin instance`,
+        Status.invalidDeviceState,
+      );
   }
 }
 
@@ -1050,7 +1054,7 @@ export function connectPins(output: Pin, input: Pin): void {
       output.peer = null;
       input.peer = null;
       throw new StateError(
-        `pin ${sink.id}: connect returned ${statusName(status)}`,
+        `pin ${sink.id}: connect status ${statusName(status)} is not allowed; expected success`,
         ntSuccess(status) ? Status.invalidDeviceRequest : status,
       );
     }
