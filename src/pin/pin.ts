@@ -486,26 +486,25 @@ export class Pin implements QueueHost, FrameReturnSink {
   }
 
   /**
-   * IOCTL_KS_RESET_STATE. BEGIN cancels the queued frames, calls the Reset dispatch(es) and rejects new frames
-   * (`deviceNotReady`) until END. A state change does not end a reset.
+   * IOCTL_KS_RESET_STATE. BEGIN cancels the queued frames and rejects new frames (`deviceNotReady`) until END. A
+   * state change does not end a reset. Each change of `resetState` (BEGIN after END, END after BEGIN) calls the Reset
+   * dispatch(es) with `resetState` already the new value (AVStrMiniPinReset: "called when a KSPIN structure's reset
+   * state is changed due to the arrival of an IOCTL_KS_RESET_STATE"); a repeated value changes nothing.
    */
   setResetState(reset: KsResetValue): void {
     if (reset !== KsReset.begin && reset !== KsReset.end) {
       throw argumentError('range', 'reset', reset, 'KsReset.begin (0) or KsReset.end (1)');
     }
     this.assertOpen();
+    if (reset === this.resetState) return;
     this.resetState = reset;
-    if (reset === KsReset.begin) {
-      const queue = this.queue;
-      let error: unknown = NO_ERROR;
-      if (queue) error = guarded(error, () => queue.resetBegin());
-      const dispatch = this._dispatch?.reset;
-      if (dispatch) error = guarded(error, () => dispatch(this));
-      if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
-      if (error !== NO_ERROR) throw error;
-    } else {
-      this.queue?.resetEnd();
-    }
+    const queue = this.queue;
+    let error: unknown = NO_ERROR;
+    if (queue) error = guarded(error, reset === KsReset.begin ? () => queue.resetBegin() : () => queue.resetEnd());
+    const dispatch = this._dispatch?.reset;
+    if (dispatch) error = guarded(error, () => dispatch(this));
+    if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
+    if (error !== NO_ERROR) throw error;
   }
 
   // ---------------------------------------------------------------- formats
