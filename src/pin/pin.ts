@@ -937,11 +937,14 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /**
    * Closes the instance: walks it to STOP if needed (ignoring a failing step), disconnects it, calls the Close
-   * dispatch and removes it from the filter.
+   * dispatch and removes it from the filter. Frames still queued (e.g. I/O submitted while the pin was in STOP)
+   * complete with `cancelled` first, as the →STOP flush does (Reset included).
    */
   close(): void {
     if (this._closed) return;
-    if (this.pipeState !== KsState.stop) {
+    if (this.pipeState === KsState.stop) {
+      if (this.queue !== null && this.queue.length > 0) this.flushQueue(NO_ERROR);
+    } else {
       try {
         this.setState(KsState.stop);
       } catch {
