@@ -957,6 +957,7 @@ export class Pin implements QueueHost, FrameReturnSink {
         }
       }
     }
+    this.queue?._close();
     if (this.peer) disconnectPins(this.dataFlow === DataFlow.out ? this : this.peer);
     this._dispatch?.close?.(this);
     this._closed = true;

@@ -136,6 +136,8 @@ export class Queue<H extends QueueHost = QueueHost> {
   _draining = false;
   /** @internal */
   _resetting = false;
+  /** @internal the owner closed (see `_close`) */
+  _closed = false;
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
   /**
@@ -379,6 +381,20 @@ export class Queue<H extends QueueHost = QueueHost> {
         Status.deviceNotReady,
       );
     }
+    if (this._closed) {
+      throw new StreamError(
+        'queue: new I/O on a closed pin is not allowed; expected an open pin',
+        Status.invalidDeviceState,
+      );
+    }
+  }
+
+  /**
+   * @internal the owner closed: new frames are refused (`invalidDeviceState`) from now on. The owner flushes first;
+   * frames still held by clones come back when the clones are deleted.
+   */
+  _close(): void {
+    this._closed = true;
   }
 
   /** @internal */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Frame, KsState, Status, StreamRequest } from '../../src/index.js';
+import { Frame, KsState, Status, StreamError, StreamRequest } from '../../src/index.js';
 import { Collector, makeFilter, pinDescriptor, streamFormat } from '../pin/helpers.js';
 
 describe('conformance: closing a pin completes everything still queued', () => {
@@ -39,5 +39,23 @@ describe('conformance: closing a pin completes everything still queued', () => {
     const { filter } = makeFilter([pinDescriptor({ dispatch: { reset: () => void resets++ } })]);
     filter.createPin(0, streamFormat).close();
     assert.equal(resets, 0);
+  });
+});
+
+describe('conformance: no I/O into a closed pin', () => {
+  it('a closed pin’s queue refuses new frames and requests (StreamError invalidDeviceState), nothing enters', () => {
+    const frames = new Collector();
+    const { filter } = makeFilter([pinDescriptor()]);
+    const pin = filter.createPin(0, streamFormat);
+    const queue = pin.queue!;
+    pin.close();
+    assert.throws(
+      () => queue.add(frames.frame()),
+      (e: unknown) => e instanceof StreamError && e.status === Status.invalidDeviceState && /closed/.test(e.message),
+    );
+    const request = new StreamRequest([new Frame(null, new Uint8Array(4))]);
+    assert.throws(() => queue.addRequest(request), StreamError);
+    assert.equal(request.completed, false, 'the request stays with its submitter');
+    assert.equal(queue.length, 0);
   });
 });
