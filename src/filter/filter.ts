@@ -5,7 +5,7 @@ import { type AttemptProcessingOptions, checkAttemptOptions, Pin } from '../pin/
 import { DataFlow, INSTANCES_UNLIMITED } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
 import type { WorkScheduler } from '../processing/scheduler.js';
-import { KsState, type KsStateValue } from '../state.js';
+import { KsState, type KsStateValue, ksStateName } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
 import type { Scheduler } from '../stream/scheduler.js';
 import { StreamPointerState } from '../stream/stream-pointer.js';
@@ -253,10 +253,10 @@ export class Filter {
    * @internal leaving STOP needs InstancesNecessary instances of every pin type.
    * @throws StateError `invalidDeviceState`
    */
-  _checkInstancesNecessary(pin: Pin): void {
+  _checkInstancesNecessary(pin: Pin, to: KsStateValue): void {
     this.pinTypesLacking((id, have, need) => {
       throw new StateError(
-        `pin ${pin.id}: leaving STOP with ${have} instance(s) of pin type ${id} is not allowed; expected at least instancesNecessary (${need})`,
+        `pin ${pin.id}: rising to ${ksStateName(to)} with ${have} instance(s) of pin type ${id} is not allowed; expected at least instancesNecessary (${need})`,
         Status.invalidDeviceState,
       );
     });

@@ -385,8 +385,10 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /**
    * Sets the pin's state (KSPROPERTY_CONNECTION_STATE). See the class comment for the step/jump rules.
-   * Leaving STOP requires every pin type of the filter to have at least InstancesNecessary instances; reaching
-   * STOP flushes the queue (frames complete with `cancelled`) and calls the Reset dispatch.
+   * Rising (leaving STOP, or any step up) requires every pin type of the filter to have at least InstancesNecessary
+   * instances ("any attempt to change the state of a filter that does not have this number of instances … fails";
+   * going down is never refused); reaching STOP flushes the queue (frames complete with `cancelled`) and calls the
+   * Reset dispatch.
    * @throws StateError with the failing status (the dispatch's, or `invalidDeviceState` for missing instances)
    */
   setState(state: KsStateValue): void {
@@ -401,7 +403,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       );
     }
     if (state === this.pipeState && state === this.clientState) return;
-    if (this.pipeState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
+    if (state > this.pipeState) this.filter._checkInstancesNecessary(this, state);
     const previousClient = this.clientState;
     const request = ++this._stateRequest;
     this.clientState = state;
