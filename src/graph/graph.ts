@@ -335,7 +335,7 @@ export class Graph {
       closeCreated();
       const why = lastError instanceof Error ? ` (${lastError.message})` : ` (last status ${statusName(lastStatus)})`;
       throw new StateError(
-        `connect ${this.describePinType(out)} → ${this.describePinType(inp)}: no common data format${why}`,
+        `connect ${this.describePinType(out)} → ${this.describePinType(inp)}: pins without a common data format are not allowed; expected a format both pins accept${why}`,
         Status.noMatch,
       );
     }

@@ -5,8 +5,10 @@ import {
   Communication,
   connectPins,
   DataFlow,
+  DataFormatSubtype,
   Device,
   FilterFactory,
+  Graph,
   KsState,
   PinFlags,
   StateError,
@@ -20,7 +22,7 @@ function domainError(kind: typeof AvStreamError, status: StatusCode, subject: Re
   return (e: unknown) => {
     assert.ok(e instanceof kind, `a ${kind.name}: ${String(e)}`);
     assert.equal(e.status, status);
-    assert.match(e.message, / is not allowed; expected /);
+    assert.match(e.message, / (is|are) not allowed; expected /);
     assert.match(e.message, subject);
     return true;
   };
@@ -111,6 +113,22 @@ describe('conformance: domain failures are AvStreamError subclasses with a statu
     assert.throws(
       () => device.start(),
       domainError(StateError, Status.deviceNotReady, /^device: start .*deviceNotReady/),
+    );
+  });
+
+  it('graph.connect without a common data format: StateError noMatch naming both pin types', () => {
+    const graph = new Graph();
+    const rgb = { ...streamFormat, subFormat: DataFormatSubtype.rgb24 };
+    const yuy = { ...streamFormat, subFormat: DataFormatSubtype.yuy2 };
+    const a = graph.addFilter({
+      pinDescriptors: [
+        pinDescriptor({ dataFlow: DataFlow.out, communication: Communication.source, dataRanges: [rgb] }),
+      ],
+    });
+    const b = graph.addFilter({ pinDescriptors: [pinDescriptor({ dataRanges: [yuy] })] });
+    assert.throws(
+      () => graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 }),
+      domainError(StateError, Status.noMatch, /^connect f0\.0 → f1\.0: /),
     );
   });
 });
