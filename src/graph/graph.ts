@@ -132,6 +132,7 @@ export class Graph {
     if (options === null || typeof options !== 'object') {
       throw argumentError('type', 'options', options, 'a GraphOptions object or undefined');
     }
+    checkGraphOptions(options);
     this.options = options;
     const base = options.scheduler ?? defaultWorkScheduler;
     const yieldBase = options.yieldScheduler ?? macrotaskScheduler;
@@ -932,5 +933,22 @@ export class Graph {
         Status.invalidDeviceState,
       );
     }
+  }
+}
+
+/** The options checked when the graph is built (the allocator and negotiation options are checked where they are used). */
+function checkGraphOptions(options: GraphOptions): void {
+  for (const key of ['scheduler', 'yieldScheduler', 'onError'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'function')
+      throw argumentError('type', `options.${key}`, v, 'a function or undefined');
+  }
+  const perTurn = options.framesPerTurn;
+  if (perTurn !== undefined && !(typeof perTurn === 'number' && perTurn >= 1)) {
+    throw argumentError('range', 'options.framesPerTurn', perTurn, 'a number ≥ 1 or Infinity');
+  }
+  const verify = options.verifySharedFrames;
+  if (verify !== undefined && typeof verify !== 'boolean') {
+    throw argumentError('type', 'options.verifySharedFrames', verify, 'a boolean or undefined');
   }
 }

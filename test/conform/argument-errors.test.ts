@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Frame, Gate, KsState, Status } from '../../src/index.js';
+import { Frame, Gate, Graph, KsState, Status } from '../../src/index.js';
 import { makeFilter, pinDescriptor, streamFormat } from '../pin/helpers.js';
 
 /** A TypeError/RangeError in the one message style: `name: value is not allowed; expected …`. */
@@ -50,5 +50,24 @@ describe('conformance: bad arguments are TypeError/RangeError naming the argumen
     pin.attemptProcessing();
     assert.equal(calls, 2);
     pin.setState(KsState.stop);
+  });
+});
+
+describe('conformance: Graph options are checked when the graph is built', () => {
+  it('new Graph: a bad scheduler, yieldScheduler, onError, framesPerTurn or verifySharedFrames is a TypeError/RangeError naming the option', () => {
+    assert.throws(() => new Graph({ scheduler: 5 as never }), argumentError(TypeError, 'options.scheduler'));
+    assert.throws(
+      () => new Graph({ yieldScheduler: 'now' as never }),
+      argumentError(TypeError, 'options.yieldScheduler'),
+    );
+    assert.throws(() => new Graph({ onError: {} as never }), argumentError(TypeError, 'options.onError'));
+    assert.throws(() => new Graph({ framesPerTurn: -1 }), argumentError(RangeError, 'options.framesPerTurn'));
+    assert.throws(() => new Graph({ framesPerTurn: Number.NaN }), argumentError(RangeError, 'options.framesPerTurn'));
+    assert.throws(
+      () => new Graph({ verifySharedFrames: 1 as never }),
+      argumentError(TypeError, 'options.verifySharedFrames'),
+    );
+    assert.doesNotThrow(() => new Graph({ framesPerTurn: Number.POSITIVE_INFINITY, verifySharedFrames: true }));
+    assert.doesNotThrow(() => new Graph({ scheduler: (task) => task(), onError: () => {} }));
   });
 });
