@@ -4,7 +4,7 @@ import { FilterFactory } from '../filter/filter-factory.js';
 import type { DispatchResult } from '../pin/pin-descriptor.js';
 import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { Status, type StatusCode, statusName } from '../status.js';
-import type { Scheduler } from '../stream/scheduler.js';
+import { checkScheduler, type Scheduler } from '../stream/scheduler.js';
 
 /** KSDEVICE_DISPATCH, the members a JS device uses (all optional). */
 export interface DeviceDispatch {
@@ -84,6 +84,7 @@ export class Device {
     if (options.scheduler !== undefined && typeof options.scheduler !== 'function') {
       throw argumentError('type', 'options.scheduler', options.scheduler, 'a WorkScheduler function');
     }
+    checkScheduler('options.timers', options.timers);
     this.descriptor = descriptor;
     this.scheduler = options.scheduler ?? defaultWorkScheduler;
     this.timers = options.timers;

@@ -17,6 +17,7 @@ import { clearDelegateBranches } from '../processing/splitter-branches.js';
 import { clearPipeSource, setPipeSource } from '../processing/wiring.js';
 import { KsState, type KsStateValue, ksStateName } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
+import { checkScheduler } from '../stream/scheduler.js';
 import { SinkEndpoint, type SinkEndpointOptions } from './endpoints/sink-endpoint.js';
 import { SourceEndpoint, type SourceEndpointOptions } from './endpoints/source-endpoint.js';
 import type {
@@ -943,6 +944,7 @@ function checkGraphOptions(options: GraphOptions): void {
     if (v !== undefined && typeof v !== 'function')
       throw argumentError('type', `options.${key}`, v, 'a function or undefined');
   }
+  checkScheduler('options.timers', options.timers);
   const perTurn = options.framesPerTurn;
   if (perTurn !== undefined && !(typeof perTurn === 'number' && perTurn >= 1)) {
     throw argumentError('range', 'options.framesPerTurn', perTurn, 'a number ≥ 1 or Infinity');

@@ -3,7 +3,7 @@ import { PinFlags } from '../pin/pin-flags.js';
 import { KsState, type KsStateValue } from '../state.js';
 import { ntSuccess, Status, type StatusCode } from '../status.js';
 import { Frame, FrameState } from './frame.js';
-import { defaultScheduler, type Scheduler } from './scheduler.js';
+import { checkScheduler, defaultScheduler, type Scheduler } from './scheduler.js';
 import {
   StreamPointer,
   type StreamPointerCallback,
@@ -162,6 +162,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (host.dataFlow !== DATAFLOW_IN && host.dataFlow !== DATAFLOW_OUT) {
       throw argumentError('range', 'host.dataFlow', host.dataFlow, '1 (KSPIN_DATAFLOW_IN) or 2 (KSPIN_DATAFLOW_OUT)');
     }
+    checkScheduler('options.scheduler', options.scheduler);
     const capacity = options.initialCapacity ?? 16;
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > 1 << 24) {
       throw argumentError('range', 'initialCapacity', capacity, 'an integer in 1..2^24');

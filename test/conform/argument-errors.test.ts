@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Frame, Gate, Graph, KsState, Status } from '../../src/index.js';
+import {
+  DATAFLOW_IN,
+  Device,
+  FilterFactory,
+  Frame,
+  Gate,
+  Graph,
+  KsState,
+  ManualScheduler,
+  Queue,
+  Status,
+  StreamRequest,
+} from '../../src/index.js';
 import { makeFilter, pinDescriptor, streamFormat } from '../pin/helpers.js';
 
 /** A TypeError/RangeError in the one message style: `name: value is not allowed; expected …`. */
@@ -69,5 +81,45 @@ describe('conformance: Graph options are checked when the graph is built', () =>
     );
     assert.doesNotThrow(() => new Graph({ framesPerTurn: Number.POSITIVE_INFINITY, verifySharedFrames: true }));
     assert.doesNotThrow(() => new Graph({ scheduler: (task) => task(), onError: () => {} }));
+  });
+});
+
+describe('conformance: option objects are checked where they are given', () => {
+  it('timers / scheduler (a Scheduler: now, setTimer, clearTimer) are checked by Queue, FilterFactory, Device and Graph', () => {
+    const host = {
+      flags: 0,
+      dataFlow: DATAFLOW_IN,
+      deviceState: KsState.stop,
+      _onArrival: () => {},
+      _onFrameComplete: () => {},
+    };
+    assert.throws(() => new Queue(host, { scheduler: 5 as never }), argumentError(TypeError, 'options.scheduler'));
+    assert.throws(
+      () => new FilterFactory({ pinDescriptors: [] }, { timers: { now: () => 0 } as never }),
+      argumentError(TypeError, 'options.timers'),
+    );
+    assert.throws(
+      () => new Device({ filterDescriptors: [] }, { timers: 'clock' as never }),
+      argumentError(TypeError, 'options.timers'),
+    );
+    assert.throws(() => new Graph({ timers: {} as never }), argumentError(TypeError, 'options.timers'));
+    assert.doesNotThrow(() => new Queue(host, { scheduler: new ManualScheduler() }));
+    assert.doesNotThrow(() => new Graph({ timers: new ManualScheduler() }));
+  });
+
+  it('StreamRequest: a signal that is not an AbortSignal or an onComplete that is not a function is a TypeError', () => {
+    const frame = () => new Frame(null, new Uint8Array(4));
+    assert.throws(
+      () => new StreamRequest([frame()], { signal: 5 as never }),
+      argumentError(TypeError, 'options.signal'),
+    );
+    assert.throws(
+      () => new StreamRequest([frame()], { onComplete: 'done' as never }),
+      argumentError(TypeError, 'options.onComplete'),
+    );
+    assert.throws(() => new StreamRequest([frame()], null as never), argumentError(TypeError, 'options'));
+    assert.doesNotThrow(
+      () => new StreamRequest([frame()], { signal: new AbortController().signal, onComplete: () => {} }),
+    );
   });
 });
