@@ -4,7 +4,7 @@ import { FilterFactory } from '../filter/filter-factory.js';
 import type { DispatchResult } from '../pin/pin-descriptor.js';
 import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { Status, type StatusCode, statusName } from '../status.js';
-import type { Scheduler } from '../stream/scheduler.js';
+import { checkScheduler, type Scheduler } from '../stream/scheduler.js';
 
 /** KSDEVICE_DISPATCH, the members a JS device uses (all optional). */
 export interface DeviceDispatch {
@@ -84,11 +84,13 @@ export class Device {
     if (options.scheduler !== undefined && typeof options.scheduler !== 'function') {
       throw argumentError('type', 'options.scheduler', options.scheduler, 'a WorkScheduler function');
     }
+    checkScheduler('options.timers', options.timers);
     this.descriptor = descriptor;
     this.scheduler = options.scheduler ?? defaultWorkScheduler;
     this.timers = options.timers;
     const status = dispatchStatus(descriptor.dispatch?.add?.(this));
-    if (status !== Status.success) throw new StateError(`device: add returned ${statusName(status)}`, status);
+    if (status !== Status.success)
+      throw new StateError(`device: add status ${statusName(status)} is not allowed; expected success`, status);
     for (const fd of descriptor.filterDescriptors) this._factories.push(new FilterFactory(fd, {}, this));
   }
 
@@ -111,7 +113,8 @@ export class Device {
   start(): void {
     if (this.started) return;
     const status = dispatchStatus(this.descriptor.dispatch?.start?.(this));
-    if (status !== Status.success) throw new StateError(`device: start returned ${statusName(status)}`, status);
+    if (status !== Status.success)
+      throw new StateError(`device: start status ${statusName(status)} is not allowed; expected success`, status);
     this.started = true;
   }
 

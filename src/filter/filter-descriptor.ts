@@ -1,6 +1,12 @@
 import { argumentError } from '../errors.js';
 import { isGuid } from '../framing/guid.js';
-import { type DispatchResult, type PinDescriptorEx, validatePinDescriptor } from '../pin/pin-descriptor.js';
+import {
+  type DispatchResult,
+  type PinDescriptorEx,
+  usesStandardTransport,
+  validatePinDescriptor,
+} from '../pin/pin-descriptor.js';
+import { PinFlags } from '../pin/pin-flags.js';
 import type { StatusCode } from '../status.js';
 import type { Filter } from './filter.js';
 import type { ProcessPinIndexEntry } from './process-pin.js';
@@ -95,6 +101,23 @@ export function validateFilterDescriptor(descriptor: FilterDescriptor, name = 'f
         throw argumentError('type', `${name}.dispatch.${k}`, fn, 'a function or undefined');
       }
     }
+  }
+  // KSPIN_DESCRIPTOR_EX remarks: DO_NOT_INITIATE_PROCESSING on a standard-transport pin needs a processing object — a
+  // process dispatch at the filter or the pin level, even if it is never called.
+  if (typeof d?.process !== 'function') {
+    descriptor.pinDescriptors.forEach((p, i) => {
+      const flags = p.flags ?? 0;
+      if ((flags & PinFlags.doNotInitiateProcessing) === 0 || !usesStandardTransport(flags)) return;
+      const process = p.dispatch?.process;
+      if (typeof process !== 'function') {
+        throw argumentError(
+          'type',
+          `${name}.pinDescriptors[${i}].dispatch.process`,
+          process,
+          'a process routine here or in the filter dispatch (a standard-transport pin with DO_NOT_INITIATE_PROCESSING needs a processing object)',
+        );
+      }
+    });
   }
   return descriptor;
 }

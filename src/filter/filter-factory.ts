@@ -2,7 +2,7 @@ import type { Device } from '../device/device.js';
 import { argumentError, StateError } from '../errors.js';
 import { defaultWorkScheduler, type WorkScheduler } from '../processing/scheduler.js';
 import { Status, type StatusCode, statusName } from '../status.js';
-import type { Scheduler } from '../stream/scheduler.js';
+import { checkScheduler, type Scheduler } from '../stream/scheduler.js';
 import { Filter } from './filter.js';
 import { type FilterDescriptor, validateFilterDescriptor } from './filter-descriptor.js';
 
@@ -41,6 +41,7 @@ export class FilterFactory {
     if (options.scheduler !== undefined && typeof options.scheduler !== 'function') {
       throw argumentError('type', 'options.scheduler', options.scheduler, 'a WorkScheduler function');
     }
+    checkScheduler('options.timers', options.timers);
     this.scheduler = options.scheduler ?? device?.scheduler ?? defaultWorkScheduler;
     this.timers = options.timers ?? device?.timers;
     this.device = device;
@@ -63,7 +64,7 @@ export class FilterFactory {
       const status = (create(filter) as StatusCode | undefined) ?? Status.success;
       if (status !== Status.success) {
         throw new StateError(
-          `filter: create returned ${statusName(status)}`,
+          `filter: create status ${statusName(status)} is not allowed; expected success`,
           status === Status.pending ? Status.notSupported : status,
         );
       }

@@ -1,11 +1,11 @@
 import { argumentError, StateError } from '../errors.js';
 import { type KsDataFormat, validateDataFormat } from '../pin/data-format.js';
 import { Gate } from '../pin/gate.js';
-import { type AttemptProcessingOptions, Pin } from '../pin/pin.js';
+import { type AttemptProcessingOptions, checkAttemptOptions, Pin } from '../pin/pin.js';
 import { DataFlow, INSTANCES_UNLIMITED } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
 import type { WorkScheduler } from '../processing/scheduler.js';
-import { KsState, type KsStateValue } from '../state.js';
+import { KsState, type KsStateValue, ksStateName } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
 import type { Scheduler } from '../stream/scheduler.js';
 import { StreamPointerState } from '../stream/stream-pointer.js';
@@ -153,7 +153,7 @@ export class Filter {
       if (status !== Status.success) {
         list.pop();
         throw new StateError(
-          `pin ${id}: create returned ${statusName(status)}${status === Status.pending ? ' (pending creation is not supported)' : ''}`,
+          `pin ${id}: create status ${statusName(status)} is not allowed; expected success${status === Status.pending ? ' (pending creation is not supported)' : ''}`,
           status === Status.pending ? Status.notSupported : status,
         );
       }
@@ -253,10 +253,10 @@ export class Filter {
    * @internal leaving STOP needs InstancesNecessary instances of every pin type.
    * @throws StateError `invalidDeviceState`
    */
-  _checkInstancesNecessary(pin: Pin): void {
+  _checkInstancesNecessary(pin: Pin, to: KsStateValue): void {
     this.pinTypesLacking((id, have, need) => {
       throw new StateError(
-        `pin ${pin.id}: leaving STOP is not allowed; pin type ${id} has ${have} of instancesNecessary ${need} instances`,
+        `pin ${pin.id}: rising to ${ksStateName(to)} with ${have} instance(s) of pin type ${id} is not allowed; expected at least instancesNecessary (${need})`,
         Status.invalidDeviceState,
       );
     });
@@ -278,6 +278,7 @@ export class Filter {
    * schedules (never inline); otherwise inline, or right after the running Process call returns.
    */
   attemptProcessing(options?: AttemptProcessingOptions): void {
+    if (options !== undefined) checkAttemptOptions(options);
     if (!this.filterCentric) {
       for (const list of this._pins) for (const p of list) p.attemptProcessing(options);
       return;
@@ -516,10 +517,14 @@ export class Filter {
     this._attempt();
   }
 
-  /** @internal a pin of this filter took a state step; a rising step is a processing trigger. */
+  /**
+   * @internal a pin of this filter took a state step; a rising step is a processing trigger — except for a
+   * DO_NOT_INITIATE_PROCESSING pin ("AVStream calls the processing dispatch only when the minidriver explicitly calls
+   * KsXxxAttemptProcessing").
+   */
   _onPinStateChanged(pin: Pin, from: KsStateValue, to: KsStateValue): void {
     this.updateFrameInputs(pin);
-    if (to > from) this._attempt();
+    if (to > from && (pin.flags & PinFlags.doNotInitiateProcessing) === 0) this._attempt();
   }
 
   /** @internal a pin of this filter flushed its queue. */
@@ -603,6 +608,10 @@ export class Filter {
   }
 
   private assertOpen(): void {
-    if (this._closed) throw new StateError('filter: the filter is closed', Status.invalidDeviceState);
+    if (this._closed)
+      throw new StateError(
+        'filter: a closed filter is not allowed; expected an open filter',
+        Status.invalidDeviceState,
+      );
   }
 }

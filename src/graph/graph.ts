@@ -17,6 +17,7 @@ import { clearDelegateBranches } from '../processing/splitter-branches.js';
 import { clearPipeSource, setPipeSource } from '../processing/wiring.js';
 import { KsState, type KsStateValue, ksStateName } from '../state.js';
 import { Status, type StatusCode, statusName } from '../status.js';
+import { checkScheduler } from '../stream/scheduler.js';
 import { SinkEndpoint, type SinkEndpointOptions } from './endpoints/sink-endpoint.js';
 import { SourceEndpoint, type SourceEndpointOptions } from './endpoints/source-endpoint.js';
 import type {
@@ -132,6 +133,7 @@ export class Graph {
     if (options === null || typeof options !== 'object') {
       throw argumentError('type', 'options', options, 'a GraphOptions object or undefined');
     }
+    checkGraphOptions(options);
     this.options = options;
     const base = options.scheduler ?? defaultWorkScheduler;
     const yieldBase = options.yieldScheduler ?? macrotaskScheduler;
@@ -335,7 +337,7 @@ export class Graph {
       closeCreated();
       const why = lastError instanceof Error ? ` (${lastError.message})` : ` (last status ${statusName(lastStatus)})`;
       throw new StateError(
-        `connect ${this.describePinType(out)} → ${this.describePinType(inp)}: no common data format${why}`,
+        `connect ${this.describePinType(out)} → ${this.describePinType(inp)}: pins without a common data format are not allowed; expected a format both pins accept${why}`,
         Status.noMatch,
       );
     }
@@ -932,5 +934,23 @@ export class Graph {
         Status.invalidDeviceState,
       );
     }
+  }
+}
+
+/** The options checked when the graph is built (the allocator and negotiation options are checked where they are used). */
+function checkGraphOptions(options: GraphOptions): void {
+  for (const key of ['scheduler', 'yieldScheduler', 'onError'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'function')
+      throw argumentError('type', `options.${key}`, v, 'a function or undefined');
+  }
+  checkScheduler('options.timers', options.timers);
+  const perTurn = options.framesPerTurn;
+  if (perTurn !== undefined && !(typeof perTurn === 'number' && perTurn >= 1)) {
+    throw argumentError('range', 'options.framesPerTurn', perTurn, 'a number ≥ 1 or Infinity');
+  }
+  const verify = options.verifySharedFrames;
+  if (verify !== undefined && typeof verify !== 'boolean') {
+    throw argumentError('type', 'options.verifySharedFrames', verify, 'a boolean or undefined');
   }
 }

@@ -1,3 +1,5 @@
+import { argumentError } from '../errors.js';
+
 /** Which kind of gate a {@link Gate} is. */
 export type GateKind = 'and' | 'or';
 
@@ -31,6 +33,9 @@ export class Gate {
    * KsGateInitializeAnd: an AND gate (Count 1, open). With `nextOrGate` the new gate is an *on* input of it.
    */
   static and(nextOrGate: Gate | null = null): Gate {
+    if (nextOrGate !== null && !(nextOrGate instanceof Gate)) {
+      throw argumentError('type', 'nextOrGate', nextOrGate, 'a Gate (an OR gate) or null');
+    }
     const gate = new Gate('and', nextOrGate);
     if (nextOrGate) nextOrGate.addOnInput();
     return gate;
@@ -41,6 +46,9 @@ export class Gate {
    * the AND gate stays closed until one of this gate's inputs turns on.
    */
   static or(nextAndGate: Gate | null = null): Gate {
+    if (nextAndGate !== null && !(nextAndGate instanceof Gate)) {
+      throw argumentError('type', 'nextAndGate', nextAndGate, 'a Gate (an AND gate) or null');
+    }
     const gate = new Gate('or', nextAndGate);
     if (nextAndGate) nextAndGate.addOffInput();
     return gate;

@@ -373,7 +373,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     const shared = this.descriptor.allocatorFraming;
     if (shared === null) {
       throw new StateError(
-        `pin ${this.id}: allocatorFraming is null; expected a descriptor with a framing to edit`,
+        `pin ${this.id}: allocatorFraming null is not allowed; expected a descriptor with a framing to edit`,
         Status.notSupported,
       );
     }
@@ -385,8 +385,10 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /**
    * Sets the pin's state (KSPROPERTY_CONNECTION_STATE). See the class comment for the step/jump rules.
-   * Leaving STOP requires every pin type of the filter to have at least InstancesNecessary instances; reaching
-   * STOP flushes the queue (frames complete with `cancelled`) and calls the Reset dispatch.
+   * Rising (leaving STOP, or any step up) requires every pin type of the filter to have at least InstancesNecessary
+   * instances ("any attempt to change the state of a filter that does not have this number of instances … fails";
+   * going down is never refused); reaching STOP flushes the queue (frames complete with `cancelled`) and calls the
+   * Reset dispatch.
    * @throws StateError with the failing status (the dispatch's, or `invalidDeviceState` for missing instances)
    */
   setState(state: KsStateValue): void {
@@ -401,7 +403,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       );
     }
     if (state === this.pipeState && state === this.clientState) return;
-    if (this.pipeState === KsState.stop && state > KsState.stop) this.filter._checkInstancesNecessary(this);
+    if (state > this.pipeState) this.filter._checkInstancesNecessary(this, state);
     const previousClient = this.clientState;
     const request = ++this._stateRequest;
     this.clientState = state;
@@ -450,7 +452,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       this.deviceState = from;
       const why = status === Status.pending ? ' (SetDeviceState may not pend)' : '';
       throw new StateError(
-        `pin ${this.id}: ${who} refused ${ksStateName(from)}→${ksStateName(to)} with ${statusName(status)}${why}; state stays ${ksStateName(from)}`,
+        `pin ${this.id}: ${who} ${ksStateName(from)}→${ksStateName(to)} status ${statusName(status)} is not allowed; expected success${why}; the state stays ${ksStateName(from)}`,
         status === Status.pending ? Status.invalidDeviceRequest : status,
       );
     }
@@ -486,26 +488,25 @@ export class Pin implements QueueHost, FrameReturnSink {
   }
 
   /**
-   * IOCTL_KS_RESET_STATE. BEGIN cancels the queued frames, calls the Reset dispatch(es) and rejects new frames
-   * (`deviceNotReady`) until END. A state change does not end a reset.
+   * IOCTL_KS_RESET_STATE. BEGIN cancels the queued frames and rejects new frames (`deviceNotReady`) until END. A
+   * state change does not end a reset. Each change of `resetState` (BEGIN after END, END after BEGIN) calls the Reset
+   * dispatch(es) with `resetState` already the new value (AVStrMiniPinReset: "called when a KSPIN structure's reset
+   * state is changed due to the arrival of an IOCTL_KS_RESET_STATE"); a repeated value changes nothing.
    */
   setResetState(reset: KsResetValue): void {
     if (reset !== KsReset.begin && reset !== KsReset.end) {
       throw argumentError('range', 'reset', reset, 'KsReset.begin (0) or KsReset.end (1)');
     }
     this.assertOpen();
+    if (reset === this.resetState) return;
     this.resetState = reset;
-    if (reset === KsReset.begin) {
-      const queue = this.queue;
-      let error: unknown = NO_ERROR;
-      if (queue) error = guarded(error, () => queue.resetBegin());
-      const dispatch = this._dispatch?.reset;
-      if (dispatch) error = guarded(error, () => dispatch(this));
-      if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
-      if (error !== NO_ERROR) throw error;
-    } else {
-      this.queue?.resetEnd();
-    }
+    const queue = this.queue;
+    let error: unknown = NO_ERROR;
+    if (queue) error = guarded(error, reset === KsReset.begin ? () => queue.resetBegin() : () => queue.resetEnd());
+    const dispatch = this._dispatch?.reset;
+    if (dispatch) error = guarded(error, () => dispatch(this));
+    if (this.filter.filterCentric) error = guarded(error, () => this.filter._onPinFlushed(this));
+    if (error !== NO_ERROR) throw error;
   }
 
   // ---------------------------------------------------------------- formats
@@ -548,7 +549,7 @@ export class Pin implements QueueHost, FrameReturnSink {
       if (status === Status.noMatch) continue;
       this.connectionFormat = previous;
       throw new StateError(
-        `pin ${this.id}: setDataFormat returned ${statusName(status)}${status === Status.pending ? ' (it may not pend)' : ''}`,
+        `pin ${this.id}: setDataFormat status ${statusName(status)} is not allowed; expected success or noMatch${status === Status.pending ? ' (it may not pend)' : ''}`,
         status === Status.pending ? Status.invalidDeviceRequest : status,
       );
     }
@@ -568,6 +569,7 @@ export class Pin implements QueueHost, FrameReturnSink {
    * again as soon as the current call returns (a process routine is never re-entered).
    */
   attemptProcessing(options?: AttemptProcessingOptions): void {
+    if (options !== undefined) checkAttemptOptions(options);
     if (this.filter.filterCentric) {
       this.filter.attemptProcessing(options);
       return;
@@ -804,7 +806,7 @@ export class Pin implements QueueHost, FrameReturnSink {
   getAvailableByteCount(out?: AvailableByteCount): AvailableByteCount {
     if (this.queue === null) {
       throw new StateError(
-        `pin ${this.id}: the pin has no queue (DO_NOT_USE_STANDARD_TRANSPORT)`,
+        `pin ${this.id}: a pin without a queue (DO_NOT_USE_STANDARD_TRANSPORT) is not allowed; expected a standard-transport pin`,
         Status.invalidDeviceRequest,
       );
     }
@@ -937,11 +939,14 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   /**
    * Closes the instance: walks it to STOP if needed (ignoring a failing step), disconnects it, calls the Close
-   * dispatch and removes it from the filter.
+   * dispatch and removes it from the filter. Frames still queued (e.g. I/O submitted while the pin was in STOP)
+   * complete with `cancelled` first, as the →STOP flush does (Reset included).
    */
   close(): void {
     if (this._closed) return;
-    if (this.pipeState !== KsState.stop) {
+    if (this.pipeState === KsState.stop) {
+      if (this.queue !== null && this.queue.length > 0) this.flushQueue(NO_ERROR);
+    } else {
       try {
         this.setState(KsState.stop);
       } catch {
@@ -954,6 +959,7 @@ export class Pin implements QueueHost, FrameReturnSink {
         }
       }
     }
+    this.queue?._close();
     if (this.peer) disconnectPins(this.dataFlow === DataFlow.out ? this : this.peer);
     this._dispatch?.close?.(this);
     this._closed = true;
@@ -961,7 +967,25 @@ export class Pin implements QueueHost, FrameReturnSink {
   }
 
   private assertOpen(): void {
-    if (this._closed) throw new StateError(`pin ${this.id}: the pin is closed`, Status.invalidDeviceState);
+    if (this._closed)
+      throw new StateError(
+        `pin ${this.id}: a closed pin is not allowed; expected an open pin instance`,
+        Status.invalidDeviceState,
+      );
+  }
+}
+
+/**
+ * @internal `attemptProcessing` options: an object whose `async`, when present, is a boolean.
+ * @throws TypeError naming `options` / `options.async`
+ */
+export function checkAttemptOptions(options: AttemptProcessingOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw argumentError('type', 'options', options, '{ async?: boolean } or undefined');
+  }
+  const async = options.async;
+  if (async !== undefined && typeof async !== 'boolean') {
+    throw argumentError('type', 'options.async', async, 'a boolean (true: always a work item, never inline)');
   }
 }
 
@@ -1035,7 +1059,7 @@ export function connectPins(output: Pin, input: Pin): void {
       output.peer = null;
       input.peer = null;
       throw new StateError(
-        `pin ${sink.id}: connect returned ${statusName(status)}`,
+        `pin ${sink.id}: connect status ${statusName(status)} is not allowed; expected success`,
         ntSuccess(status) ? Status.invalidDeviceRequest : status,
       );
     }

@@ -1,4 +1,5 @@
 import type { FrameBuffer } from '../allocator/types.js';
+import { argumentError } from '../errors.js';
 import { Status, type StatusCode } from '../status.js';
 import type { FrameLedger } from './frame-ledger.js';
 import { StreamHeader } from './stream-header.js';
@@ -104,6 +105,11 @@ export class Frame {
    * @param data - the bytes (defaults to `buffer.data`)
    */
   attach(buffer: FrameBuffer | null, data: Uint8Array | null = buffer?.data ?? null): this {
+    if (buffer !== null && typeof buffer !== 'object') {
+      throw argumentError('type', 'buffer', buffer, 'an allocator FrameBuffer or null');
+    }
+    if (data !== null && !(data instanceof Uint8Array))
+      throw argumentError('type', 'data', data, 'a Uint8Array or null');
     this._assertIdle('attach');
     this.buffer = buffer;
     this.header.data = data;

@@ -3,7 +3,7 @@ import { PinFlags } from '../pin/pin-flags.js';
 import { KsState, type KsStateValue } from '../state.js';
 import { ntSuccess, Status, type StatusCode } from '../status.js';
 import { Frame, FrameState } from './frame.js';
-import { defaultScheduler, type Scheduler } from './scheduler.js';
+import { checkScheduler, defaultScheduler, type Scheduler } from './scheduler.js';
 import {
   StreamPointer,
   type StreamPointerCallback,
@@ -136,6 +136,8 @@ export class Queue<H extends QueueHost = QueueHost> {
   _draining = false;
   /** @internal */
   _resetting = false;
+  /** @internal the owner closed (see `_close`) */
+  _closed = false;
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
   /**
@@ -160,6 +162,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (host.dataFlow !== DATAFLOW_IN && host.dataFlow !== DATAFLOW_OUT) {
       throw argumentError('range', 'host.dataFlow', host.dataFlow, '1 (KSPIN_DATAFLOW_IN) or 2 (KSPIN_DATAFLOW_OUT)');
     }
+    checkScheduler('options.scheduler', options.scheduler);
     const capacity = options.initialCapacity ?? 16;
     if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > 1 << 24) {
       throw argumentError('range', 'initialCapacity', capacity, 'an integer in 1..2^24');
@@ -379,6 +382,20 @@ export class Queue<H extends QueueHost = QueueHost> {
         Status.deviceNotReady,
       );
     }
+    if (this._closed) {
+      throw new StreamError(
+        'queue: new I/O on a closed pin is not allowed; expected an open pin',
+        Status.invalidDeviceState,
+      );
+    }
+  }
+
+  /**
+   * @internal the owner closed: new frames are refused (`invalidDeviceState`) from now on. The owner flushes first;
+   * frames still held by clones come back when the clones are deleted.
+   */
+  _close(): void {
+    this._closed = true;
   }
 
   /** @internal */
@@ -769,9 +786,17 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (outUsed > p.offsetOut.remaining) {
       throw argumentError('range', 'outUsed', outUsed, `≤ offsetOut.remaining (${p.offsetOut.remaining})`);
     }
-    p.offsetIn.remaining -= inUsed;
-    p.offsetOut.remaining -= outUsed;
-    const finished = eject || (this._inputPin ? p.offsetIn : p.offsetOut).remaining === 0;
+    const offIn = p.offsetIn;
+    const offOut = p.offsetOut;
+    offIn.remaining -= inUsed;
+    offOut.remaining -= outUsed;
+    // The frame is finished with Eject, when the pin's own offset has nothing left, or when this call used up the
+    // rest of either offset ("If InUsed [OutUsed] is equal to the remaining number of bytes … AVStream advances").
+    const finished =
+      eject ||
+      (this._inputPin ? offIn : offOut).remaining === 0 ||
+      (inUsed > 0 && offIn.remaining === 0) ||
+      (outUsed > 0 && offOut.remaining === 0);
     if (unlock) {
       this._unlock(p, finished);
       return Status.success;

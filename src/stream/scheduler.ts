@@ -16,6 +16,24 @@ export interface Scheduler {
   clearTimer(handle: TimerHandle): void;
 }
 
+/**
+ * @internal Checks an optional {@link Scheduler} option (an object with `now`, `setTimer` and `clearTimer`).
+ * @throws TypeError naming `name`
+ */
+export function checkScheduler(name: string, value: unknown): void {
+  if (value === undefined) return;
+  const s = value as Partial<Scheduler> | null;
+  if (
+    s === null ||
+    typeof s !== 'object' ||
+    typeof s.now !== 'function' ||
+    typeof s.setTimer !== 'function' ||
+    typeof s.clearTimer !== 'function'
+  ) {
+    throw argumentError('type', name, value, 'a Scheduler { now, setTimer, clearTimer } or undefined');
+  }
+}
+
 /** 100 ns units per millisecond. */
 export const TICKS_PER_MILLISECOND = 10_000;
 

@@ -223,8 +223,8 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
 
   /**
    * KsStreamPointerAdvanceOffsets: uses `inUsed` bytes of `offsetIn` and `outUsed` of `offsetOut`. When `offset`
-   * (the pin's direction) reaches Remaining 0, or with `eject`, moves to the next frame and relocks (as
-   * {@link advance}).
+   * (the pin's direction) reaches Remaining 0, when the call uses up the rest of either offset (a count > 0 equal to
+   * its Remaining), or with `eject`, moves to the next frame and relocks (as {@link advance}).
    * @returns `success`, `deviceNotReady` when not locked or the relock fails (end of queue)
    * @throws RangeError when a count is not a non-negative integer or exceeds its Remaining
    */

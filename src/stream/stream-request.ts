@@ -62,6 +62,22 @@ export class StreamRequest {
    * @param options - abort signal and completion callback
    */
   constructor(frames: readonly Frame[], options: StreamRequestOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'a StreamRequestOptions object or undefined');
+    }
+    const { signal, onComplete } = options;
+    if (
+      signal !== undefined &&
+      (signal === null ||
+        typeof signal !== 'object' ||
+        typeof signal.addEventListener !== 'function' ||
+        typeof signal.aborted !== 'boolean')
+    ) {
+      throw argumentError('type', 'options.signal', signal, 'an AbortSignal or undefined');
+    }
+    if (onComplete !== undefined && typeof onComplete !== 'function') {
+      throw argumentError('type', 'options.onComplete', onComplete, 'a function or undefined');
+    }
     if (!Array.isArray(frames) || frames.length === 0) {
       throw argumentError('type', 'frames', frames, 'a non-empty array of Frame');
     }
