@@ -31,6 +31,17 @@ export interface RequesterOptions {
 }
 
 /**
+ * The allocator as a slot pool whose fused `_allocateSlot`/`_freeSlot` stand for its `allocate()`/`free()`: not in
+ * debug mode, and taking and giving back slots as `SlotPoolAllocator` does (a subclass overriding `_take` or `_give`
+ * keeps the generic path), else null.
+ */
+function fusablePool(allocator: FrameAllocator): SlotPoolAllocator | null {
+  if (!(allocator instanceof SlotPoolAllocator) || allocator._debug !== false) return null;
+  const base = SlotPoolAllocator.prototype;
+  return allocator._take === base._take && allocator._give === base._give ? allocator : null;
+}
+
+/**
  * The requester at a pipe's source pin (spec §7): it takes empty frames from the pipe's allocator into the source
  * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting; the allocator not waiting on
  * `deleteWhenIdle`), and takes every frame back when it leaves the circuit (after the last pin, or flushed) to free
@@ -86,7 +97,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     this.pin = pin;
     this.allocator = allocator;
     this.base = allocator instanceof AllocatorBase ? allocator : null;
-    this.pool = allocator instanceof SlotPoolAllocator && allocator._debug === false ? allocator : null;
+    this.pool = fusablePool(allocator);
     this.framesPerTurn = perTurn;
     const yieldScheduler = options.yieldScheduler ?? null;
     if (yieldScheduler !== null && typeof yieldScheduler !== 'function') {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createDefaultAllocator } from '../../src/allocator/default-allocator.js';
+import { createDefaultAllocator, DefaultAllocator } from '../../src/allocator/default-allocator.js';
 import type { FrameAllocator, FrameBuffer } from '../../src/allocator/types.js';
 import { createUserMemoryAllocator } from '../../src/allocator/user-memory-allocator.js';
 import { createVendorAllocator } from '../../src/allocator/vendor-allocator.js';
@@ -328,6 +328,33 @@ describe('requester fused path (slot pools)', () => {
     assert.equal(calls.filter((x) => x.name === 'free').length, 14);
     assert.equal(vendor.outstanding, 0);
     vendor.delete();
+  });
+
+  it('a slot pool whose _take/_give are overridden keeps the generic path: the overrides see every frame', () => {
+    class Counting extends DefaultAllocator {
+      takes = 0;
+      gives = 0;
+      override _take(): FrameBuffer | null {
+        const b = super._take();
+        if (b !== null) this.takes++;
+        return b;
+      }
+      override _give(buffer: FrameBuffer): AllocatorError | null {
+        this.gives++;
+        return super._give(buffer);
+      }
+    }
+    const allocator = new Counting();
+    allocator.initialize(null, framing({ frames: 2, frameSize: 64 }));
+    const c = circuit(allocator, 10);
+    c.attach();
+    c.run();
+    assert.equal(c.seen.consumed, 10);
+    c.stop();
+    assert.equal(allocator.outstanding, 0);
+    assert.ok(allocator.takes >= 10);
+    assert.equal(allocator.gives, allocator.takes, 'every frame taken and given back through the overrides');
+    allocator.delete();
   });
 
   it('the ledger tracks every frame the fused path hands out until it comes back', () => {
