@@ -1,7 +1,7 @@
 import { type AllocatorError, argumentError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { POISON_BYTE } from '../memory/guard.js';
-import { AllocatorBase, doubleFree, foreignBuffer } from './allocator-base.js';
+import { AllocatorBase, doubleFree, foreignBuffer, INITIALIZED } from './allocator-base.js';
 import { DebugFrame, type GenerationSource, PooledFrame, staleHandle } from './frame-handle.js';
 import type { FrameBuffer } from './types.js';
 
@@ -82,6 +82,46 @@ export abstract class SlotPoolAllocator extends AllocatorBase implements Generat
     this._out[i] = 1;
     if (this._debug) return this._takeDebug(i);
     return this._handles[i]!;
+  }
+
+  /**
+   * @internal The requester's fused `allocate()` (processing/requester.ts): takes a free slot with exactly
+   * `allocate()`'s accounting (outstanding, high-water mark) and returns its index — its handle is `_handles[i]` —
+   * or -1 whenever `allocate()` has anything more to decide: not initialized (or deletion pending), no free slot
+   * (exhausted: `allocate()` counts a failure; or a paged pool that has not made the slot yet), debug mode (a fresh
+   * handle per allocation). The caller then calls `allocate()`. (The Frames limit needs no check of its own: every
+   * slot made is either free or outstanding, `_freeTop + _outstanding === _created ≤ _limit`, so a free slot means
+   * the limit is not reached.)
+   */
+  _allocateSlot(): number {
+    if (this._freeTop === 0 || this._state !== INITIALIZED || this._debug === true) return -1;
+    const i = this._freeStack[--this._freeTop]!;
+    this._out[i] = 1;
+    if (++this._outstanding > this._highWater) this._highWater = this._outstanding;
+    return i;
+  }
+
+  /**
+   * @internal The requester's fused `free()`: frees slot `i` and returns true when `buffer` is that slot's pooled
+   * handle, outstanding, and nothing but the bookkeeping is due (initialized, no `acquire()` waiting, no FREEFRAME
+   * listener). Otherwise it changes nothing and returns false; the caller then calls `free(buffer)`, which does the
+   * rest or throws the typed error (double free, foreign or stale buffer). Only identities and the slot tables are
+   * compared (the buffer itself is not read: a hostile object cannot throw here).
+   */
+  _freeSlot(i: number, buffer: FrameBuffer): boolean {
+    if (
+      this._handles[i] !== buffer ||
+      this._out[i] !== 1 ||
+      this._state !== INITIALIZED ||
+      this._waiters.pending !== 0 ||
+      this._listeners.length !== 0
+    ) {
+      return false;
+    }
+    this._out[i] = 0;
+    this._freeStack[this._freeTop++] = i;
+    this._outstanding--;
+    return true;
   }
 
   private _takeDebug(i: number): FrameBuffer {

@@ -14,6 +14,12 @@ export interface FrameReturnSink {
 export class CircuitFrame extends Frame {
   /** Where the frame returns when it leaves the circuit. */
   readonly returnTo: FrameReturnSink;
+  /**
+   * @internal The allocator slot a requester built this frame for (the index of its buffer when it was built), or
+   * -1 (an injected frame). The requester's fused free compares the frame's buffer with that slot's handle by
+   * identity, without reading the buffer.
+   */
+  _poolSlot = -1;
 
   constructor(returnTo: FrameReturnSink, buffer: FrameBuffer | null, data: Uint8Array | null = buffer?.data ?? null) {
     super(buffer, data);

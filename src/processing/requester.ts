@@ -1,8 +1,11 @@
+import { AllocatorBase, INITIALIZED } from '../allocator/allocator-base.js';
+import { SlotPoolAllocator } from '../allocator/slot-pool.js';
 import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
 import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
 import { deferRun, type Pin, type PinStateObserver, processingRuns, type RunListEntry } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
+import { FrameState } from '../stream/frame.js';
 import { FrameLedger } from '../stream/frame-ledger.js';
 import type { WorkScheduler } from './scheduler.js';
 
@@ -28,6 +31,17 @@ export interface RequesterOptions {
 }
 
 /**
+ * The allocator as a slot pool whose fused `_allocateSlot`/`_freeSlot` stand for its `allocate()`/`free()`: not in
+ * debug mode, and taking and giving back slots as `SlotPoolAllocator` does (a subclass overriding `_take` or `_give`
+ * keeps the generic path), else null.
+ */
+function fusablePool(allocator: FrameAllocator): SlotPoolAllocator | null {
+  if (!(allocator instanceof SlotPoolAllocator) || allocator._debug !== false) return null;
+  const base = SlotPoolAllocator.prototype;
+  return allocator._take === base._take && allocator._give === base._give ? allocator : null;
+}
+
+/**
  * The requester at a pipe's source pin (spec §7): it takes empty frames from the pipe's allocator into the source
  * pin's queue while the pin is at ACQUIRE or above (not injecting, not resetting; the allocator not waiting on
  * `deleteWhenIdle`), and takes every frame back when it leaves the circuit (after the last pin, or flushed) to free
@@ -43,6 +57,14 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   readonly pin: Pin;
   /** The pipe's allocator (initialized by the graph manager). */
   readonly allocator: FrameAllocator;
+  /** The allocator when it is an {@link AllocatorBase}: its lifecycle state is then read as one numeric field. */
+  private readonly base: AllocatorBase | null;
+  /**
+   * The allocator when it is a slot pool (default or user-memory allocator) not in debug mode: frames are then taken
+   * and given back through its fused `_allocateSlot`/`_freeSlot` (the same accounting and checks, fewer steps).
+   * Vendor allocators and other implementations go through `allocate()`/`free()`.
+   */
+  private readonly pool: SlotPoolAllocator | null;
   private readonly framesPerTurn: number;
   private readonly yieldScheduler: WorkScheduler | null;
   /** Frames queued since the turn began (a small integer: reset by `resetTurn` or the continuation). */
@@ -74,6 +96,8 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     }
     this.pin = pin;
     this.allocator = allocator;
+    this.base = allocator instanceof AllocatorBase ? allocator : null;
+    this.pool = fusablePool(allocator);
     this.framesPerTurn = perTurn;
     const yieldScheduler = options.yieldScheduler ?? null;
     if (yieldScheduler !== null && typeof yieldScheduler !== 'function') {
@@ -123,10 +147,15 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
       pin._injecting === false &&
       pin.resetState === KsReset.end &&
       pin._closed === false &&
-      this.allocator.state === 'initialized' &&
-      // a pending deleteWhenIdle still reports `initialized`, but allocate() refuses then (frames only come back)
-      this.allocator.deletePending === false
+      // initialized and no deleteWhenIdle pending (its state still reads `initialized`, but allocate() refuses then:
+      // frames only come back); an AllocatorBase keeps both in one numeric field
+      (this.base !== null ? this.base._state === INITIALIZED : this.allocatorActive())
     );
+  }
+
+  /** `active()` for an allocator that is not an {@link AllocatorBase}: through its public getters. */
+  private allocatorActive(): boolean {
+    return this.allocator.state === 'initialized' && this.allocator.deletePending === false;
   }
 
   /**
@@ -142,6 +171,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     this.filling = true;
     const queue = this.pin.queue!;
     const allocator = this.allocator;
+    const pool = this.pool;
     const perTurn = this.framesPerTurn;
     const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
     const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
@@ -160,24 +190,32 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
             }
             return;
           }
-          // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
-          const buffer = allocator.outstanding < limit ? allocator.allocate() : null;
-          if (buffer === null) {
-            this.stalls++;
-            // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames
-            // of this allocator, wait for its FREEFRAME signal too (subscribed once, kept).
-            if (this.removeListener === null && allocator.outstanding > this.outstanding) {
-              this.removeListener = allocator.onFreeFrame(this.onFree);
+          // A slot pool's fused allocate takes a free slot when allocate() would have nothing else to decide;
+          // -1 sends everything else (vendor allocators, a paged pool growing, the Frames limit) to allocate().
+          const slot = pool !== null ? pool._allocateSlot() : -1;
+          let frame: CircuitFrame;
+          if (slot >= 0) {
+            frame = this.slotFrame(pool!, slot);
+          } else {
+            // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
+            const buffer = allocator.outstanding < limit ? allocator.allocate() : null;
+            if (buffer === null) {
+              this.stalls++;
+              // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames
+              // of this allocator, wait for its FREEFRAME signal too (subscribed once, kept).
+              if (this.removeListener === null && allocator.outstanding > this.outstanding) {
+                this.removeListener = allocator.onFreeFrame(this.onFree);
+              }
+              break;
             }
-            break;
+            frame = this.frameFor(buffer);
           }
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
           // a float budget would box a number per frame).
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
-          // (add without its argument checks: frameFor gives an idle Frame, and _addNext refuses a resetting queue as
-          // add does)
-          queue._addNext(this.frameFor(buffer));
+          // (add without its argument checks: the frame is idle, and _addNext refuses a resetting queue as add does)
+          queue._addNext(frame);
         }
       } while (this.again && this.active());
     } finally {
@@ -186,10 +224,27 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     }
   }
 
+  /**
+   * The frame of slot `slot`, just taken by the fused allocate, ready to enter the source's queue. Only the header is
+   * reset here: the frame's own fields that `reset()` would clear (status, request, cancellation) are set by the
+   * queue as the frame enters (`_addNext`), so the circuit's frame is reset exactly once. A frame not built yet, no
+   * longer pointing at the slot's handle, or not idle takes {@link frameFor} (which attaches, resets or throws).
+   */
+  private slotFrame(pool: SlotPoolAllocator, slot: number): CircuitFrame {
+    const frame = this.frames[slot];
+    const handle = pool._handles[slot]!;
+    if (frame === undefined || frame.buffer !== handle || frame._state !== FrameState.idle)
+      return this.frameFor(handle);
+    frame.header.reset();
+    if (this.ledger !== null) this.ledger.track(frame, this.holder);
+    return frame;
+  }
+
   private frameFor(buffer: FrameBuffer): CircuitFrame {
     let frame = this.frames[buffer.index];
     if (frame === undefined) {
       frame = new CircuitFrame(this, buffer);
+      frame._poolSlot = buffer.index;
       this.frames[buffer.index] = frame;
     } else if (frame.buffer !== buffer) {
       frame.attach(buffer);
@@ -205,7 +260,10 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     if (buffer === null) return;
     this.outstanding--;
     if (this.ledger !== null) this.ledger.untrack(frame);
-    this.allocator.free(buffer);
+    // (a slot pool's fused free when nothing but the bookkeeping is due; free() does the rest and throws the typed
+    // errors: double free, foreign buffer)
+    const pool = this.pool;
+    if (pool === null || pool._freeSlot(frame._poolSlot, buffer) === false) this.allocator.free(buffer);
     if (this.removeListener !== null) return;
     if (processingRuns()) {
       // Frames come back from inside a Process routine (the last pin's completion): refill once, in a burst, after

@@ -160,9 +160,13 @@ export class Frame {
 
   /** @internal */
   _assertIdle(what: string): void {
-    if (this._state !== FrameState.idle) {
-      const state = this._state === FrameState.released ? 'released' : 'queued';
-      throw new TypeError(`frame: a ${state} frame is not allowed for ${what}; expected an idle frame`);
-    }
+    // (the message is built out of line: this check runs per frame, inlined into reset and the requester)
+    if (this._state !== FrameState.idle) throw notIdle(this._state, what);
   }
+}
+
+/** @internal the TypeError of {@link Frame._assertIdle} */
+export function notIdle(state: FrameStateValue, what: string): TypeError {
+  const name = state === FrameState.released ? 'released' : 'queued';
+  return new TypeError(`frame: a ${name} frame is not allowed for ${what}; expected an idle frame`);
 }
