@@ -49,18 +49,19 @@ function pick(a: string, b: string): string {
 }
 
 /**
- * The default intersection of two GUID-compatible ranges (no intersect handler on either pin) [I]: when one range is
- * concrete (no wildcard GUID) it is the format — the output's first — with its format-specific fields; otherwise the
- * header merged field by field (a wildcard takes the other side's GUID), `formatSize` 64 unless one side is concrete.
- * A merged specifier other than NONE/wildcard cannot be produced without a handler: no format (AVStream's default
- * intersection only serves KSDATAFORMAT_SPECIFIER_NONE ranges).
+ * The default intersection of two GUID-compatible ranges (no intersect handler on either pin) [I]. AVStream's default
+ * intersection only serves KSDATAFORMAT_SPECIFIER_NONE ranges (spec §3.1): a pair whose specifier (merged: a wildcard
+ * takes the other side's) is anything else — VIDEOINFO, WAVEFORMATEX, … — has a format-specific block only a handler
+ * can build, so it gives no format, concrete or not. Otherwise: when one range is concrete (no wildcard GUID) it is
+ * the format — the output's first — with its format-specific fields; else the header merged field by field (a
+ * wildcard takes the other side's GUID), `formatSize` 64.
  */
 export function defaultIntersection(output: KsDataRange, input: KsDataRange): KsDataFormat | null {
-  if (isConcrete(output)) return output;
-  if (isConcrete(input)) return input;
   const specifier = pick(output.specifier, input.specifier);
   const s = normalizeGuid(specifier);
   if (s !== GUID_NULL && s !== DataFormatSpecifier.none) return null;
+  if (isConcrete(output)) return output;
+  if (isConcrete(input)) return input;
   return {
     formatSize: 64,
     flags: output.flags | input.flags,
