@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Graph } from '../../src/index.js';
-import { settle } from './graph-helpers.js';
+import { settle, stopAndCheckIdle } from './graph-helpers.js';
 
 // Conformance: user-mode endpoints as an application uses them (docs/graph.md "User-mode endpoints").
 
@@ -30,16 +30,6 @@ async function stateAfterTurns(p: Promise<unknown>, turns = 5): Promise<'pending
   return state;
 }
 
-async function stopAndCheck(graph: Graph): Promise<void> {
-  const pipes = [...graph.pipes];
-  graph.stop();
-  await graph.whenIdle();
-  for (const p of pipes) {
-    assert.equal(p.allocator.status().allocatedFrames, 0);
-    assert.equal(p.allocator.state, 'deleted');
-  }
-}
-
 test('early exit from for-await (break) cancels the sink: the producer finishes, nothing stays outstanding', async () => {
   const { graph, source, sink } = pumped(10);
   graph.run();
@@ -53,7 +43,7 @@ test('early exit from for-await (break) cancels the sink: the producer finishes,
   assert.equal(await stateAfterTurns(source.finished), 'resolved');
   assert.equal(sink.held, 0);
   assert.equal((await sink.read()).done, true);
-  await stopAndCheck(graph);
+  await stopAndCheckIdle(graph);
 });
 
 test('a throw out of the for-await body cancels the sink as well', async () => {
@@ -64,7 +54,7 @@ test('a throw out of the for-await body cancels the sink as well', async () => {
   }, /consumer failed/);
   assert.equal(await stateAfterTurns(source.finished), 'resolved');
   assert.equal(sink.held, 0);
-  await stopAndCheck(graph);
+  await stopAndCheckIdle(graph);
 });
 
 test('frames({ preventCancel: true }): leaving the loop keeps the sink readable from the next frame', async () => {
@@ -78,5 +68,5 @@ test('frames({ preventCancel: true }): leaving the loop keeps the sink readable 
   for await (const frame of sink) rest.push(frame.data[0]!);
   assert.deepEqual(rest, [1, 2, 3]);
   await source.finished;
-  await stopAndCheck(graph);
+  await stopAndCheckIdle(graph);
 });
