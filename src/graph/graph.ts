@@ -7,7 +7,7 @@ import { argumentError, StateError, StreamError } from '../errors.js';
 import { Filter } from '../filter/filter.js';
 import type { FilterDescriptor } from '../filter/filter-descriptor.js';
 import { FilterFactory } from '../filter/filter-factory.js';
-import { GUID_NULL, MAX_FILE_ALIGNMENT } from '../framing/constants.js';
+import { GUID_NULL, MAX_FILE_ALIGNMENT, RequirementFlags } from '../framing/constants.js';
 import type { KsDataFormat } from '../pin/data-format.js';
 import { connectPins, disconnectPins, linkInPlace, Pin, type PinStateObserver } from '../pin/pin.js';
 import { DataFlow } from '../pin/pin-descriptor.js';
@@ -62,6 +62,14 @@ interface LiveDescription {
   readonly pins: Map<string, Pin>;
   /** Each SPLITTER output pin type (its description key `filter.outT`) → its instances, in creation order. */
   readonly splitters: Map<string, Pin[]>;
+}
+
+/** True when a pin's instance framing has REQUIREMENTF_INPLACE_MODIFIER in an item (the pin can modify in place). */
+function modifiesInPlace(pin: Pin): boolean {
+  const items = pin.allocatorFraming?.items;
+  if (!items) return false;
+  for (const item of items) if ((item.flags & RequirementFlags.inplaceModifier) !== 0) return true;
+  return false;
 }
 
 /** Undeclared vendor capabilities: the vendor serves any framing (documented in docs/graph.md). */
@@ -520,13 +528,17 @@ export class Graph {
           byKey.set(key, d);
         });
       }
-      // In-place counterparts the filter linked itself (linkInPlace); otherwise the engine infers them.
+      // In-place counterparts the filter linked itself (linkInPlace); otherwise the engine infers them. [I] A pair
+      // neither of whose pins says INPLACE_MODIFIER ("can modify frames in place") only passes frames through: a
+      // read-only tap (it keeps FRAME_INTEGRITY; a splitter branch into it shares the splitter's pipe).
       for (let t = 0; t < f.pinTypeCount; t++) {
         for (const pin of f.pins(t)) {
           if (pin.dataFlow !== DataFlow.in || pin.inPlaceCounterpart === null) continue;
           const d = byKey.get(keyOf.get(pin)!);
           const other = keyOf.get(pin.inPlaceCounterpart);
-          if (d && other !== undefined) d.inPlaceCounterpart = other;
+          if (!d || other === undefined) continue;
+          d.inPlaceCounterpart = other;
+          if (!modifiesInPlace(pin) && !modifiesInPlace(pin.inPlaceCounterpart)) d.readOnly = true;
         }
       }
       const fd: FilterDescription = { id: node.id, pins: list };
