@@ -297,8 +297,28 @@ export class Graph {
     let format: KsDataFormat | null = null;
     let lastStatus: StatusCode = Status.noMatch;
     let lastError: unknown = null;
+    // Existing instances whose format this connection changed (KSPROPERTY_CONNECTION_DATAFORMAT), to restore.
+    const changed: Array<{ pin: Pin; format: KsDataFormat }> = [];
+    const restoreFormats = (): void => {
+      for (let k = changed.length - 1; k >= 0; k--) {
+        try {
+          changed[k]!.pin.setDataFormat(changed[k]!.format);
+        } catch {
+          // best effort: the pin keeps the format it took
+        }
+      }
+      changed.length = 0;
+    };
     const tryFormat = (candidate: KsDataFormat): boolean => {
       try {
+        // An existing instance with another format must accept this one (its SetDataFormat walk with its old format;
+        // FIXED_FORMAT ⇒ invalidDeviceRequest): both ends of a connection carry the connection's format.
+        for (const existing of [out.pin, inp.pin]) {
+          if (existing === null || existing.connectionFormat === candidate) continue;
+          const old = existing.connectionFormat!;
+          existing.setDataFormat(candidate);
+          changed.push({ pin: existing, format: old });
+        }
         if (output === null) {
           output = out.filter.createPin(out.pinId, candidate);
           created.push(output);
@@ -309,6 +329,7 @@ export class Graph {
         }
         return true;
       } catch (error) {
+        restoreFormats();
         if (error instanceof StateError && error.status === Status.noMatch) {
           closeCreated();
           created.length = 0;
@@ -353,6 +374,7 @@ export class Graph {
       connectPins(o, i);
     } catch (error) {
       closeCreated();
+      restoreFormats();
       throw error;
     }
     for (const p of created) this.observe(p);

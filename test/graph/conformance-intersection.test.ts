@@ -12,6 +12,7 @@ import {
   type KsDataFormat,
   type KsDataRange,
   type PinDescriptorEx,
+  PinFlags,
   StateError,
   Status,
 } from '../../src/index.js';
@@ -82,4 +83,72 @@ test('intersection with a handler: a VIDEOINFO range pair connects through the h
   const { graph, a, b } = pair([vi], [vi], {}, { intersectHandler: () => made });
   const c = graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 });
   assert.equal(c.format, made);
+});
+
+// Connecting existing pin instances (docs/graph.md: an existing pin's format is used; the other side must accept it).
+
+const wild = range(GUID_NULL, DataFormatSpecifier.none);
+const rgb = range(DataFormatSubtype.rgb24, DataFormatSpecifier.none);
+const yuy2 = range(DataFormatSubtype.yuy2, DataFormatSpecifier.none);
+const nv12 = range(DataFormatSubtype.nv12, DataFormatSpecifier.none);
+
+test('two existing pins: the input is set to the output’s format (SetDataFormat with its old format)', () => {
+  const calls: Array<string | undefined> = [];
+  const { graph, a, b } = pair(
+    [wild],
+    [wild],
+    {},
+    {
+      dispatch: {
+        setDataFormat: (_pin: unknown, old: KsDataFormat | null) => {
+          calls.push(old?.subFormat);
+          return Status.success;
+        },
+      },
+    },
+  );
+  const output = a.createPin(0, rgb);
+  const input = b.createPin(0, yuy2);
+  calls.length = 0;
+  const c = graph.connect(output, input);
+  assert.equal(c.format, rgb);
+  assert.equal(output.connectionFormat, rgb);
+  assert.equal(input.connectionFormat, rgb);
+  assert.deepEqual(calls, [DataFormatSubtype.yuy2]);
+});
+
+test('two existing pins whose formats the input cannot take: noMatch, the input keeps its format, nothing connected', () => {
+  const { graph, a, b } = pair([wild], [yuy2]);
+  const output = a.createPin(0, rgb);
+  const input = b.createPin(0, yuy2);
+  assert.throws(() => graph.connect(output, input), noMatch);
+  assert.equal(input.connectionFormat, yuy2);
+  assert.equal(output.connectionFormat, rgb);
+  assert.equal(output.peer, null);
+  assert.equal(graph.connections.length, 0);
+});
+
+test('options.format with an existing pin: that pin must accept the format too, else noMatch and it keeps its own', () => {
+  const { graph, a, b } = pair([rgb], [wild]);
+  const output = a.createPin(0, rgb);
+  assert.throws(() => graph.connect(output, { filter: b, pin: 0 }, { format: nv12 }), noMatch);
+  assert.equal(output.connectionFormat, rgb);
+  assert.equal(b.pinCount(0), 0);
+  const ok = pair([wild], [wild]);
+  const out2 = ok.a.createPin(0, rgb);
+  const c = ok.graph.connect(out2, { filter: ok.b, pin: 0 }, { format: nv12 });
+  assert.equal(out2.connectionFormat, nv12);
+  assert.equal(c.input.connectionFormat, nv12);
+});
+
+test('an existing FIXED_FORMAT input with another format: the connection fails with invalidDeviceRequest', () => {
+  const { graph, a, b } = pair([wild], [wild], {}, { flags: PinFlags.fixedFormat });
+  const output = a.createPin(0, rgb);
+  const input = b.createPin(0, yuy2);
+  assert.throws(
+    () => graph.connect(output, input),
+    (e: unknown) => e instanceof StateError && e.status === Status.invalidDeviceRequest,
+  );
+  assert.equal(input.connectionFormat, yuy2);
+  assert.equal(output.peer, null);
 });
