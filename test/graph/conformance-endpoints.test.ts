@@ -70,3 +70,37 @@ test('frames({ preventCancel: true }): leaving the loop keeps the sink readable 
   await source.finished;
   await stopAndCheckIdle(graph);
 });
+
+test('source: bad stream-header fields of a frame init are RangeError/TypeError naming the field; no frame is used', async () => {
+  const graph = new Graph();
+  const source = graph.addSource({ id: 'app', frameSize: 8, frames: 2 });
+  const sink = graph.addSink({ id: 'out' });
+  graph.connect(source, sink);
+  graph.run();
+  const data = new Uint8Array(4);
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ optionsFlags: -1 }, /chunk\.optionsFlags: -1 is not allowed/],
+    [{ optionsFlags: 1.5 }, /chunk\.optionsFlags/],
+    [{ optionsFlags: 2 ** 32 }, /chunk\.optionsFlags/],
+    [{ typeSpecificFlags: Number.NaN }, /chunk\.typeSpecificFlags/],
+    [{ presentationTime: 1.5 }, /chunk\.presentationTime: 1\.5 is not allowed/],
+    [{ presentationTime: { time: 10, denominator: 0 } }, /chunk\.presentationTime\.denominator/],
+    [{ presentationTime: { time: 10, numerator: -1 } }, /chunk\.presentationTime\.numerator/],
+    [{ presentationTime: { time: Number.POSITIVE_INFINITY } }, /chunk\.presentationTime\.time/],
+    [{ presentationTime: null }, /chunk\.presentationTime/],
+    [{ duration: -0.5 }, /chunk\.duration/],
+    [{ endOfStream: 'yes' }, /chunk\.endOfStream/],
+  ];
+  for (const [fields, message] of bad) {
+    assert.throws(() => source.write({ data, ...fields } as never), message, JSON.stringify(fields));
+    assert.throws(() => source.tryWrite({ data, ...fields } as never), message, JSON.stringify(fields));
+  }
+  assert.equal(source.framesWritten, 0);
+  assert.equal(graph.failure, null);
+  await source.write({ data, presentationTime: { time: 5, numerator: 1, denominator: 2 }, duration: 7 });
+  const frame = sink.tryRead()!;
+  assert.deepEqual({ ...frame.presentationTime }, { time: 5, numerator: 1, denominator: 2 });
+  assert.equal(frame.duration, 7);
+  frame.release();
+  await stopAndCheckIdle(graph);
+});
