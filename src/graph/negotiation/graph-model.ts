@@ -200,8 +200,12 @@ function id(value: unknown, key: string, allowDot: boolean): string {
     fail('type', key, value, 'a non-empty string of at most 256 characters');
   }
   if (!allowDot && value.includes('.')) fail('type', key, value, 'an id without "."');
+  // ids are printed in one-line messages and in the record's text: no whitespace or control characters
+  if (BREAKS_LINE.test(value)) fail('type', key, value, 'an id without whitespace or control characters');
   return value;
 }
+
+const BREAKS_LINE = /[\s\p{Cc}]/u;
 
 const guidCache = new Map<string, Guid>();
 
