@@ -285,6 +285,14 @@ export class Graph {
     this.assertStopped('connect');
     const out = this.resolveRef(from, 'from', DataFlow.out);
     const inp = this.resolveRef(to, 'to', DataFlow.in);
+    if (this.feeds(inp.filter, out.filter)) {
+      throw argumentError(
+        'type',
+        'to',
+        this.describePinType(inp),
+        `a pin of a filter that does not feed ${this.describePinType(out)} (the connection would close a cycle)`,
+      );
+    }
     const created: Pin[] = [];
     const closeCreated = (): void => {
       for (const p of created) {
@@ -459,6 +467,22 @@ export class Graph {
       );
     }
     return { filter, pinId, pin };
+  }
+
+  /** True when frames from `from` can reach `to` through the connections (or they are the same filter). */
+  private feeds(from: Filter, to: Filter): boolean {
+    const seen = new Set<Filter>([from]);
+    const stack: Filter[] = [from];
+    for (let f = stack.pop(); f !== undefined; f = stack.pop()) {
+      if (f === to) return true;
+      for (const c of this._connections) {
+        if (c.output.filter === f && !seen.has(c.input.filter)) {
+          seen.add(c.input.filter);
+          stack.push(c.input.filter);
+        }
+      }
+    }
+    return false;
   }
 
   private describePinType(r: { filter: Filter; pinId: number }): string {

@@ -152,3 +152,31 @@ test('an existing FIXED_FORMAT input with another format: the connection fails w
   assert.equal(input.connectionFormat, yuy2);
   assert.equal(output.peer, null);
 });
+
+// Connections that would close a cycle (the negotiation needs an acyclic graph, docs/negotiation.md §1).
+
+function transform(): PinDescriptorEx[] {
+  return [pinType(DataFlow.in, [wild]), pinType(DataFlow.out, [wild])];
+}
+
+test('connect refuses a connection closing a cycle (or a filter into itself): TypeError naming `to`, nothing created', () => {
+  const graph = new Graph();
+  const a = graph.addFilter({ pinDescriptors: transform() }, { id: 'a' });
+  const b = graph.addFilter({ pinDescriptors: transform() }, { id: 'b' });
+  const c = graph.addFilter({ pinDescriptors: transform() }, { id: 'c' });
+  graph.connect({ filter: a, pin: 1 }, { filter: b, pin: 0 });
+  graph.connect({ filter: b, pin: 1 }, { filter: c, pin: 0 });
+  assert.throws(
+    () => graph.connect({ filter: c, pin: 1 }, { filter: a, pin: 0 }),
+    (e: unknown) => {
+      assert.ok(e instanceof TypeError);
+      assert.match(e.message, /^to: .* is not allowed; expected .*cycle/);
+      return true;
+    },
+  );
+  assert.throws(() => graph.connect({ filter: c, pin: 1 }, { filter: c, pin: 0 }), /^TypeError: to: /);
+  assert.equal(c.pinCount(1), 0);
+  assert.equal(a.pinCount(0), 0);
+  assert.equal(graph.connections.length, 2);
+  assert.doesNotThrow(() => graph.negotiate());
+});
