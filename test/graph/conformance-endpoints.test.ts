@@ -15,6 +15,16 @@ function pumped(count: number, frames = 2) {
   return { graph, source, sink };
 }
 
+/** A running source → sink graph with 8-byte frames, `frames` in the pipe. */
+function running(frames: number) {
+  const graph = new Graph();
+  const source = graph.addSource({ id: 'app', frameSize: 8, frames });
+  const sink = graph.addSink({ id: 'out' });
+  graph.connect(source, sink);
+  graph.run();
+  return { graph, source, sink };
+}
+
 /** Settles a promise's state after a few event-loop turns without ever waiting for it. */
 async function stateAfterTurns(p: Promise<unknown>, turns = 5): Promise<'pending' | 'resolved' | 'rejected'> {
   let state: 'pending' | 'resolved' | 'rejected' = 'pending';
@@ -72,11 +82,7 @@ test('frames({ preventCancel: true }): leaving the loop keeps the sink readable 
 });
 
 test('source: bad stream-header fields of a frame init are RangeError/TypeError naming the field; no frame is used', async () => {
-  const graph = new Graph();
-  const source = graph.addSource({ id: 'app', frameSize: 8, frames: 2 });
-  const sink = graph.addSink({ id: 'out' });
-  graph.connect(source, sink);
-  graph.run();
+  const { graph, source, sink } = running(2);
   const data = new Uint8Array(4);
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{ optionsFlags: -1 }, /chunk\.optionsFlags: -1 is not allowed/],
@@ -102,5 +108,31 @@ test('source: bad stream-header fields of a frame init are RangeError/TypeError 
   assert.deepEqual({ ...frame.presentationTime }, { time: 5, numerator: 1, denominator: 2 });
   assert.equal(frame.duration, 7);
   frame.release();
+  await stopAndCheckIdle(graph);
+});
+
+test('source: pendingWrites counts only writes still waiting (an aborted write no longer counts)', async () => {
+  const { graph, source, sink } = running(1);
+  while (source.tryWrite(new Uint8Array(8).fill(1))) {
+    // fill every frame of the pipe
+  }
+  const controller = new AbortController();
+  const aborted = source.write(new Uint8Array(8).fill(2), controller.signal);
+  const kept = source.write(new Uint8Array(8).fill(3));
+  assert.equal(source.pendingWrites, 2);
+  controller.abort(new Error('changed my mind'));
+  await assert.rejects(aborted, /changed my mind/);
+  assert.equal(source.pendingWrites, 1);
+  const seen: number[] = [];
+  for (;;) {
+    const frame = sink.tryRead();
+    if (frame === null) break;
+    seen.push(frame.data[0]!);
+    frame.release();
+  }
+  await kept;
+  assert.equal(source.pendingWrites, 0);
+  assert.deepEqual(seen.slice(-1), [3]);
+  assert.ok(!seen.includes(2), 'the aborted chunk never entered the pipe');
   await stopAndCheckIdle(graph);
 });
