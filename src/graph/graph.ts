@@ -359,13 +359,22 @@ export class Graph {
     } else {
       const outDescriptor = out.filter.descriptor.pinDescriptors[out.pinId]!;
       const inDescriptor = inp.filter.descriptor.pinDescriptors[inp.pinId]!;
+      let handlerError: StatusCode | null = null;
       for (const c of intersectionCandidates(outDescriptor, inDescriptor, out.filter, inp.filter, (s) => {
         lastStatus = s;
+        if (s !== Status.noMatch) handlerError = s;
       })) {
         if (tryFormat(c.format)) {
           format = c.format;
           break;
         }
+      }
+      if (handlerError !== null) {
+        closeCreated();
+        throw new StateError(
+          `connect ${this.describePinType(out)} → ${this.describePinType(inp)}: the intersect handler returned ${statusName(handlerError)}; expected a format or noMatch`,
+          handlerError,
+        );
       }
     }
     if (format === null || output === null || input === null) {

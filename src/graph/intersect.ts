@@ -76,9 +76,10 @@ export function defaultIntersection(output: KsDataRange, input: KsDataRange): Ks
  * The candidate formats for connecting `output` (pin type of `outputFilter`) to `input`, best first: for each of the
  * output's data ranges in order, each GUID-compatible range of the input in order; the input pin's intersect handler
  * (PFNKSINTERSECTHANDLEREX, called with the output's range as the caller's range) decides, else the output pin's
- * handler (with the roles swapped), else {@link defaultIntersection}. A handler returning a status (`noMatch` or any
- * failure) skips the pair; the last such status is reported through `onStatus`. Lazy: the graph manager stops at the
- * first candidate both pins accept.
+ * handler (with the roles swapped), else {@link defaultIntersection}. A handler returning `noMatch` skips the pair;
+ * any other status is an error that ends the intersection (KsPinDataIntersection: "until either a match is found or
+ * an error occurs"); each status is reported through `onStatus`. Lazy: the graph manager stops at the first
+ * candidate both pins accept.
  *
  * @param outputContext - the context passed to the output's handler (its filter)
  * @param inputContext - the context passed to the input's handler (its filter)
@@ -113,7 +114,10 @@ export function* intersectionCandidates(
       }
       if (typeof result === 'number') {
         onStatus?.(result);
-        continue;
+        // KsPinDataIntersection calls the handler "until either a match is found or an error occurs": noMatch
+        // skips the pair, any other status ends the intersection
+        if (result === Status.noMatch) continue;
+        return;
       }
       yield { format: result, outputRange, inputRange, via };
     }

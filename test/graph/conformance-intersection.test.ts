@@ -180,3 +180,45 @@ test('connect refuses a connection closing a cycle (or a filter into itself): Ty
   assert.equal(graph.connections.length, 2);
   assert.doesNotThrow(() => graph.negotiate());
 });
+
+// KsPinDataIntersection: the handler is called for each range "until either a match is found or an error occurs".
+
+test('an intersect handler error (not noMatch) stops the intersection: connect fails with that status, nothing created', () => {
+  const calls: string[] = [];
+  const { graph, a, b } = pair(
+    [rgb, yuy2],
+    [wild],
+    {},
+    {
+      intersectHandler: (_ctx: unknown, caller: KsDataRange) => {
+        calls.push(caller.subFormat);
+        return caller.subFormat === DataFormatSubtype.rgb24 ? Status.insufficientResources : caller;
+      },
+    },
+  );
+  assert.throws(
+    () => graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 }),
+    (e: unknown) => {
+      assert.ok(e instanceof StateError);
+      assert.equal(e.status, Status.insufficientResources);
+      assert.match(e.message, /intersect handler .*insufficientResources/);
+      return true;
+    },
+  );
+  assert.deepEqual(calls, [DataFormatSubtype.rgb24], 'the next range pair is not tried');
+  assert.equal(a.pinCount(0), 0);
+  assert.equal(b.pinCount(0), 0);
+});
+
+test('an intersect handler returning noMatch only skips that pair: the next range pair is tried', () => {
+  const { graph, a, b } = pair(
+    [rgb, yuy2],
+    [wild],
+    {},
+    {
+      intersectHandler: (_ctx: unknown, caller: KsDataRange) =>
+        caller.subFormat === DataFormatSubtype.rgb24 ? Status.noMatch : caller,
+    },
+  );
+  assert.equal(graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 }).format, yuy2);
+});
