@@ -8,7 +8,7 @@ import { Filter } from '../filter/filter.js';
 import type { FilterDescriptor } from '../filter/filter-descriptor.js';
 import { FilterFactory } from '../filter/filter-factory.js';
 import { GUID_NULL, MAX_FILE_ALIGNMENT, RequirementFlags } from '../framing/constants.js';
-import type { KsDataFormat } from '../pin/data-format.js';
+import { type KsDataFormat, validateDataFormat } from '../pin/data-format.js';
 import { connectPins, disconnectPins, linkInPlace, Pin, type PinStateObserver } from '../pin/pin.js';
 import { DataFlow } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
@@ -283,6 +283,10 @@ export class Graph {
    */
   connect(from: PinRef, to: PinRef, options: ConnectOptions = {}): GraphConnection {
     this.assertStopped('connect');
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'an object { format? } or undefined');
+    }
+    if (options.format !== undefined) validateDataFormat(options.format, 'options.format');
     const out = this.resolveRef(from, 'from', DataFlow.out);
     const inp = this.resolveRef(to, 'to', DataFlow.in);
     if (this.feeds(inp.filter, out.filter)) {

@@ -222,3 +222,20 @@ test('an intersect handler returning noMatch only skips that pair: the next rang
   );
   assert.equal(graph.connect({ filter: a, pin: 0 }, { filter: b, pin: 0 }).format, yuy2);
 });
+
+test('connect: bad options are argument errors naming options / options.format, before anything is created', () => {
+  const { graph, a, b } = pair([wild], [wild]);
+  const ends = [
+    { filter: a, pin: 0 },
+    { filter: b, pin: 0 },
+  ] as const;
+  assert.throws(() => graph.connect(...ends, null as never), /^TypeError: options: null is not allowed/);
+  assert.throws(() => graph.connect(...ends, 5 as never), /^TypeError: options: 5 is not allowed/);
+  assert.throws(() => graph.connect(...ends, { format: null as never }), /^TypeError: options\.format: null/);
+  assert.throws(
+    () => graph.connect(...ends, { format: { ...rgb, formatSize: 10 } }),
+    /^RangeError: options\.format\.formatSize: 10/,
+  );
+  assert.equal(a.pinCount(0), 0);
+  assert.equal(graph.connections.length, 0);
+});
