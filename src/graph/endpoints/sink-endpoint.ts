@@ -52,7 +52,7 @@ const DONE: SinkReadResult = Object.freeze({ done: true, value: undefined });
  * every frame through (released at once).
  *
  * Reading: `for await (const frame of sink)` (each frame released when the loop asks for the next unless
- * `frame.retain()`), the pull-style {@link read} (release each frame), {@link readBatch} (many frames per promise)
+ * `frame.retain()`; leaving the loop early cancels the sink, see {@link frames}), the pull-style {@link read} (release each frame), {@link readBatch} (many frames per promise)
  * or the synchronous {@link tryRead}. Wrapping: `read()` / `cancel()` map onto a WHATWG ReadableStream source or a
  * Node Readable.
  */
