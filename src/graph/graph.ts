@@ -7,8 +7,8 @@ import { argumentError, StateError, StreamError } from '../errors.js';
 import { Filter } from '../filter/filter.js';
 import type { FilterDescriptor } from '../filter/filter-descriptor.js';
 import { FilterFactory } from '../filter/filter-factory.js';
-import { GUID_NULL, MAX_FILE_ALIGNMENT } from '../framing/constants.js';
-import type { KsDataFormat } from '../pin/data-format.js';
+import { GUID_NULL, MAX_FILE_ALIGNMENT, RequirementFlags } from '../framing/constants.js';
+import { type KsDataFormat, validateDataFormat } from '../pin/data-format.js';
 import { connectPins, disconnectPins, linkInPlace, Pin, type PinStateObserver } from '../pin/pin.js';
 import { DataFlow } from '../pin/pin-descriptor.js';
 import { PinFlags } from '../pin/pin-flags.js';
@@ -63,6 +63,14 @@ interface LiveDescription {
   readonly pins: Map<string, Pin>;
   /** Each SPLITTER output pin type (its description key `filter.outT`) → its instances, in creation order. */
   readonly splitters: Map<string, Pin[]>;
+}
+
+/** True when a pin's instance framing has REQUIREMENTF_INPLACE_MODIFIER in an item (the pin can modify in place). */
+function modifiesInPlace(pin: Pin): boolean {
+  const items = pin.allocatorFraming?.items;
+  if (!items) return false;
+  for (const item of items) if ((item.flags & RequirementFlags.inplaceModifier) !== 0) return true;
+  return false;
 }
 
 /** Undeclared vendor capabilities: the vendor serves any framing (documented in docs/graph.md). */
@@ -277,8 +285,20 @@ export class Graph {
    */
   connect(from: PinRef, to: PinRef, options: ConnectOptions = {}): GraphConnection {
     this.assertStopped('connect');
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'an object { format? } or undefined');
+    }
+    if (options.format !== undefined) validateDataFormat(options.format, 'options.format');
     const out = this.resolveRef(from, 'from', DataFlow.out);
     const inp = this.resolveRef(to, 'to', DataFlow.in);
+    if (this.feeds(inp.filter, out.filter)) {
+      throw argumentError(
+        'type',
+        'to',
+        this.describePinType(inp),
+        `a pin of a filter that does not feed ${this.describePinType(out)} (the connection would close a cycle)`,
+      );
+    }
     const created: Pin[] = [];
     const closeCreated = (): void => {
       for (const p of created) {
@@ -291,8 +311,28 @@ export class Graph {
     let format: KsDataFormat | null = null;
     let lastStatus: StatusCode = Status.noMatch;
     let lastError: unknown = null;
+    // Existing instances whose format this connection changed (KSPROPERTY_CONNECTION_DATAFORMAT), to restore.
+    const changed: Array<{ pin: Pin; format: KsDataFormat }> = [];
+    const restoreFormats = (): void => {
+      for (let k = changed.length - 1; k >= 0; k--) {
+        try {
+          changed[k]!.pin.setDataFormat(changed[k]!.format);
+        } catch {
+          // best effort: the pin keeps the format it took
+        }
+      }
+      changed.length = 0;
+    };
     const tryFormat = (candidate: KsDataFormat): boolean => {
       try {
+        // An existing instance with another format must accept this one (its SetDataFormat walk with its old format;
+        // FIXED_FORMAT ⇒ invalidDeviceRequest): both ends of a connection carry the connection's format.
+        for (const existing of [out.pin, inp.pin]) {
+          if (existing === null || existing.connectionFormat === candidate) continue;
+          const old = existing.connectionFormat!;
+          existing.setDataFormat(candidate);
+          changed.push({ pin: existing, format: old });
+        }
         if (output === null) {
           output = out.filter.createPin(out.pinId, candidate);
           created.push(output);
@@ -303,6 +343,7 @@ export class Graph {
         }
         return true;
       } catch (error) {
+        restoreFormats();
         if (error instanceof StateError && error.status === Status.noMatch) {
           closeCreated();
           created.length = 0;
@@ -324,13 +365,22 @@ export class Graph {
     } else {
       const outDescriptor = out.filter.descriptor.pinDescriptors[out.pinId]!;
       const inDescriptor = inp.filter.descriptor.pinDescriptors[inp.pinId]!;
+      let handlerError: StatusCode | null = null;
       for (const c of intersectionCandidates(outDescriptor, inDescriptor, out.filter, inp.filter, (s) => {
         lastStatus = s;
+        if (s !== Status.noMatch) handlerError = s;
       })) {
         if (tryFormat(c.format)) {
           format = c.format;
           break;
         }
+      }
+      if (handlerError !== null) {
+        closeCreated();
+        throw new StateError(
+          `connect ${this.describePinType(out)} → ${this.describePinType(inp)}: the intersect handler returned ${statusName(handlerError)}; expected a format or noMatch`,
+          handlerError,
+        );
       }
     }
     if (format === null || output === null || input === null) {
@@ -347,6 +397,7 @@ export class Graph {
       connectPins(o, i);
     } catch (error) {
       closeCreated();
+      restoreFormats();
       throw error;
     }
     for (const p of created) this.observe(p);
@@ -431,6 +482,22 @@ export class Graph {
       );
     }
     return { filter, pinId, pin };
+  }
+
+  /** True when frames from `from` can reach `to` through the connections (or they are the same filter). */
+  private feeds(from: Filter, to: Filter): boolean {
+    const seen = new Set<Filter>([from]);
+    const stack: Filter[] = [from];
+    for (let f = stack.pop(); f !== undefined; f = stack.pop()) {
+      if (f === to) return true;
+      for (const c of this._connections) {
+        if (c.output.filter === f && !seen.has(c.input.filter)) {
+          seen.add(c.input.filter);
+          stack.push(c.input.filter);
+        }
+      }
+    }
+    return false;
   }
 
   private describePinType(r: { filter: Filter; pinId: number }): string {
@@ -522,13 +589,17 @@ export class Graph {
           byKey.set(key, d);
         });
       }
-      // In-place counterparts the filter linked itself (linkInPlace); otherwise the engine infers them.
+      // In-place counterparts the filter linked itself (linkInPlace); otherwise the engine infers them. [I] A pair
+      // neither of whose pins says INPLACE_MODIFIER ("can modify frames in place") only passes frames through: a
+      // read-only tap (it keeps FRAME_INTEGRITY; a splitter branch into it shares the splitter's pipe).
       for (let t = 0; t < f.pinTypeCount; t++) {
         for (const pin of f.pins(t)) {
           if (pin.dataFlow !== DataFlow.in || pin.inPlaceCounterpart === null) continue;
           const d = byKey.get(keyOf.get(pin)!);
           const other = keyOf.get(pin.inPlaceCounterpart);
-          if (d && other !== undefined) d.inPlaceCounterpart = other;
+          if (!d || other === undefined) continue;
+          d.inPlaceCounterpart = other;
+          if (!modifiesInPlace(pin) && !modifiesInPlace(pin.inPlaceCounterpart)) d.readOnly = true;
         }
       }
       const fd: FilterDescription = { id: node.id, pins: list };

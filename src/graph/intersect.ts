@@ -49,18 +49,19 @@ function pick(a: string, b: string): string {
 }
 
 /**
- * The default intersection of two GUID-compatible ranges (no intersect handler on either pin) [I]: when one range is
- * concrete (no wildcard GUID) it is the format — the output's first — with its format-specific fields; otherwise the
- * header merged field by field (a wildcard takes the other side's GUID), `formatSize` 64 unless one side is concrete.
- * A merged specifier other than NONE/wildcard cannot be produced without a handler: no format (AVStream's default
- * intersection only serves KSDATAFORMAT_SPECIFIER_NONE ranges).
+ * The default intersection of two GUID-compatible ranges (no intersect handler on either pin) [I]. AVStream's default
+ * intersection only serves KSDATAFORMAT_SPECIFIER_NONE ranges (spec §3.1): a pair whose specifier (merged: a wildcard
+ * takes the other side's) is anything else — VIDEOINFO, WAVEFORMATEX, … — has a format-specific block only a handler
+ * can build, so it gives no format, concrete or not. Otherwise: when one range is concrete (no wildcard GUID) it is
+ * the format — the output's first — with its format-specific fields; else the header merged field by field (a
+ * wildcard takes the other side's GUID), `formatSize` 64.
  */
 export function defaultIntersection(output: KsDataRange, input: KsDataRange): KsDataFormat | null {
-  if (isConcrete(output)) return output;
-  if (isConcrete(input)) return input;
   const specifier = pick(output.specifier, input.specifier);
   const s = normalizeGuid(specifier);
   if (s !== GUID_NULL && s !== DataFormatSpecifier.none) return null;
+  if (isConcrete(output)) return output;
+  if (isConcrete(input)) return input;
   return {
     formatSize: 64,
     flags: output.flags | input.flags,
@@ -75,9 +76,10 @@ export function defaultIntersection(output: KsDataRange, input: KsDataRange): Ks
  * The candidate formats for connecting `output` (pin type of `outputFilter`) to `input`, best first: for each of the
  * output's data ranges in order, each GUID-compatible range of the input in order; the input pin's intersect handler
  * (PFNKSINTERSECTHANDLEREX, called with the output's range as the caller's range) decides, else the output pin's
- * handler (with the roles swapped), else {@link defaultIntersection}. A handler returning a status (`noMatch` or any
- * failure) skips the pair; the last such status is reported through `onStatus`. Lazy: the graph manager stops at the
- * first candidate both pins accept.
+ * handler (with the roles swapped), else {@link defaultIntersection}. A handler returning `noMatch` skips the pair;
+ * any other status is an error that ends the intersection (KsPinDataIntersection: "until either a match is found or
+ * an error occurs"); each status is reported through `onStatus`. Lazy: the graph manager stops at the first
+ * candidate both pins accept.
  *
  * @param outputContext - the context passed to the output's handler (its filter)
  * @param inputContext - the context passed to the input's handler (its filter)
@@ -112,7 +114,10 @@ export function* intersectionCandidates(
       }
       if (typeof result === 'number') {
         onStatus?.(result);
-        continue;
+        // KsPinDataIntersection calls the handler "until either a match is found or an error occurs": noMatch
+        // skips the pair, any other status ends the intersection
+        if (result === Status.noMatch) continue;
+        return;
       }
       yield { format: result, outputRange, inputRange, via };
     }

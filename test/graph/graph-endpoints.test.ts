@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { xorTransform } from '../../src/filters/index.js';
 import { Graph, Status, StreamError, StreamHeaderOptionsFlags } from '../../src/index.js';
+import { stopAndCheckIdle } from './graph-helpers.js';
 
 /** app (source) → [xor?] → out (sink), frames of `size` bytes, `frames` frames in the pipe. */
 function direct(size: number, frames: number, opts: { xor?: boolean; maxHeld?: number } = {}) {
@@ -18,15 +19,7 @@ function direct(size: number, frames: number, opts: { xor?: boolean; maxHeld?: n
   return { graph, source, sink };
 }
 
-async function finish(graph: Graph): Promise<void> {
-  const pipes = [...graph.pipes];
-  graph.stop();
-  await graph.whenIdle();
-  for (const p of pipes) {
-    assert.equal(p.allocator.status().allocatedFrames, 0);
-    assert.equal(p.allocator.state, 'deleted');
-  }
-}
+const finish = stopAndCheckIdle;
 
 test('source: a write that finds a free frame returns the shared resolved promise (no promise per frame)', async () => {
   const { graph, source, sink } = direct(8, 4, { maxHeld: 0 });

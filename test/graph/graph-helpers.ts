@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import {
   type AllocatorDispatch,
   type AllocatorFraming,
@@ -5,6 +6,7 @@ import {
   Communication,
   DataFlow,
   type FilterDescriptor,
+  type Graph,
   type Pin,
   type PinDescriptorEx,
   PinFlags,
@@ -142,4 +144,15 @@ export function splitterOutput(over: Partial<PinDescriptorEx> = {}): PinDescript
     allocatorFraming: null,
     ...over,
   };
+}
+
+/** Stops the graph and checks that every pipe's frames came back and its allocator is deleted. */
+export async function stopAndCheckIdle(graph: Graph): Promise<void> {
+  const pipes = [...graph.pipes];
+  graph.stop();
+  await graph.whenIdle();
+  for (const p of pipes) {
+    assert.equal(p.allocator.status().allocatedFrames, 0, `${p.id}: no outstanding frame`);
+    assert.equal(p.allocator.state, 'deleted', `${p.id}: allocator deleted`);
+  }
 }

@@ -19,12 +19,19 @@ export class WaitQueue<T> {
   private items: Array<Waiting<T> | undefined> = new Array(8);
   private head = 0;
   private tail = 0;
+  /** @internal waiters pushed and not settled yet (a waiter settled by its signal leaves its slot until skipped). */
+  _live = 0;
 
+  /** Waiters still waiting (settled ones — e.g. aborted by their signal — do not count). */
   get length(): number {
-    return this.tail - this.head;
+    return this._live;
   }
 
   push(w: Waiting<T>): void {
+    if (!w.settled) {
+      w._queue = this;
+      this._live++;
+    }
     if (this.tail - this.head === this.items.length) {
       const next = new Array<Waiting<T> | undefined>(this.items.length * 2);
       for (let k = 0; k < this.tail - this.head; k++) next[k] = this.items[(this.head + k) % this.items.length];
@@ -68,6 +75,8 @@ export class Waiting<T> {
   private readonly _reject: (error: unknown) => void;
   private readonly signal: AbortSignal | null;
   private readonly onAbort: (() => void) | null;
+  /** @internal the queue counting this waiter while it waits. */
+  _queue: { _live: number } | null = null;
   /** Caller's payload (e.g. the chunk a write waits to copy). */
   payload: unknown;
   /** Progress on the payload (bytes copied so far). */
@@ -96,6 +105,7 @@ export class Waiting<T> {
   resolve(value: T): void {
     if (this.settled) return;
     this.settled = true;
+    if (this._queue) this._queue._live--;
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
     this._resolve(value);
   }
@@ -103,6 +113,7 @@ export class Waiting<T> {
   reject(error: unknown): void {
     if (this.settled) return;
     this.settled = true;
+    if (this._queue) this._queue._live--;
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
     this._reject(error);
   }

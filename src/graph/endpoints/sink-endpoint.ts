@@ -52,7 +52,7 @@ const DONE: SinkReadResult = Object.freeze({ done: true, value: undefined });
  * every frame through (released at once).
  *
  * Reading: `for await (const frame of sink)` (each frame released when the loop asks for the next unless
- * `frame.retain()`), the pull-style {@link read} (release each frame), {@link readBatch} (many frames per promise)
+ * `frame.retain()`; leaving the loop early cancels the sink, see {@link frames}), the pull-style {@link read} (release each frame), {@link readBatch} (many frames per promise)
  * or the synchronous {@link tryRead}. Wrapping: `read()` / `cancel()` map onto a WHATWG ReadableStream source or a
  * Node Readable.
  */
@@ -196,19 +196,25 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
   }
 
   /**
-   * `for await (const frame of sink.frames({ signal }))`: each frame is released when the loop asks for the next one
-   * (or ends) unless `frame.retain()` was called.
+   * `for await (const frame of sink.frames({ signal, preventCancel }))`: each frame is released when the loop asks
+   * for the next one (or ends) unless `frame.retain()` was called. Leaving the loop early (`break`, `return`, a
+   * throw) {@link cancel}s the sink, as for a ReadableStream or a Node Readable, so upstream never stalls on frames
+   * nobody reads; with `preventCancel: true` it only releases the current frame and the sink stays readable.
    */
-  frames(options: { readonly signal?: AbortSignal } = {}): AsyncIterable<SinkFrame> {
-    return { [Symbol.asyncIterator]: () => this.iterator(options.signal) };
+  frames(options: { readonly signal?: AbortSignal; readonly preventCancel?: boolean } = {}): AsyncIterable<SinkFrame> {
+    if (options === null || typeof options !== 'object') {
+      throw argumentError('type', 'options', options, 'an object { signal?, preventCancel? } or undefined');
+    }
+    const preventCancel = options.preventCancel === true;
+    return { [Symbol.asyncIterator]: () => this.iterator(options.signal, preventCancel) };
   }
 
-  /** `for await (const frame of sink)`: see {@link frames}. */
+  /** `for await (const frame of sink)`: see {@link frames} (leaving the loop early cancels the sink). */
   [Symbol.asyncIterator](): AsyncIterator<SinkFrame> {
-    return this.iterator(undefined);
+    return this.iterator(undefined, false);
   }
 
-  private iterator(signal: AbortSignal | undefined): AsyncIterator<SinkFrame> {
+  private iterator(signal: AbortSignal | undefined, preventCancel: boolean): AsyncIterator<SinkFrame> {
     let previous: SinkFrame | null = null;
     const drop = (): void => {
       if (previous !== null && !previous._retained) previous.release();
@@ -224,6 +230,7 @@ export class SinkEndpoint implements EndpointLike, SinkFrameOwner, AsyncIterable
       },
       return: (): Promise<IteratorResult<SinkFrame>> => {
         drop();
+        if (!preventCancel) this.cancel();
         return Promise.resolve(DONE as IteratorResult<SinkFrame>);
       },
     };

@@ -38,9 +38,48 @@ const DURATION_VALID = StreamHeaderOptionsFlags.durationValid;
 function checkChunk(chunk: unknown): SourceChunk {
   if (chunk instanceof Uint8Array) return chunk;
   if (chunk !== null && typeof chunk === 'object' && (chunk as SourceFrameInit).data instanceof Uint8Array) {
-    return chunk as SourceFrameInit;
+    return checkFrameInit(chunk as SourceFrameInit);
   }
   throw argumentError('type', 'chunk', chunk, 'a Uint8Array or { data: Uint8Array, …header fields }');
+}
+
+const isUlong = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+
+/** The stream-header fields of a frame init, checked before any frame is touched (the rules of Pin.submitFrame). */
+function checkFrameInit(init: SourceFrameInit): SourceFrameInit {
+  const { optionsFlags, typeSpecificFlags, presentationTime: t, duration, endOfStream } = init;
+  if (optionsFlags !== undefined && !isUlong(optionsFlags)) {
+    throw argumentError('range', 'chunk.optionsFlags', optionsFlags, 'a ULONG (0–0xffffffff)');
+  }
+  if (typeSpecificFlags !== undefined && !isUlong(typeSpecificFlags)) {
+    throw argumentError('range', 'chunk.typeSpecificFlags', typeSpecificFlags, 'a ULONG (0–0xffffffff)');
+  }
+  if (t !== undefined) {
+    if (typeof t === 'number') {
+      if (!Number.isSafeInteger(t)) {
+        throw argumentError('range', 'chunk.presentationTime', t, 'a LONGLONG (a safe integer, 100 ns units)');
+      }
+    } else if (t === null || typeof t !== 'object') {
+      throw argumentError('type', 'chunk.presentationTime', t, 'a safe integer or { time, numerator?, denominator? }');
+    } else {
+      if (!Number.isSafeInteger(t.time)) {
+        throw argumentError('range', 'chunk.presentationTime.time', t.time, 'a LONGLONG (a safe integer)');
+      }
+      if (t.numerator !== undefined && !isUlong(t.numerator)) {
+        throw argumentError('range', 'chunk.presentationTime.numerator', t.numerator, 'a ULONG ≥ 0');
+      }
+      if (t.denominator !== undefined && (!isUlong(t.denominator) || t.denominator === 0)) {
+        throw argumentError('range', 'chunk.presentationTime.denominator', t.denominator, 'a ULONG ≥ 1');
+      }
+    }
+  }
+  if (duration !== undefined && !Number.isSafeInteger(duration)) {
+    throw argumentError('range', 'chunk.duration', duration, 'a LONGLONG (a safe integer, 100 ns units)');
+  }
+  if (endOfStream !== undefined && typeof endOfStream !== 'boolean') {
+    throw argumentError('type', 'chunk.endOfStream', endOfStream, 'a boolean');
+  }
+  return init;
 }
 
 /**

@@ -200,7 +200,21 @@ function id(value: unknown, key: string, allowDot: boolean): string {
     fail('type', key, value, 'a non-empty string of at most 256 characters');
   }
   if (!allowDot && value.includes('.')) fail('type', key, value, 'an id without "."');
+  // ids are printed in one-line messages and in the record's text: no whitespace or control characters
+  if (breaksLine(value)) fail('type', key, value, 'an id without whitespace or control characters');
   return value;
+}
+
+const BREAKS_LINE = /[\s\p{Cc}]/u;
+
+/** Whitespace or a control character (a char-code scan; the regex only for the rare code units ≥ 0x1680). */
+function breaksLine(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20 || (c >= 0x7f && c <= 0xa0)) return true;
+    if (c >= 0x1680) return BREAKS_LINE.test(value);
+  }
+  return false;
 }
 
 const guidCache = new Map<string, Guid>();
