@@ -278,6 +278,24 @@ describe('selection rules', () => {
     assert.deepEqual(p.allocator, { kind: 'default', id: null, pin: 'enc.in', place: 'lastPin', mode: 'kernel' });
   });
 
+  it('MUST_ALLOCATE on a kernel pin of a user-mode pipe places the user-memory allocator at that pin', () => {
+    // [I] docs/negotiation.md 3.6: the placement rule outranks "at the first user-mode pin"; the memory stays user memory
+    const filters = [
+      source('cam', {
+        allocatorFraming: framing({ flags: RequirementFlags.mustAllocate }),
+        allocator: vendor('camAlloc'),
+      }),
+      sink('app', {}, true),
+    ];
+    const p = negotiate(chain(filters)).pipes[0]!;
+    assert.equal(p.mode, 'user');
+    assert.deepEqual(p.mustAllocate, { pin: 'cam.out', preference: false });
+    assert.deepEqual(p.allocator, { kind: 'user', id: null, pin: 'cam.out', place: 'firstPin', mode: 'user' });
+    const vendorCandidate = p.candidates.find((c) => c.id === 'camAlloc')!;
+    assert.equal(vendorCandidate.outcome, 'rejected');
+    assert.equal(vendorCandidate.rejections[0]!.rule, 'userModePipe');
+  });
+
   it('two hard MUST_ALLOCATE pins in one pipe fail naming the second', () => {
     const must = framing({ flags: RequirementFlags.mustAllocate });
     const filters = [
