@@ -153,6 +153,27 @@ describe('vendor allocator selection', () => {
     );
   });
 
+  it('a selected vendor allocator that narrows the size range: the text names the range the size came from', () => {
+    const physical = framing({ physicalRange: range(1000, 5000) });
+    const withVendor = [
+      source('cam', { allocatorFraming: physical, allocator: vendor('dma', { sizeRange: range(512, 4096, 512) }) }),
+      sink('enc'),
+    ];
+    const r = negotiate(chain(withVendor));
+    const p = r.pipes[0]!;
+    assert.equal(p.allocator!.kind, 'vendor');
+    assert.equal(p.framing!.frameSize, 1024);
+    assert.deepEqual(p.size.finalRange, range(1024, 4096, 512));
+    assert.match(
+      formatDecisionRecord(r),
+      /size: hard 1000\.\.5000; the selected allocator's range leaves 1024\.\.4096 step 512; → 1024 \(minimize\)/,
+    );
+    // without the vendor, nothing narrows the range: no such note
+    const plain = negotiate(chain([source('cam', { allocatorFraming: physical }), sink('enc')]));
+    assert.equal(plain.pipes[0]!.framing!.frameSize, 1000);
+    assert.doesNotMatch(formatDecisionRecord(plain), /selected allocator's range/);
+  });
+
   it('vendor allocator rejected on size, with the reason in the record', () => {
     const filters = [
       source('cam', { allocatorFraming: sized(8192, 8192), allocator: vendor('dma', { sizeRange: range(512, 4096) }) }),

@@ -1,7 +1,14 @@
 import { PoolType } from '../../framing/constants.js';
 import type { Compression, FramingRange } from '../../framing/types.js';
 import { memoryTypeName } from './memory-types.js';
-import type { NegotiationFailure, NegotiationRecord, PipeDecision, RecordValue, Rejection } from './record.js';
+import type {
+  NegotiationFailure,
+  NegotiationRecord,
+  PipeDecision,
+  RecordValue,
+  Rejection,
+  SizeDecision,
+} from './record.js';
 
 /**
  * Text rendering of decision records.
@@ -22,6 +29,24 @@ const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export function formatRange(r: FramingRange): string {
   const step = r.stepping > 1 ? ` step ${r.stepping}` : '';
   return `${r.minFrameSize}..${r.maxFrameSize}${step}`;
+}
+
+/**
+ * The range the size was picked from when the selected allocator narrowed it (a vendor's own size range or stepping):
+ * `finalRange` when it is narrower than the hard range and the honoured preferences leave; null otherwise.
+ */
+function allocatorNarrowed(s: SizeDecision): FramingRange | null {
+  const final = s.finalRange;
+  if (final === null || s.hardRange === null || s.frameSize === null) return null;
+  let lo = s.hardRange.minFrameSize;
+  let hi = s.hardRange.maxFrameSize;
+  for (const pref of s.preferences) {
+    if (pref.outcome !== 'honored') continue;
+    lo = Math.max(lo, pref.range.minFrameSize);
+    hi = Math.min(hi, pref.range.maxFrameSize);
+  }
+  const narrower = final.minFrameSize > lo || final.maxFrameSize < hi || final.stepping > s.hardRange.stepping;
+  return narrower ? final : null;
 }
 
 /** `×4/1+0` style: the ratio num/den plus margin. */
@@ -106,6 +131,8 @@ function formatPipe(p: PipeDecision, lines: string[]): void {
   }
   for (const pref of s.preferences)
     sizeParts.push(`${pref.source} of ${pref.pin} ${formatRange(pref.range)} ${pref.outcome}`);
+  const narrowed = allocatorNarrowed(s);
+  if (narrowed !== null) sizeParts.push(`the selected allocator's range leaves ${formatRange(narrowed)}`);
   if (s.frameSize !== null) sizeParts.push(`→ ${s.frameSize} (${s.pick})`);
   lines.push(`  size: ${sizeParts.join('; ')}`);
   const f = p.frames;
