@@ -1,4 +1,3 @@
-import type { FramingItem } from '../../framing/types.js';
 import { AllocatorStrategy } from './constants.js';
 import { type GraphModel, Role } from './graph-model.js';
 import type { FrameHolder, FramesDecision, Rejection } from './record.js';
@@ -52,7 +51,7 @@ export function resolveFrames(
   model: GraphModel,
   start: number,
   n: number,
-  items: readonly (FramingItem | null)[],
+  items: readonly number[],
   strategy: number,
   graphLimit: number,
   out: FramesOutcome,
@@ -67,12 +66,12 @@ export function resolveFrames(
   for (let k = 0; k < n; k++) {
     const item = items[k];
     const pin = model.memberPin[start + k]!;
-    if (item && item.frames > required) {
-      required = item.frames;
+    if (item !== undefined && item >= 0 && model.itemFrames[item]! > required) {
+      required = model.itemFrames[item]!;
       imposedBy = model.pinRef[pin]!;
     }
     const maxFrames = model.pinMaxFrames[pin]!;
-    if (maxFrames >= 0 && maxFrames < limit) {
+    if (maxFrames !== 0 && maxFrames < limit) {
       limit = maxFrames;
       limitedBy = model.pinRef[pin]!;
     }

@@ -1,5 +1,5 @@
 import { argumentError } from '../../errors.js';
-import { FRAMING_ITEM_FLAGS_MASK, RequirementFlags } from '../../framing/constants.js';
+import { FRAMING_ITEM_FLAGS_MASK, GUID_NULL, RequirementFlags } from '../../framing/constants.js';
 import {
   COMPRESSION_FIELDS,
   FRAMING_EX_FIELDS,
@@ -8,7 +8,7 @@ import {
   FRAMING_RANGE_WEIGHTED_FIELDS,
 } from '../../framing/field-names.js';
 import { type Guid, isGuid, normalizeGuid } from '../../framing/guid.js';
-import { isAlignmentMask, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
+import { isAlignmentMask, isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
 import type {
   AllocatorFramingEx,
   Compression,
@@ -84,9 +84,9 @@ const grow8 = (a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer
   b.set(a);
   return b;
 };
-const grow64 = (a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> => {
+const growU32 = (a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> => {
   if (a.length >= need) return a;
-  const b = new Float64Array(Math.max(need, a.length * 2));
+  const b = new Uint32Array(Math.max(need, a.length * 2));
   b.set(a);
   return b;
 };
@@ -119,6 +119,8 @@ export function setAt<T>(list: T[], index: number, value: T): void {
 
 /** The placeholder ratio of cleared compression slots (the neutral ratio, never part of a record through them). */
 const NO_COMPRESSION: Compression = NEUTRAL_COMPRESSION;
+/** The placeholder range of cleared range slots. */
+const NO_RANGE: FramingRange = Object.freeze({ minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 });
 
 /** The largest model whose arrays are kept for the next negotiation (pins, members, filters, connections). */
 const MAX_KEPT = 1 << 16;
@@ -159,7 +161,6 @@ export class GraphModel {
    * connections are linked for a pin no connection names ('' until then).
    */
   readonly pinRef: string[] = [];
-  readonly pinFraming: (AllocatorFramingEx | null)[] = [];
   readonly pinAllocator: (VendorAllocator | null)[] = [];
   /** The declared counterpart id (resolved after all pins of the filter exist). */
   readonly pinCounterpartId: (string | null)[] = [];
@@ -169,10 +170,10 @@ export class GraphModel {
   pinQueue = new Int32Array(16);
   pinTrail = new Int32Array(16);
   pinClones = new Int32Array(16);
-  /** The pin's declared frame limit, −1 for none. */
-  pinMaxFrames = new Float64Array(16);
+  /** The pin's declared frame limit, 0 for none (a declared limit is at least 1). */
+  pinMaxFrames = new Uint32Array(16);
   /** OR of the Flags of every framing item (pin-level bits such as INSIST_ON_FRAMESIZE_RATIO), unsigned. */
-  pinFlagsUnion = new Float64Array(16);
+  pinFlagsUnion = new Uint32Array(16);
   /** The in-place counterpart on the same filter, or −1. */
   pinCounterpart = new Int32Array(16);
   pinPeerCount = new Int32Array(16);
@@ -182,6 +183,26 @@ export class GraphModel {
   /** Inputs: the pipe and the position of the member this input became (set by pipe building; −1: none). */
   pinMemberPipe = new Int32Array(16);
   pinMemberPos = new Int32Array(16);
+
+  /**
+   * The framing items of the pins, copied at validation (negotiation reads these dense arrays instead of going back
+   * to the description's objects): pin p's items are `item…[pinItemStart[p] … + pinItemCount[p]]` (start −1: no
+   * framing). Ranges are the validated objects (the record shares them).
+   */
+  pinItemStart = new Int32Array(16);
+  pinItemCount = new Int32Array(16);
+  /** The framing's OutputCompression when it is not neutral, else null (no framing, or a neutral ratio). */
+  readonly pinRatio: (Compression | null)[] = [];
+  itemCount = 0;
+  readonly itemMemoryType: Guid[] = [];
+  readonly itemBusType: Guid[] = [];
+  readonly itemPhysical: FramingRange[] = [];
+  readonly itemOptimal: FramingRange[] = [];
+  itemFlags = new Uint32Array(16);
+  itemMemoryFlags = new Uint32Array(16);
+  itemFrames = new Uint32Array(16);
+  itemAlignment = new Uint32Array(16);
+  itemWeight = new Uint32Array(16);
 
   /** Per connection, twice (once in the output's peer list, once in the input's): the peer and the next entry. */
   connPeer = new Int32Array(16);
@@ -241,6 +262,7 @@ export class GraphModel {
     model._inUse = true;
     model.filterCount = 0;
     model.pinCount = 0;
+    model.itemCount = 0;
     model.connCount = 0;
     model.pipeCount = 0;
     model.edgeCount = 0;
@@ -255,9 +277,13 @@ export class GraphModel {
     model.filterId.fill('', 0, model.filterCount);
     model.pinId.fill('', 0, model.pinCount);
     model.pinRef.fill('', 0, model.pinCount);
-    model.pinFraming.fill(null, 0, model.pinCount);
     model.pinAllocator.fill(null, 0, model.pinCount);
     model.pinCounterpartId.fill(null, 0, model.pinCount);
+    model.pinRatio.fill(null, 0, model.pinCount);
+    model.itemMemoryType.fill(GUID_NULL, 0, model.itemCount);
+    model.itemBusType.fill(GUID_NULL, 0, model.itemCount);
+    model.itemPhysical.fill(NO_RANGE, 0, model.itemCount);
+    model.itemOptimal.fill(NO_RANGE, 0, model.itemCount);
     model.newMemberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
     model.memberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
     model.workRatio.fill(NO_COMPRESSION);
@@ -265,6 +291,7 @@ export class GraphModel {
     model._inUse = false;
     if (model.pinFilter.length > MAX_KEPT || model.memberPin.length > MAX_KEPT) return;
     if (model.filterPinStart.length > MAX_KEPT || model.connPeer.length > 2 * MAX_KEPT) return;
+    if (model.itemFlags.length > 2 * MAX_KEPT) return;
     GraphModel._kept = model;
   }
 
@@ -284,16 +311,27 @@ export class GraphModel {
     this.pinQueue = grow32(this.pinQueue, n);
     this.pinTrail = grow32(this.pinTrail, n);
     this.pinClones = grow32(this.pinClones, n);
-    this.pinMaxFrames = grow64(this.pinMaxFrames, n);
-    this.pinFlagsUnion = grow64(this.pinFlagsUnion, n);
+    this.pinMaxFrames = growU32(this.pinMaxFrames, n);
+    this.pinFlagsUnion = growU32(this.pinFlagsUnion, n);
     this.pinCounterpart = grow32(this.pinCounterpart, n);
     this.pinPeerCount = grow32(this.pinPeerCount, n);
     this.pinPeerHead = grow32(this.pinPeerHead, n);
     this.pinPeerTail = grow32(this.pinPeerTail, n);
     this.pinMemberPipe = grow32(this.pinMemberPipe, n);
     this.pinMemberPos = grow32(this.pinMemberPos, n);
+    this.pinItemStart = grow32(this.pinItemStart, n);
+    this.pinItemCount = grow32(this.pinItemCount, n);
     this.workPipe = grow32(this.workPipe, n);
     this.workPin = grow32(this.workPin, n);
+  }
+
+  ensureItems(n: number): void {
+    if (this.itemFlags.length >= n) return;
+    this.itemFlags = growU32(this.itemFlags, n);
+    this.itemMemoryFlags = growU32(this.itemMemoryFlags, n);
+    this.itemFrames = growU32(this.itemFrames, n);
+    this.itemAlignment = growU32(this.itemAlignment, n);
+    this.itemWeight = growU32(this.itemWeight, n);
   }
 
   ensureConnections(n: number): void {
@@ -667,12 +705,38 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
   if (splitter && dataFlow !== 'out') fail('type', 'splitter', true, 'false on an input pin');
   const sinkFlag = bool(p.sink, 'sink', false);
   if (sinkFlag && dataFlow !== 'in') fail('type', 'sink', true, 'false on an output pin');
-  let flagsUnion = 0;
-  if (framing) for (let k = 0; k < framing.items.length; k++) flagsUnion |= framing.items[k]!.flags;
   const readOnly = bool(p.readOnly, 'readOnly', false);
+  let flagsUnion = 0;
+  if (framing === null) {
+    model.pinItemStart[at] = -1;
+    model.pinItemCount[at] = 0;
+    setAt(model.pinRatio, at, null);
+  } else {
+    const items = framing.items;
+    const first = model.itemCount;
+    model.ensureItems(first + items.length);
+    for (let k = 0; k < items.length; k++) {
+      const it = items[k]!;
+      const i = first + k;
+      flagsUnion |= it.flags;
+      setAt(model.itemMemoryType, i, it.memoryType);
+      setAt(model.itemBusType, i, it.busType);
+      setAt(model.itemPhysical, i, it.physicalRange);
+      setAt(model.itemOptimal, i, it.framingRange.range);
+      model.itemFlags[i] = it.flags;
+      model.itemMemoryFlags[i] = it.memoryFlags;
+      model.itemFrames[i] = it.frames;
+      model.itemAlignment[i] = it.fileAlignment;
+      model.itemWeight[i] = it.memoryTypeWeight;
+    }
+    model.itemCount = first + items.length;
+    model.pinItemStart[at] = first;
+    model.pinItemCount[at] = items.length;
+    const ratio = framing.outputCompression;
+    setAt(model.pinRatio, at, isNeutralCompression(ratio) ? null : ratio);
+  }
   setAt(model.pinId, at, pinId);
   setAt(model.pinRef, at, '');
-  setAt(model.pinFraming, at, framing);
   setAt(model.pinAllocator, at, allocator);
   setAt(model.pinCounterpartId, at, counterpartId);
   model.pinFilter[at] = filter;
@@ -685,7 +749,7 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
   model.pinQueue[at] = hold.queueDepth;
   model.pinTrail[at] = hold.trailingWindow;
   model.pinClones[at] = hold.clonesKept;
-  model.pinMaxFrames[at] = hold.maxFrames ?? -1;
+  model.pinMaxFrames[at] = hold.maxFrames ?? 0;
   model.pinFlagsUnion[at] = flagsUnion >>> 0;
   model.pinCounterpart[at] = -1;
   model.pinPeerCount[at] = 0;

@@ -15,13 +15,7 @@ import {
   NEUTRAL_COMPRESSION,
   rangeContains,
 } from '../../framing/range-math.js';
-import type {
-  AllocatorFraming,
-  AllocatorFramingEx,
-  Compression,
-  FramingItem,
-  FramingRange,
-} from '../../framing/types.js';
+import type { AllocatorFraming, Compression, FramingRange } from '../../framing/types.js';
 import { Status } from '../../status.js';
 import {
   AllocatorStrategy,
@@ -112,11 +106,11 @@ const NO_HOLDERS = Object.freeze([]) as unknown as FrameHolder[];
 
 /**
  * The evaluation of each member of the pipe being resolved under one memory type, by position (module scratch,
- * reused: negotiation is synchronous, and per-member objects would be garbage per attempt). `evItem` is cleared at
- * the end of each negotiation so that it keeps no description alive.
+ * reused: negotiation is synchronous, and per-member objects would be garbage per attempt). `evItem` is the item's
+ * index in the model's item arrays, −1 when the pin has no framing.
  */
-const evItem: (FramingItem | null)[] = [];
-/** The index of the item used (meaningful when evItem is not null). */
+const evItem: number[] = [];
+/** The index of the item used in its pin's framing (meaningful when evItem is not −1). */
 const evIndex: number[] = [];
 /** The memory type met the member's item. */
 const evMet: boolean[] = [];
@@ -148,15 +142,18 @@ function append<T>(list: T[] | null, value: T): T[] {
 }
 
 /** The index of the item a pin uses under memory type `mt`: −1 when the pin has no framing, NOT_MET when no item is met. */
-function chooseItem(f: AllocatorFramingEx | null, mt: Guid): number {
-  if (f === null) return -1;
+function chooseItem(model: GraphModel, pin: number, mt: Guid): number {
+  const start = model.pinItemStart[pin]!;
+  if (start < 0) return -1;
+  const count = model.pinItemCount[pin]!;
   // An exact memory-type match first, then any item the memory type satisfies.
   for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < f.items.length; i++) {
-      const it = f.items[i]!;
-      if (pass === 0 && it.memoryType !== mt) continue;
-      const needsSystem = (it.flags & SYSTEM_MEMORY) !== 0 && (it.flags & PREFERENCES_ONLY) === 0;
-      if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return i;
+    for (let i = 0; i < count; i++) {
+      const type = model.itemMemoryType[start + i]!;
+      if (pass === 0 && type !== mt) continue;
+      const flags = model.itemFlags[start + i]!;
+      const needsSystem = (flags & SYSTEM_MEMORY) !== 0 && (flags & PREFERENCES_ONLY) === 0;
+      if (memoryTypeSatisfies(mt, type, needsSystem)) return i;
     }
   }
   return NOT_MET;
@@ -168,20 +165,21 @@ const NOT_MET = -2;
 /** Fills evItem / evIndex / evMet / evPrefOnly for the `n` members of the pipe at `start` under memory type `mt`. */
 function evaluateMembers(model: GraphModel, start: number, n: number, mt: Guid): void {
   for (let k = 0; k < n; k++) {
-    const framing = model.pinFraming[model.memberPin[start + k]!]!;
-    const chosen = chooseItem(framing, mt);
+    const pin = model.memberPin[start + k]!;
+    const chosen = chooseItem(model, pin, mt);
     const index = chosen === NOT_MET ? 0 : chosen;
-    const item = index < 0 ? null : framing!.items[index]!;
+    const item = index < 0 ? -1 : model.pinItemStart[pin]! + index;
+    const prefOnly = item >= 0 && (model.itemFlags[item]! & PREFERENCES_ONLY) !== 0;
     if (k < evItem.length) {
       evItem[k] = item;
       evIndex[k] = index;
       evMet[k] = chosen !== NOT_MET;
-      evPrefOnly[k] = item !== null && (item.flags & PREFERENCES_ONLY) !== 0;
+      evPrefOnly[k] = prefOnly;
     } else {
       evItem.push(item);
       evIndex.push(index);
       evMet.push(chosen !== NOT_MET);
-      evPrefOnly.push(item !== null && (item.flags & PREFERENCES_ONLY) !== 0);
+      evPrefOnly.push(prefOnly);
     }
   }
 }
@@ -218,19 +216,15 @@ function rankMemoryTypes(model: GraphModel, start: number, n: number, user: bool
   if (user) addType(MemoryType.user);
   else {
     for (let k = 0; k < n; k++) {
-      const f = model.pinFraming[model.memberPin[start + k]!]!;
-      if (!f) continue;
-      for (let i = 0; i < f.items.length; i++) {
-        const it = f.items[i]!;
+      const pin = model.memberPin[start + k]!;
+      const first = model.pinItemStart[pin]!;
+      if (first < 0) continue;
+      for (let i = first; i < first + model.pinItemCount[pin]!; i++) {
+        const type = model.itemMemoryType[i]!;
         // User memory never backs a kernel-mode pipe. At most MAX_MEMORY_TYPES distinct types are considered (the
         // first in pipe order), which keeps a pipe's resolution linear in its pins.
-        if (
-          it.memoryType !== GUID_NULL &&
-          it.memoryType !== MemoryType.user &&
-          typeCount < MAX_MEMORY_TYPES &&
-          !hasType(it.memoryType)
-        ) {
-          addType(it.memoryType);
+        if (type !== GUID_NULL && type !== MemoryType.user && typeCount < MAX_MEMORY_TYPES && !hasType(type)) {
+          addType(type);
         }
       }
     }
@@ -255,10 +249,10 @@ function rankMemoryTypes(model: GraphModel, start: number, n: number, user: bool
     let weight = 0;
     evaluateMembers(model, start, n, memoryType);
     for (let k = 0; k < n; k++) {
-      const item = evItem[k];
-      if (item === null || item === undefined) continue;
+      const item = evItem[k]!;
+      if (item < 0) continue;
       if (evMet[k]) {
-        weight += item.memoryTypeWeight;
+        weight += model.itemWeight[item]!;
         if (evPrefOnly[k]) prefs++;
       } else if (!evPrefOnly[k]) hardOk = false;
     }
@@ -510,36 +504,41 @@ function attemptPipe(
     let sizeUseReason: string | null = null;
     let mappedPhysical: FramingRange | null = null;
     let mappedOptimal: FramingRange | null = null;
-    if (item) {
-      if (item.memoryType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
+    const itemFlags = item < 0 ? 0 : model.itemFlags[item]!;
+    if (item >= 0) {
+      const itemType = model.itemMemoryType[item]!;
+      if (itemType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
       if (memoryTypeMet) {
-        weight += item.memoryTypeWeight;
+        weight += model.itemWeight[item]!;
         if (preferencesOnly) preferencesMet++;
       } else if (preferencesOnly) {
         relaxed = append(relaxed, {
           rule: 'memoryType',
           pin: ref,
           field: 'memoryType',
-          required: item.memoryType,
+          required: itemType,
           offered: mt,
         });
       } else {
         memoryHardOk = false;
-        const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
+        const needsSystem = (itemFlags & SYSTEM_MEMORY) !== 0;
         failure ??= {
           rule: needsSystem && !isSystemMemoryType(mt) ? 'systemMemory' : 'memoryType',
           pin: ref,
           field: 'memoryType',
-          required: model.pinFraming[pin]!.items.map((it) => it.memoryType),
+          required: model.itemMemoryType.slice(
+            model.pinItemStart[pin]!,
+            model.pinItemStart[pin]! + model.pinItemCount[pin]!,
+          ),
           offered: mt,
         };
       }
-      if ((item.flags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
+      if ((itemFlags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
       // Frame integrity: an upstream pin asked that data stay intact; an in-place modifier later breaks it.
-      if ((item.flags & FRAME_INTEGRITY) !== 0 && !preferencesOnly && integrityPin === null) integrityPin = ref;
+      if ((itemFlags & FRAME_INTEGRITY) !== 0 && !preferencesOnly && integrityPin === null) integrityPin = ref;
       const unknown = compression.ratioNumerator === 0;
-      mappedPhysical = unknown ? null : mapRangeToAllocator(specified(item.physicalRange), compression);
-      mappedOptimal = unknown ? null : mapRangeToAllocator(specified(item.framingRange.range), compression);
+      mappedPhysical = unknown ? null : mapRangeToAllocator(specified(model.itemPhysical[item]!), compression);
+      mappedOptimal = unknown ? null : mapRangeToAllocator(specified(model.itemOptimal[item]!), compression);
       if (unknown) {
         sizeUse = 'preference';
         sizeUseReason = 'unknownCompression';
@@ -557,7 +556,7 @@ function attemptPipe(
             rule: 'physicalRange',
             pin: ref,
             field: 'physicalRange',
-            required: copyRange(item.physicalRange),
+            required: copyRange(model.itemPhysical[item]!),
             offered: copyCompression(compression),
           };
         } else if (hard !== null) {
@@ -606,7 +605,7 @@ function attemptPipe(
       };
     }
     const mustAllocate =
-      item !== null && ((item.flags & MUST_ALLOCATE) !== 0 || (item.memoryFlags & MUST_ALLOCATE) !== 0);
+      item >= 0 && ((itemFlags & MUST_ALLOCATE) !== 0 || (model.itemMemoryFlags[item]! & MUST_ALLOCATE) !== 0);
     const allocator = model.pinAllocator[pin]!;
     const maxFrames = model.pinMaxFrames[pin]!;
     requirements[k] = {
@@ -614,23 +613,23 @@ function attemptPipe(
       role: ROLE_NAMES[role]!,
       position: k,
       mode: (model.pinBits[pin]! & PinBit.user) !== 0 ? 'user' : 'kernel',
-      itemIndex: item === null ? null : evIndex[k]!,
-      memoryType: item ? item.memoryType : null,
-      busType: item ? item.busType : null,
-      flags: item ? item.flags : 0,
+      itemIndex: item < 0 ? null : evIndex[k]!,
+      memoryType: item < 0 ? null : model.itemMemoryType[item]!,
+      busType: item < 0 ? null : model.itemBusType[item]!,
+      flags: itemFlags,
       preferencesOnly,
       mustAllocate,
       memoryTypeMet,
-      frames: item ? item.frames : 0,
-      fileAlignment: item ? item.fileAlignment : 0,
-      physicalRange: item ? item.physicalRange : null,
+      frames: item < 0 ? 0 : model.itemFrames[item]!,
+      fileAlignment: item < 0 ? 0 : model.itemAlignment[item]!,
+      physicalRange: item < 0 ? null : model.itemPhysical[item]!,
       physicalRangeAtAllocator: mappedPhysical,
       optimalRangeAtAllocator: mappedOptimal,
       sizeUse,
       sizeUseReason,
       compression: compression,
       holds: role === Role.copySource ? 0 : model.pinQueue[pin]! + model.pinTrail[pin]! + model.pinClones[pin]!,
-      maxFrames: maxFrames < 0 ? null : maxFrames,
+      maxFrames: maxFrames === 0 ? null : maxFrames,
       vendorAllocator: allocator ? allocator.id : null,
     };
   }
@@ -673,9 +672,9 @@ function attemptPipe(
   let mask = 0;
   let alignBy: string | null = null;
   for (let k = 0; k < n; k++) {
-    const item = evItem[k];
-    if (item && (item.fileAlignment | mask) !== mask) {
-      mask = (mask | item.fileAlignment) >>> 0;
+    const item = evItem[k]!;
+    if (item >= 0 && (model.itemAlignment[item]! | mask) !== mask) {
+      mask = (mask | model.itemAlignment[item]!) >>> 0;
       alignBy = model.pinRef[model.memberPin[start + k]!]!;
     }
   }
@@ -1003,16 +1002,17 @@ const sameCompression = (a: Compression, b: Compression): boolean =>
     a.ratioConstantMargin === b.ratioConstantMargin);
 
 function termination(
+  model: GraphModel,
   req: PinRequirement | undefined,
-  framing: AllocatorFramingEx | null,
+  pin: number,
   outside: number,
   shared: Shared,
 ): PipeTermination {
-  const item = req && framing && req.itemIndex !== null ? framing.items[req.itemIndex]! : null;
-  const flags = item ? item.flags : 0;
-  const weight = item ? item.memoryTypeWeight : 0;
-  const physicalRange = item ? item.physicalRange : FULL_RANGE;
-  const optimalRange = item ? item.framingRange.range : FULL_RANGE;
+  const item = req && pin >= 0 && req.itemIndex !== null ? model.pinItemStart[pin]! + req.itemIndex : -1;
+  const flags = item < 0 ? 0 : model.itemFlags[item]!;
+  const weight = item < 0 ? 0 : model.itemWeight[item]!;
+  const physicalRange = item < 0 ? FULL_RANGE : model.itemPhysical[item]!;
+  const optimalRange = item < 0 ? FULL_RANGE : model.itemOptimal[item]!;
   const compression = req ? req.compression : NEUTRAL_COMPRESSION;
   const { input, output } = shared;
   if (sameTermination(input, flags, outside, weight, physicalRange, optimalRange, compression)) return input;
@@ -1126,7 +1126,6 @@ function carriedInto(
   const filter = model.pinFilter[out]!;
   const first = model.filterPinStart[filter]!;
   const end = first + model.filterPinCount[filter]!;
-  const outFraming = model.pinFraming[out]!;
   const outFlags = model.pinFlagsUnion[out]!;
   for (let input = first; input < end; input++) {
     if ((model.pinBits[input]! & PinBit.input) === 0) continue;
@@ -1143,17 +1142,17 @@ function carriedInto(
       addNote(decision, `no size carried from ${pipeId(atPipe)}: it is not resolved`);
       continue;
     }
-    const ratio = transformRatio(model.pinFraming[input]!, outFraming);
+    const ratio = transformRatio(model, input, out);
     if (ratio.ratioNumerator === 0 || atCompression.ratioNumerator === 0) {
       addNote(decision, `no size carried from ${pipeId(atPipe)}: unknown compression`);
       continue;
     }
     const size = compressSize(localSize(fed, atCompression), ratio, 'up');
     const insistFlags = (outFlags | inFlags) & INSIST;
-    let prefOnly = outFraming !== null;
-    if (outFraming !== null) {
-      const items = outFraming.items;
-      for (let i = 0; i < items.length; i++) if ((items[i]!.flags & PREFERENCES_ONLY) === 0) prefOnly = false;
+    const items = model.pinItemStart[out]!;
+    let prefOnly = items >= 0;
+    for (let i = items; i >= 0 && i < items + model.pinItemCount[out]!; i++) {
+      if ((model.itemFlags[i]! & PREFERENCES_ONLY) === 0) prefOnly = false;
     }
     const carried: CarriedSize = {
       pin: model.pinRef[out]!,
@@ -1169,7 +1168,6 @@ function carriedInto(
 
 /** Drops the module scratch's references (it keeps nothing of a negotiation alive: the model, the description). */
 function clearScratch(): void {
-  evItem.fill(null);
   prefPhysical.length = 0;
   prefOptimal.length = 0;
   cx.bases.length = 0;
@@ -1352,14 +1350,16 @@ function resolvePipes(model: GraphModel): NegotiationRecord {
       }
     }
     const input = termination(
+      model,
       reqs[0],
-      n > 0 ? model.pinFraming[model.memberPin[start]!]! : null,
+      n > 0 ? model.memberPin[start]! : -1,
       userUpstream ? PipeFactor.userModeUpstream : 0,
       shared,
     );
     const output = termination(
+      model,
       reqs[endIndex],
-      endIndex < n ? model.pinFraming[model.memberPin[start + endIndex]!]! : null,
+      endIndex < n ? model.memberPin[start + endIndex]! : -1,
       userDownstream ? PipeFactor.userModeDownstream : 0,
       shared,
     );

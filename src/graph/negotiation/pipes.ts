@@ -1,7 +1,7 @@
 import { argumentError } from '../../errors.js';
 import { RequirementFlags } from '../../framing/constants.js';
 import { isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
-import type { AllocatorFramingEx, Compression } from '../../framing/types.js';
+import type { Compression } from '../../framing/types.js';
 import { appendEntry, type GraphModel, PinBit, PipeBit, Role, setAt } from './graph-model.js';
 
 /**
@@ -48,16 +48,9 @@ function passesThrough(model: GraphModel, input: number): boolean {
   return (bits[input]! & (PinBit.user | PinBit.sink)) === 0 && (bits[out]! & PinBit.user) === 0;
 }
 
-/**
- * The size ratio of a transform from the input with framing `input` (null: none) to the output with framing
- * `output`: the output pin's OutputCompression, else the input's. @internal
- */
-export function transformRatio(input: AllocatorFramingEx | null, output: AllocatorFramingEx | null): Compression {
-  const o = output?.outputCompression;
-  if (o && !isNeutralCompression(o)) return o;
-  const i = input?.outputCompression;
-  if (i && !isNeutralCompression(i)) return i;
-  return NEUTRAL_COMPRESSION;
+/** The size ratio of a transform from `input` to `output`: the output pin's OutputCompression, else the input's. @internal */
+export function transformRatio(model: GraphModel, input: number, output: number): Compression {
+  return model.pinRatio[output] ?? model.pinRatio[input] ?? NEUTRAL_COMPRESSION;
 }
 
 function gcd(a: number, b: number): number {
@@ -253,7 +246,7 @@ export function buildPipes(model: GraphModel): void {
       const out = model.pinCounterpart[input]!;
       if (modifiesFrames(model, input)) model.pipeBits[pipe]! |= PipeBit.modifies;
       add(pipe, input, (b & PinBit.readOnly) !== 0 ? Role.readOnlyInput : Role.inPlaceInput, ratio);
-      const outRatio = composeCompression(ratio, transformRatio(model.pinFraming[input]!, model.pinFraming[out]!));
+      const outRatio = composeCompression(ratio, transformRatio(model, input, out));
       add(pipe, out, Role.inPlaceOutput, outRatio);
       if (model.pinPeerCount[out]! > 0) push(pipe, out, outRatio);
       return;
