@@ -194,6 +194,8 @@ export class GraphModel {
   /** The framing's OutputCompression when it is not neutral, else null (no framing, or a neutral ratio). */
   readonly pinRatio: (Compression | null)[] = [];
   itemCount = 0;
+  /** The items written so far (a description that fails validation may leave some beyond itemCount). */
+  itemHigh = 0;
   readonly itemMemoryType: Guid[] = [];
   readonly itemBusType: Guid[] = [];
   readonly itemPhysical: FramingRange[] = [];
@@ -263,6 +265,7 @@ export class GraphModel {
     model.filterCount = 0;
     model.pinCount = 0;
     model.itemCount = 0;
+    model.itemHigh = 0;
     model.connCount = 0;
     model.pipeCount = 0;
     model.edgeCount = 0;
@@ -280,10 +283,10 @@ export class GraphModel {
     model.pinAllocator.fill(null, 0, model.pinCount);
     model.pinCounterpartId.fill(null, 0, model.pinCount);
     model.pinRatio.fill(null, 0, model.pinCount);
-    model.itemMemoryType.fill(GUID_NULL, 0, model.itemCount);
-    model.itemBusType.fill(GUID_NULL, 0, model.itemCount);
-    model.itemPhysical.fill(NO_RANGE, 0, model.itemCount);
-    model.itemOptimal.fill(NO_RANGE, 0, model.itemCount);
+    model.itemMemoryType.fill(GUID_NULL, 0, model.itemHigh);
+    model.itemBusType.fill(GUID_NULL, 0, model.itemHigh);
+    model.itemPhysical.fill(NO_RANGE, 0, model.itemHigh);
+    model.itemOptimal.fill(NO_RANGE, 0, model.itemHigh);
     model.newMemberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
     model.memberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
     model.workRatio.fill(NO_COMPRESSION);
@@ -568,7 +571,8 @@ function compression(value: unknown, key: string): Compression {
   return c as unknown as Compression;
 }
 
-function item(value: unknown, index: number): FramingItem {
+/** Validates the framing item `value` (index `index` of its framing) and copies its validated fields to item `at`. */
+function item(value: unknown, index: number, model: GraphModel, at: number): FramingItem {
   const i = record(value, index, ITEM_KEYS);
   pathStack.push(index);
   const flags = flagWord(i.flags, 'flags');
@@ -591,6 +595,16 @@ function item(value: unknown, index: number): FramingItem {
   const memoryTypeWeight = u32(i.memoryTypeWeight, 'memoryTypeWeight');
   const physicalRange = range(i.physicalRange, 'physicalRange', PHYSICAL_SLOT);
   pathStack.pop();
+  setAt(model.itemMemoryType, at, memoryType);
+  setAt(model.itemBusType, at, busType);
+  setAt(model.itemPhysical, at, physicalRange);
+  setAt(model.itemOptimal, at, optimal);
+  model.itemFlags[at] = flags;
+  model.itemMemoryFlags[at] = memoryFlags;
+  model.itemFrames[at] = frames;
+  model.itemAlignment[at] = fileAlignment;
+  model.itemWeight[at] = memoryTypeWeight;
+  if (at >= model.itemHigh) model.itemHigh = at + 1;
   const framingRange: FramingRangeWeighted =
     isPlain(fr) && optimal === fr.range
       ? (fr as unknown as FramingRangeWeighted)
@@ -618,7 +632,11 @@ function item(value: unknown, index: number): FramingItem {
   };
 }
 
-function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
+/**
+ * Validates a framing; its items are copied to the model's item arrays from `model.itemCount` on (the caller commits
+ * them by advancing `itemCount`).
+ */
+function framingEx(value: unknown, key: string, model: GraphModel): AllocatorFramingEx | null {
   if (value === null) return null;
   const f = record(value, key, FRAMING_KEYS);
   pathStack.push(key);
@@ -627,11 +645,12 @@ function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
   const pinFlags = flagWord(f.pinFlags, 'pinFlags');
   const outputCompression = compression(f.outputCompression, 'outputCompression');
   const pinWeight = u32(f.pinWeight, 'pinWeight');
+  model.ensureItems(model.itemCount + itemValues.length);
   pathStack.push('items');
   // A validated item is the described object itself when it is plain; a new items array only when one is not.
   let items: FramingItem[] | null = null;
   for (let k = 0; k < itemValues.length; k++) {
-    const it = item(itemValues[k], k);
+    const it = item(itemValues[k], k, model, model.itemCount + k);
     if (items === null && it !== itemValues[k]) items = itemValues.slice(0, k) as FramingItem[];
     if (items !== null) items.push(it);
   }
@@ -690,7 +709,7 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
   const pinId = id(p.id, 'id', false);
   if (p.dataFlow !== 'in' && p.dataFlow !== 'out') fail('type', 'dataFlow', p.dataFlow, '"in" or "out"');
   const dataFlow = p.dataFlow;
-  const framing = framingEx(p.allocatorFraming, 'allocatorFraming');
+  const framing = framingEx(p.allocatorFraming, 'allocatorFraming', model);
   const userMode = bool(p.userMode, 'userMode', filterUser);
   const allocator = vendorAllocator(p.allocator, 'allocator');
   if (allocator !== null && userMode) {
@@ -712,26 +731,13 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
     model.pinItemCount[at] = 0;
     setAt(model.pinRatio, at, null);
   } else {
-    const items = framing.items;
+    // The items were copied to the item arrays by framingEx (validated values, not read again).
+    const items = framing.items.length;
     const first = model.itemCount;
-    model.ensureItems(first + items.length);
-    for (let k = 0; k < items.length; k++) {
-      const it = items[k]!;
-      const i = first + k;
-      flagsUnion |= it.flags;
-      setAt(model.itemMemoryType, i, it.memoryType);
-      setAt(model.itemBusType, i, it.busType);
-      setAt(model.itemPhysical, i, it.physicalRange);
-      setAt(model.itemOptimal, i, it.framingRange.range);
-      model.itemFlags[i] = it.flags;
-      model.itemMemoryFlags[i] = it.memoryFlags;
-      model.itemFrames[i] = it.frames;
-      model.itemAlignment[i] = it.fileAlignment;
-      model.itemWeight[i] = it.memoryTypeWeight;
-    }
-    model.itemCount = first + items.length;
+    for (let i = first; i < first + items; i++) flagsUnion |= model.itemFlags[i]!;
+    model.itemCount = first + items;
     model.pinItemStart[at] = first;
-    model.pinItemCount[at] = items.length;
+    model.pinItemCount[at] = items;
     const ratio = framing.outputCompression;
     setAt(model.pinRatio, at, isNeutralCompression(ratio) ? null : ratio);
   }
