@@ -111,10 +111,9 @@ export function appendEntry(
   count[owner]!++;
 }
 
-/** Writes `value` at `index` (at most the length: a kept array stays packed). @internal */
-export function setAt<T>(list: T[], index: number, value: T): void {
-  if (index < list.length) list[index] = value;
-  else list.push(value);
+/** Pads `list` with `value` to at least `n` entries (a kept array then takes stores at any index below `n`). */
+function pad<T>(list: T[], n: number, value: T): void {
+  while (list.length < n) list.push(value);
 }
 
 /** The placeholder ratio of cleared compression slots (the neutral ratio, never part of a record through them). */
@@ -289,7 +288,7 @@ export class GraphModel {
     model.itemOptimal.fill(NO_RANGE, 0, model.itemHigh);
     model.newMemberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
     model.memberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
-    model.workRatio.fill(NO_COMPRESSION);
+    model.workRatio.fill(NO_COMPRESSION, 0, model.pinCount);
     model.pinMaps = null;
     model._inUse = false;
     if (model.pinFilter.length > MAX_KEPT || model.memberPin.length > MAX_KEPT) return;
@@ -299,16 +298,17 @@ export class GraphModel {
   }
 
   ensureFilters(n: number): void {
-    if (this.filterPinStart.length >= n) return;
+    if (this.filterPinStart.length >= n && this.filterId.length >= n) return;
     this.filterPinStart = grow32(this.filterPinStart, n);
     this.filterPinCount = grow32(this.filterPinCount, n);
     this.filterInputCount = grow32(this.filterInputCount, n);
     this.scratchA = grow32(this.scratchA, n);
     this.scratchB = grow32(this.scratchB, n);
+    pad(this.filterId, this.filterPinStart.length, '');
   }
 
   ensurePins(n: number): void {
-    if (this.pinFilter.length >= n) return;
+    if (this.pinFilter.length >= n && this.pinId.length >= n) return;
     this.pinFilter = grow32(this.pinFilter, n);
     this.pinBits = grow8(this.pinBits, n);
     this.pinQueue = grow32(this.pinQueue, n);
@@ -326,15 +326,27 @@ export class GraphModel {
     this.pinItemCount = grow32(this.pinItemCount, n);
     this.workPipe = grow32(this.workPipe, n);
     this.workPin = grow32(this.workPin, n);
+    const capacity = this.pinFilter.length;
+    pad(this.pinId, capacity, '');
+    pad(this.pinRef, capacity, '');
+    pad(this.pinAllocator, capacity, null);
+    pad(this.pinCounterpartId, capacity, null);
+    pad(this.pinRatio, capacity, null);
+    pad(this.workRatio, capacity, NO_COMPRESSION);
   }
 
   ensureItems(n: number): void {
-    if (this.itemFlags.length >= n) return;
+    if (this.itemFlags.length >= n && this.itemMemoryType.length >= n) return;
     this.itemFlags = growU32(this.itemFlags, n);
     this.itemMemoryFlags = growU32(this.itemMemoryFlags, n);
     this.itemFrames = growU32(this.itemFrames, n);
     this.itemAlignment = growU32(this.itemAlignment, n);
     this.itemWeight = growU32(this.itemWeight, n);
+    const capacity = this.itemFlags.length;
+    pad(this.itemMemoryType, capacity, GUID_NULL);
+    pad(this.itemBusType, capacity, GUID_NULL);
+    pad(this.itemPhysical, capacity, NO_RANGE);
+    pad(this.itemOptimal, capacity, NO_RANGE);
   }
 
   ensureConnections(n: number): void {
@@ -365,13 +377,15 @@ export class GraphModel {
   }
 
   ensureMembers(n: number): void {
-    if (this.memberPin.length >= n) return;
+    if (this.memberPin.length >= n && this.memberCompression.length >= n) return;
     this.newMemberPipe = grow32(this.newMemberPipe, n);
     this.newMemberPos = grow32(this.newMemberPos, n);
     this.newMemberPin = grow32(this.newMemberPin, n);
     this.newMemberRole = grow8(this.newMemberRole, n);
     this.memberPin = grow32(this.memberPin, n);
     this.memberRole = grow8(this.memberRole, n);
+    pad(this.newMemberCompression, this.memberPin.length, NO_COMPRESSION);
+    pad(this.memberCompression, this.memberPin.length, NO_COMPRESSION);
   }
 
   /** Fills the pipe-order member arrays from the members in creation order (pipeMemberCount holds the counts). */
@@ -382,7 +396,6 @@ export class GraphModel {
       at += this.pipeMemberCount[p]!;
     }
     const comp = this.memberCompression;
-    while (comp.length < this.memberCount) comp.push(NO_COMPRESSION);
     for (let m = 0; m < this.memberCount; m++) {
       const slot = this.pipeMemberStart[this.newMemberPipe[m]!]! + this.newMemberPos[m]!;
       this.memberPin[slot] = this.newMemberPin[m]!;
@@ -595,10 +608,10 @@ function item(value: unknown, index: number, model: GraphModel, at: number): Fra
   const memoryTypeWeight = u32(i.memoryTypeWeight, 'memoryTypeWeight');
   const physicalRange = range(i.physicalRange, 'physicalRange', PHYSICAL_SLOT);
   pathStack.pop();
-  setAt(model.itemMemoryType, at, memoryType);
-  setAt(model.itemBusType, at, busType);
-  setAt(model.itemPhysical, at, physicalRange);
-  setAt(model.itemOptimal, at, optimal);
+  model.itemMemoryType[at] = memoryType;
+  model.itemBusType[at] = busType;
+  model.itemPhysical[at] = physicalRange;
+  model.itemOptimal[at] = optimal;
   model.itemFlags[at] = flags;
   model.itemMemoryFlags[at] = memoryFlags;
   model.itemFrames[at] = frames;
@@ -729,7 +742,7 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
   if (framing === null) {
     model.pinItemStart[at] = -1;
     model.pinItemCount[at] = 0;
-    setAt(model.pinRatio, at, null);
+    model.pinRatio[at] = null;
   } else {
     // The items were copied to the item arrays by framingEx (validated values, not read again).
     const items = framing.items.length;
@@ -739,12 +752,12 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
     model.pinItemStart[at] = first;
     model.pinItemCount[at] = items;
     const ratio = framing.outputCompression;
-    setAt(model.pinRatio, at, isNeutralCompression(ratio) ? null : ratio);
+    model.pinRatio[at] = isNeutralCompression(ratio) ? null : ratio;
   }
-  setAt(model.pinId, at, pinId);
-  setAt(model.pinRef, at, '');
-  setAt(model.pinAllocator, at, allocator);
-  setAt(model.pinCounterpartId, at, counterpartId);
+  model.pinId[at] = pinId;
+  model.pinRef[at] = '';
+  model.pinAllocator[at] = allocator;
+  model.pinCounterpartId[at] = counterpartId;
   model.pinFilter[at] = filter;
   model.pinBits[at] =
     (dataFlow === 'in' ? PinBit.input : 0) |
@@ -825,7 +838,7 @@ function linkFilters(
     const pinValues = array(f.pins, 'pins');
     const start = model.pinCount;
     model.ensurePins(start + pinValues.length);
-    setAt(model.filterId, fi, filterId);
+    model.filterId[fi] = filterId;
     model.filterPinStart[fi] = start;
     model.filterPinCount[fi] = 0;
     model.filterCount = fi + 1;

@@ -2,7 +2,7 @@ import { argumentError } from '../../errors.js';
 import { RequirementFlags } from '../../framing/constants.js';
 import { isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
 import type { Compression } from '../../framing/types.js';
-import { appendEntry, type GraphModel, PinBit, PipeBit, Role, setAt } from './graph-model.js';
+import { appendEntry, type GraphModel, PinBit, PipeBit, Role } from './graph-model.js';
 
 /**
  * Pipe building (spec §7, an [I] reconstruction documented in docs/negotiation.md): a pipe starts at a source pin,
@@ -178,7 +178,7 @@ export function buildPipes(model: GraphModel): void {
     model.newMemberPos[m] = position;
     model.newMemberPin[m] = pin;
     model.newMemberRole[m] = role;
-    setAt(model.newMemberCompression, m, compression);
+    model.newMemberCompression[m] = compression;
     if ((bits[pin]! & PinBit.input) !== 0) {
       model.pinMemberPipe[pin] = pipe;
       model.pinMemberPos[pin] = position;
@@ -188,7 +188,7 @@ export function buildPipes(model: GraphModel): void {
   const push = (pipe: number, out: number, ratio: Compression): void => {
     model.workPipe[stack] = pipe;
     model.workPin[stack] = out;
-    setAt(model.workRatio, stack, ratio);
+    model.workRatio[stack] = ratio;
     stack++;
   };
 
