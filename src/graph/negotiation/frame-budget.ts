@@ -1,7 +1,5 @@
-import type { FramingItem } from '../../framing/types.js';
 import { AllocatorStrategy } from './constants.js';
-import type { PinNode } from './graph-model.js';
-import type { PipeMember } from './pipes.js';
+import { type GraphModel, Role } from './graph-model.js';
 import type { FrameHolder, FramesDecision, Rejection } from './record.js';
 
 /**
@@ -15,21 +13,27 @@ import type { FrameHolder, FramesDecision, Rejection } from './record.js';
 export const RECOMMENDED_FRAMES = 3;
 
 /** The frames a pin may hold at once (queue + trailing-edge window + clones). @internal */
-export function pinHolder(pin: PinNode): FrameHolder {
+export function pinHolder(model: GraphModel, pin: number): FrameHolder {
+  const queueDepth = model.pinQueue[pin]!;
+  const trailingWindow = model.pinTrail[pin]!;
+  const clonesKept = model.pinClones[pin]!;
   return {
-    pin: pin.ref,
-    holds: pin.queueDepth + pin.trailingWindow + pin.clonesKept,
-    queueDepth: pin.queueDepth,
-    trailingWindow: pin.trailingWindow,
-    clonesKept: pin.clonesKept,
+    pin: model.pinRef[pin]!,
+    holds: queueDepth + trailingWindow + clonesKept,
+    queueDepth,
+    trailingWindow,
+    clonesKept,
   };
 }
 
-/** The frames a member may hold; a splitter output feeding a branch with copies holds frames of its own pipe, not of the branch. */
-function holdsOf(m: PipeMember): number {
-  if (m.role === 'copySource') return 0;
-  const pin = m.pin;
-  return pin.queueDepth + pin.trailingWindow + pin.clonesKept;
+/**
+ * The frames the member in `slot` may hold; a splitter output feeding a branch with copies holds frames of its own
+ * pipe, not of the branch. @internal
+ */
+export function holdsOf(model: GraphModel, slot: number): number {
+  if (model.memberRole[slot] === Role.copySource) return 0;
+  const pin = model.memberPin[slot]!;
+  return model.pinQueue[pin]! + model.pinTrail[pin]! + model.pinClones[pin]!;
 }
 
 /** Where resolveFrames reports its failure (a caller's scratch object: no result wrapper per pipe). @internal */
@@ -44,8 +48,10 @@ export interface FramesOutcome {
  * @internal
  */
 export function resolveFrames(
-  members: readonly PipeMember[],
-  items: readonly (FramingItem | null)[],
+  model: GraphModel,
+  start: number,
+  n: number,
+  items: readonly number[],
   strategy: number,
   graphLimit: number,
   out: FramesOutcome,
@@ -57,18 +63,19 @@ export function resolveFrames(
   let limitedBy: string | null = null;
   let held = 0;
   let holderCount = 0;
-  for (let k = 0; k < members.length; k++) {
+  for (let k = 0; k < n; k++) {
     const item = items[k];
-    const pin = members[k]!.pin;
-    if (item && item.frames > required) {
-      required = item.frames;
-      imposedBy = pin.ref;
+    const pin = model.memberPin[start + k]!;
+    if (item !== undefined && item >= 0 && model.itemFrames[item]! > required) {
+      required = model.itemFrames[item]!;
+      imposedBy = model.pinRef[pin]!;
     }
-    if (pin.maxFrames !== null && pin.maxFrames < limit) {
-      limit = pin.maxFrames;
-      limitedBy = pin.ref;
+    const maxFrames = model.pinMaxFrames[pin]!;
+    if (maxFrames !== 0 && maxFrames < limit) {
+      limit = maxFrames;
+      limitedBy = model.pinRef[pin]!;
     }
-    const holds = holdsOf(members[k]!);
+    const holds = holdsOf(model, start + k);
     if (holds > 0) {
       holderCount++;
       held += holds;
@@ -78,8 +85,8 @@ export function resolveFrames(
   const holders = new Array<FrameHolder>(holderCount);
   if (holderCount > 0) {
     let h = 0;
-    for (let k = 0; k < members.length; k++) {
-      if (holdsOf(members[k]!) > 0) holders[h++] = pinHolder(members[k]!.pin);
+    for (let k = 0; k < n; k++) {
+      if (holdsOf(model, start + k) > 0) holders[h++] = pinHolder(model, model.memberPin[start + k]!);
     }
   }
   const decision: FramesDecision = {
@@ -95,7 +102,7 @@ export function resolveFrames(
   };
   let count = decision.required;
   if (count > limit) {
-    const pin = imposedBy ?? members[0]!.pin.ref;
+    const pin = imposedBy ?? model.pinRef[model.memberPin[start]!]!;
     out.failure = { rule: 'frames', pin, field: 'frames', required: count, offered: limit };
     return decision;
   }
@@ -107,7 +114,7 @@ export function resolveFrames(
     const raised = held + 1;
     if (raised > limit) {
       let biggest = holders[0]!;
-      for (const h of holders) if (h.holds > biggest.holds) biggest = h;
+      for (let h = 1; h < holders.length; h++) if (holders[h]!.holds > biggest.holds) biggest = holders[h]!;
       out.failure = { rule: 'frameBudget', pin: biggest.pin, field: 'frames', required: raised, offered: limit };
       return decision;
     }

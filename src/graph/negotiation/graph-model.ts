@@ -1,5 +1,5 @@
 import { argumentError } from '../../errors.js';
-import { FRAMING_ITEM_FLAGS_MASK, RequirementFlags } from '../../framing/constants.js';
+import { FRAMING_ITEM_FLAGS_MASK, GUID_NULL, RequirementFlags } from '../../framing/constants.js';
 import {
   COMPRESSION_FIELDS,
   FRAMING_EX_FIELDS,
@@ -8,7 +8,7 @@ import {
   FRAMING_RANGE_WEIGHTED_FIELDS,
 } from '../../framing/field-names.js';
 import { type Guid, isGuid, normalizeGuid } from '../../framing/guid.js';
-import { isAlignmentMask } from '../../framing/range-math.js';
+import { isAlignmentMask, isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
 import type {
   AllocatorFramingEx,
   Compression,
@@ -17,6 +17,7 @@ import type {
   FramingRangeWeighted,
 } from '../../framing/types.js';
 import { IdTable } from './id-table.js';
+import type { PipePinRole } from './pipes.js';
 
 /**
  * Validation of a `NegotiationDescription` and its linking into the internal graph model (pins with their
@@ -35,56 +36,373 @@ export interface VendorAllocator {
   readonly maxFrames: number;
 }
 
-/** @internal A validated pin, linked to its filter, counterpart and peers. */
-export interface PinNode {
+/** Pin bits (`GraphModel.pinBits`). @internal */
+export const PinBit = Object.freeze({ input: 1, user: 2, readOnly: 4, splitter: 8, sink: 16 });
+
+/** Member roles (`GraphModel.memberRole`): indices into {@link ROLE_NAMES}. @internal */
+export const Role = Object.freeze({
+  source: 0,
+  copySource: 1,
+  inPlaceInput: 2,
+  inPlaceOutput: 3,
+  readOnlyInput: 4,
+  end: 5,
+  sink: 6,
+  userModeEnd: 7,
+});
+
+/** The record's name of each role code. @internal */
+export const ROLE_NAMES: readonly PipePinRole[] = Object.freeze([
+  'source',
+  'copySource',
+  'inPlaceInput',
+  'inPlaceOutput',
+  'readOnlyInput',
+  'end',
+  'sink',
+  'userModeEnd',
+]);
+
+/** Pipe bits (`GraphModel.pipeBits`). @internal */
+export const PipeBit = Object.freeze({
+  userUpstream: 1,
+  userDownstream: 2,
+  modifies: 4,
+  multipleOutput: 8,
+  unknownCompression: 16,
+});
+
+const grow32 = (a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> => {
+  if (a.length >= need) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+};
+const grow8 = (a: Uint8Array<ArrayBuffer>, need: number): Uint8Array<ArrayBuffer> => {
+  if (a.length >= need) return a;
+  const b = new Uint8Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+};
+const growU32 = (a: Uint32Array<ArrayBuffer>, need: number): Uint32Array<ArrayBuffer> => {
+  if (a.length >= need) return a;
+  const b = new Uint32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+};
+
+/**
+ * Appends `entry` to the list of `owner`: lists of entries chained by `next`, with a head, a tail and a count per
+ * owner (−1: none). @internal
+ */
+export function appendEntry(
+  head: Int32Array,
+  tail: Int32Array,
+  count: Int32Array,
+  next: Int32Array,
+  owner: number,
+  entry: number,
+): void {
+  next[entry] = -1;
+  const last = tail[owner]!;
+  if (last < 0) head[owner] = entry;
+  else next[last] = entry;
+  tail[owner] = entry;
+  count[owner]!++;
+}
+
+/** Pads `list` with `value` to at least `n` entries (a kept array then takes stores at any index below `n`). */
+function pad<T>(list: T[], n: number, value: T): void {
+  while (list.length < n) list.push(value);
+}
+
+/** The placeholder ratio of cleared compression slots (the neutral ratio, never part of a record through them). */
+const NO_COMPRESSION: Compression = NEUTRAL_COMPRESSION;
+/** The placeholder range of cleared range slots. */
+const NO_RANGE: FramingRange = Object.freeze({ minFrameSize: 0, maxFrameSize: 0xffffffff, stepping: 1 });
+
+/** The largest model whose arrays are kept for the next negotiation (pins, members, filters, connections). */
+const MAX_KEPT = 1 << 16;
+
+/**
+ * @internal The validated graph and its pipes as a struct of arrays: filters, pins, connections, pipes and pipe
+ * members are indices, their fields typed arrays (numbers, flags, links) and a few plain arrays (strings, framings,
+ * ratios). A negotiation of 10 000 filters would otherwise allocate ≈ 12 MB of model objects on the JS heap, all live
+ * until it returns, which the young generation copies when it collects (docs/performance.md, "Negotiation"). One model
+ * is kept between negotiations ({@link GraphModel.acquire} / {@link GraphModel.release}: its arrays grow on demand
+ * and are reused); a negotiation started while it is in use (from a getter of a description being validated) gets a
+ * model of its own.
+ *
+ * Pins of a filter are contiguous (`filterPinStart`, in description order); the peers of a pin are a list of
+ * connections (`pinPeerHead` → `connNext`, in connection order); the members of a pipe are contiguous slots
+ * (`pipeMemberStart`, in pipe order) after {@link GraphModel.sortMembers}.
+ */
+export class GraphModel {
+  strategy = 0;
+  enforceInputPinRanges = false;
+  maxFrames = 0;
+
+  filterCount = 0;
+  readonly filterId: string[] = [];
+  filterPinStart = new Int32Array(16);
+  filterPinCount = new Int32Array(16);
+  filterInputCount = new Int32Array(16);
+  /** Pins by id of the filters with many pins (filter index → map), built on demand. */
+  pinMaps: Map<number, Map<string, number>> | null = null;
+  /** The filter of the last reference resolved, or −1 (descriptions usually list connections in filter order). */
+  lastFilter = -1;
+
+  pinCount = 0;
   /** The pin id (unique within its filter). */
-  readonly id: string;
+  readonly pinId: string[] = [];
   /**
    * `"filterId.pinId"`: the string of the first connection naming the pin (no new string), or built once the
    * connections are linked for a pin no connection names ('' until then).
    */
-  ref: string;
-  readonly filter: FilterNode;
-  readonly dataFlow: 'in' | 'out';
-  readonly framing: AllocatorFramingEx | null;
-  readonly userMode: boolean;
-  readonly readOnly: boolean;
-  readonly splitter: boolean;
-  readonly sinkFlag: boolean;
-  readonly allocator: VendorAllocator | null;
-  readonly queueDepth: number;
-  readonly trailingWindow: number;
-  readonly clonesKept: number;
-  readonly maxFrames: number | null;
-  /** OR of the Flags of every framing item (pin-level bits such as INSIST_ON_FRAMESIZE_RATIO). */
-  readonly flagsUnion: number;
-  /** The in-place counterpart on the same filter, or null. */
-  counterpart: PinNode | null;
-  /** Output: the inputs it feeds (connection order); input: the one output feeding it. */
-  peers: PinNode[];
-  /** The declared counterpart id (resolved after all pins exist). */
-  readonly _counterpartId: string | null;
-  /** Inputs: the pipe member this input became (set by pipe building). */
-  _member: { readonly pipeIndex: number; readonly position: number } | null;
-}
+  readonly pinRef: string[] = [];
+  readonly pinAllocator: (VendorAllocator | null)[] = [];
+  /** The declared counterpart id (resolved after all pins of the filter exist). */
+  readonly pinCounterpartId: (string | null)[] = [];
+  pinFilter = new Int32Array(16);
+  /** PIN_* bits. */
+  pinBits = new Uint8Array(16);
+  pinQueue = new Int32Array(16);
+  pinTrail = new Int32Array(16);
+  pinClones = new Int32Array(16);
+  /** The pin's declared frame limit, 0 for none (a declared limit is at least 1). */
+  pinMaxFrames = new Uint32Array(16);
+  /** OR of the Flags of every framing item (pin-level bits such as INSIST_ON_FRAMESIZE_RATIO), unsigned. */
+  pinFlagsUnion = new Uint32Array(16);
+  /** The in-place counterpart on the same filter, or −1. */
+  pinCounterpart = new Int32Array(16);
+  pinPeerCount = new Int32Array(16);
+  /** The first and last connection of the pin's peer list (−1: none). */
+  pinPeerHead = new Int32Array(16);
+  pinPeerTail = new Int32Array(16);
+  /** Inputs: the pipe and the position of the member this input became (set by pipe building; −1: none). */
+  pinMemberPipe = new Int32Array(16);
+  pinMemberPos = new Int32Array(16);
 
-/** @internal A validated filter. */
-export interface FilterNode {
-  readonly id: string;
-  readonly index: number;
-  readonly pins: PinNode[];
-  readonly inputs: PinNode[];
-  readonly outputs: PinNode[];
-  /** Pins by id, built only for filters with many pins. */
-  _pinsById: Map<string, PinNode> | null;
-}
+  /**
+   * The framing items of the pins, copied at validation (negotiation reads these dense arrays instead of going back
+   * to the description's objects): pin p's items are `item…[pinItemStart[p] … + pinItemCount[p]]` (start −1: no
+   * framing). Ranges are the validated objects (the record shares them).
+   */
+  pinItemStart = new Int32Array(16);
+  pinItemCount = new Int32Array(16);
+  /** The framing's OutputCompression when it is not neutral, else null (no framing, or a neutral ratio). */
+  readonly pinRatio: (Compression | null)[] = [];
+  itemCount = 0;
+  /** The items written so far (a description that fails validation may leave some beyond itemCount). */
+  itemHigh = 0;
+  readonly itemMemoryType: Guid[] = [];
+  readonly itemBusType: Guid[] = [];
+  readonly itemPhysical: FramingRange[] = [];
+  readonly itemOptimal: FramingRange[] = [];
+  itemFlags = new Uint32Array(16);
+  itemMemoryFlags = new Uint32Array(16);
+  itemFrames = new Uint32Array(16);
+  itemAlignment = new Uint32Array(16);
+  itemWeight = new Uint32Array(16);
 
-/** @internal A validated graph. */
-export interface GraphModel {
-  readonly filters: FilterNode[];
-  readonly strategy: number;
-  readonly enforceInputPinRanges: boolean;
-  readonly maxFrames: number;
+  /** Per connection, twice (once in the output's peer list, once in the input's): the peer and the next entry. */
+  connPeer = new Int32Array(16);
+  connNext = new Int32Array(16);
+  connCount = 0;
+
+  pipeCount = 0;
+  /** The pipe this branch pipe copies from, or −1. */
+  pipeBranchOf = new Int32Array(16);
+  /** The pipe's feeding pipes: `edgePipe[pipePrevStart … + pipePrevCount]`. */
+  pipePrevStart = new Int32Array(16);
+  pipePrevCount = new Int32Array(16);
+  /** The pipes a pipe feeds: a list of edges (`pipeNextHead` → `edgeNext`; the fed pipe is `edgeOwner`). */
+  pipeNextHead = new Int32Array(16);
+  pipeNextTail = new Int32Array(16);
+  pipeNextCount = new Int32Array(16);
+  /** PIPE_* bits. */
+  pipeBits = new Uint8Array(16);
+  /** Scratch mark used while deduplicating. */
+  pipeStamp = new Int32Array(16);
+  pipeMemberStart = new Int32Array(16);
+  pipeMemberCount = new Int32Array(16);
+
+  /** Edge e: pipe `edgeOwner[e]` is fed by pipe `edgePipe[e]`. */
+  edgePipe = new Int32Array(16);
+  edgeOwner = new Int32Array(16);
+  edgeNext = new Int32Array(16);
+  edgeCount = 0;
+
+  /** Members in creation order (pipe, position, pin, role, cumulative compression from the allocator pin). */
+  memberCount = 0;
+  newMemberPipe = new Int32Array(16);
+  newMemberPos = new Int32Array(16);
+  newMemberPin = new Int32Array(16);
+  newMemberRole = new Uint8Array(16);
+  readonly newMemberCompression: Compression[] = [];
+  /** Members in pipe order (slot = pipeMemberStart[pipe] + position). */
+  memberPin = new Int32Array(16);
+  memberRole = new Uint8Array(16);
+  readonly memberCompression: Compression[] = [];
+
+  /** Scratch of pipe building: filter indegrees, the topological order, the work stack. */
+  scratchA = new Int32Array(16);
+  scratchB = new Int32Array(16);
+  workPipe = new Int32Array(16);
+  workPin = new Int32Array(16);
+  readonly workRatio: Compression[] = [];
+
+  private _inUse = false;
+  private static _kept: GraphModel | null = null;
+
+  /** A model for one negotiation (the kept one when free). */
+  static acquire(): GraphModel {
+    let model = GraphModel._kept;
+    if (model === null || model._inUse) model = new GraphModel();
+    else GraphModel._kept = null;
+    model._inUse = true;
+    model.filterCount = 0;
+    model.pinCount = 0;
+    model.itemCount = 0;
+    model.itemHigh = 0;
+    model.connCount = 0;
+    model.pipeCount = 0;
+    model.edgeCount = 0;
+    model.memberCount = 0;
+    model.pinMaps = null;
+    model.lastFilter = -1;
+    return model;
+  }
+
+  /** Gives the model back (it keeps none of this negotiation's strings or objects). */
+  static release(model: GraphModel): void {
+    model.filterId.fill('', 0, model.filterCount);
+    model.pinId.fill('', 0, model.pinCount);
+    model.pinRef.fill('', 0, model.pinCount);
+    model.pinAllocator.fill(null, 0, model.pinCount);
+    model.pinCounterpartId.fill(null, 0, model.pinCount);
+    model.pinRatio.fill(null, 0, model.pinCount);
+    model.itemMemoryType.fill(GUID_NULL, 0, model.itemHigh);
+    model.itemBusType.fill(GUID_NULL, 0, model.itemHigh);
+    model.itemPhysical.fill(NO_RANGE, 0, model.itemHigh);
+    model.itemOptimal.fill(NO_RANGE, 0, model.itemHigh);
+    model.newMemberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
+    model.memberCompression.fill(NO_COMPRESSION, 0, model.memberCount);
+    model.workRatio.fill(NO_COMPRESSION, 0, model.pinCount);
+    model.pinMaps = null;
+    model._inUse = false;
+    if (model.pinFilter.length > MAX_KEPT || model.memberPin.length > MAX_KEPT) return;
+    if (model.filterPinStart.length > MAX_KEPT || model.connPeer.length > 2 * MAX_KEPT) return;
+    if (model.itemFlags.length > 2 * MAX_KEPT) return;
+    GraphModel._kept = model;
+  }
+
+  ensureFilters(n: number): void {
+    if (this.filterPinStart.length >= n && this.filterId.length >= n) return;
+    this.filterPinStart = grow32(this.filterPinStart, n);
+    this.filterPinCount = grow32(this.filterPinCount, n);
+    this.filterInputCount = grow32(this.filterInputCount, n);
+    this.scratchA = grow32(this.scratchA, n);
+    this.scratchB = grow32(this.scratchB, n);
+    pad(this.filterId, this.filterPinStart.length, '');
+  }
+
+  ensurePins(n: number): void {
+    if (this.pinFilter.length >= n && this.pinId.length >= n) return;
+    this.pinFilter = grow32(this.pinFilter, n);
+    this.pinBits = grow8(this.pinBits, n);
+    this.pinQueue = grow32(this.pinQueue, n);
+    this.pinTrail = grow32(this.pinTrail, n);
+    this.pinClones = grow32(this.pinClones, n);
+    this.pinMaxFrames = growU32(this.pinMaxFrames, n);
+    this.pinFlagsUnion = growU32(this.pinFlagsUnion, n);
+    this.pinCounterpart = grow32(this.pinCounterpart, n);
+    this.pinPeerCount = grow32(this.pinPeerCount, n);
+    this.pinPeerHead = grow32(this.pinPeerHead, n);
+    this.pinPeerTail = grow32(this.pinPeerTail, n);
+    this.pinMemberPipe = grow32(this.pinMemberPipe, n);
+    this.pinMemberPos = grow32(this.pinMemberPos, n);
+    this.pinItemStart = grow32(this.pinItemStart, n);
+    this.pinItemCount = grow32(this.pinItemCount, n);
+    this.workPipe = grow32(this.workPipe, n);
+    this.workPin = grow32(this.workPin, n);
+    const capacity = this.pinFilter.length;
+    pad(this.pinId, capacity, '');
+    pad(this.pinRef, capacity, '');
+    pad(this.pinAllocator, capacity, null);
+    pad(this.pinCounterpartId, capacity, null);
+    pad(this.pinRatio, capacity, null);
+    pad(this.workRatio, capacity, NO_COMPRESSION);
+  }
+
+  ensureItems(n: number): void {
+    if (this.itemFlags.length >= n && this.itemMemoryType.length >= n) return;
+    this.itemFlags = growU32(this.itemFlags, n);
+    this.itemMemoryFlags = growU32(this.itemMemoryFlags, n);
+    this.itemFrames = growU32(this.itemFrames, n);
+    this.itemAlignment = growU32(this.itemAlignment, n);
+    this.itemWeight = growU32(this.itemWeight, n);
+    const capacity = this.itemFlags.length;
+    pad(this.itemMemoryType, capacity, GUID_NULL);
+    pad(this.itemBusType, capacity, GUID_NULL);
+    pad(this.itemPhysical, capacity, NO_RANGE);
+    pad(this.itemOptimal, capacity, NO_RANGE);
+  }
+
+  ensureConnections(n: number): void {
+    if (this.connPeer.length >= 2 * n) return;
+    this.connPeer = grow32(this.connPeer, 2 * n);
+    this.connNext = grow32(this.connNext, 2 * n);
+  }
+
+  ensurePipes(n: number): void {
+    if (this.pipeBranchOf.length >= n) return;
+    this.pipeBranchOf = grow32(this.pipeBranchOf, n);
+    this.pipePrevStart = grow32(this.pipePrevStart, n);
+    this.pipePrevCount = grow32(this.pipePrevCount, n);
+    this.pipeNextHead = grow32(this.pipeNextHead, n);
+    this.pipeNextTail = grow32(this.pipeNextTail, n);
+    this.pipeNextCount = grow32(this.pipeNextCount, n);
+    this.pipeBits = grow8(this.pipeBits, n);
+    this.pipeStamp = grow32(this.pipeStamp, n);
+    this.pipeMemberStart = grow32(this.pipeMemberStart, n);
+    this.pipeMemberCount = grow32(this.pipeMemberCount, n);
+  }
+
+  ensureEdges(n: number): void {
+    if (this.edgePipe.length >= n) return;
+    this.edgePipe = grow32(this.edgePipe, n);
+    this.edgeOwner = grow32(this.edgeOwner, n);
+    this.edgeNext = grow32(this.edgeNext, n);
+  }
+
+  ensureMembers(n: number): void {
+    if (this.memberPin.length >= n && this.memberCompression.length >= n) return;
+    this.newMemberPipe = grow32(this.newMemberPipe, n);
+    this.newMemberPos = grow32(this.newMemberPos, n);
+    this.newMemberPin = grow32(this.newMemberPin, n);
+    this.newMemberRole = grow8(this.newMemberRole, n);
+    this.memberPin = grow32(this.memberPin, n);
+    this.memberRole = grow8(this.memberRole, n);
+    pad(this.newMemberCompression, this.memberPin.length, NO_COMPRESSION);
+    pad(this.memberCompression, this.memberPin.length, NO_COMPRESSION);
+  }
+
+  /** Fills the pipe-order member arrays from the members in creation order (pipeMemberCount holds the counts). */
+  sortMembers(): void {
+    let at = 0;
+    for (let p = 0; p < this.pipeCount; p++) {
+      this.pipeMemberStart[p] = at;
+      at += this.pipeMemberCount[p]!;
+    }
+    const comp = this.memberCompression;
+    for (let m = 0; m < this.memberCount; m++) {
+      const slot = this.pipeMemberStart[this.newMemberPipe[m]!]! + this.newMemberPos[m]!;
+      this.memberPin[slot] = this.newMemberPin[m]!;
+      this.memberRole[slot] = this.newMemberRole[m]!;
+      comp[slot] = this.newMemberCompression[m]!;
+    }
+  }
 }
 
 const U32_MAX = 0xffffffff;
@@ -280,7 +598,8 @@ function compression(value: unknown, key: string): Compression {
   return c as unknown as Compression;
 }
 
-function item(value: unknown, index: number): FramingItem {
+/** Validates the framing item `value` (index `index` of its framing) and copies its validated fields to item `at`. */
+function item(value: unknown, index: number, model: GraphModel, at: number): FramingItem {
   const i = record(value, index, ITEM_KEYS);
   pathStack.push(index);
   const flags = flagWord(i.flags, 'flags');
@@ -303,6 +622,16 @@ function item(value: unknown, index: number): FramingItem {
   const memoryTypeWeight = u32(i.memoryTypeWeight, 'memoryTypeWeight');
   const physicalRange = range(i.physicalRange, 'physicalRange', PHYSICAL_SLOT);
   pathStack.pop();
+  model.itemMemoryType[at] = memoryType;
+  model.itemBusType[at] = busType;
+  model.itemPhysical[at] = physicalRange;
+  model.itemOptimal[at] = optimal;
+  model.itemFlags[at] = flags;
+  model.itemMemoryFlags[at] = memoryFlags;
+  model.itemFrames[at] = frames;
+  model.itemAlignment[at] = fileAlignment;
+  model.itemWeight[at] = memoryTypeWeight;
+  if (at >= model.itemHigh) model.itemHigh = at + 1;
   const framingRange: FramingRangeWeighted =
     isPlain(fr) && optimal === fr.range
       ? (fr as unknown as FramingRangeWeighted)
@@ -330,7 +659,11 @@ function item(value: unknown, index: number): FramingItem {
   };
 }
 
-function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
+/**
+ * Validates a framing; its items are copied to the model's item arrays from `model.itemCount` on (the caller commits
+ * them by advancing `itemCount`).
+ */
+function framingEx(value: unknown, key: string, model: GraphModel): AllocatorFramingEx | null {
   if (value === null) return null;
   const f = record(value, key, FRAMING_KEYS);
   pathStack.push(key);
@@ -339,11 +672,12 @@ function framingEx(value: unknown, key: string): AllocatorFramingEx | null {
   const pinFlags = flagWord(f.pinFlags, 'pinFlags');
   const outputCompression = compression(f.outputCompression, 'outputCompression');
   const pinWeight = u32(f.pinWeight, 'pinWeight');
+  model.ensureItems(model.itemCount + itemValues.length);
   pathStack.push('items');
   // A validated item is the described object itself when it is plain; a new items array only when one is not.
   let items: FramingItem[] | null = null;
   for (let k = 0; k < itemValues.length; k++) {
-    const it = item(itemValues[k], k);
+    const it = item(itemValues[k], k, model, model.itemCount + k);
     if (items === null && it !== itemValues[k]) items = itemValues.slice(0, k) as FramingItem[];
     if (items !== null) items.push(it);
   }
@@ -395,16 +729,14 @@ function holding(value: unknown, key: string): void {
   pathStack.pop();
 }
 
-/** The initial peers of every pin (shared, frozen: connecting a pin replaces it). */
-const NO_PEERS = Object.freeze([]) as unknown as PinNode[];
-
-function pin(value: unknown, index: number, filter: FilterNode, filterUser: boolean): PinNode {
+/** Validates the pin `value` (index `index` of its filter) into pin `at` of the model. */
+function pin(model: GraphModel, at: number, value: unknown, index: number, filter: number, filterUser: boolean): void {
   const p = record(value, index, PIN_KEYS);
   pathStack.push(index);
   const pinId = id(p.id, 'id', false);
   if (p.dataFlow !== 'in' && p.dataFlow !== 'out') fail('type', 'dataFlow', p.dataFlow, '"in" or "out"');
   const dataFlow = p.dataFlow;
-  const framing = framingEx(p.allocatorFraming, 'allocatorFraming');
+  const framing = framingEx(p.allocatorFraming, 'allocatorFraming', model);
   const userMode = bool(p.userMode, 'userMode', filterUser);
   const allocator = vendorAllocator(p.allocator, 'allocator');
   if (allocator !== null && userMode) {
@@ -419,35 +751,51 @@ function pin(value: unknown, index: number, filter: FilterNode, filterUser: bool
   if (splitter && dataFlow !== 'out') fail('type', 'splitter', true, 'false on an input pin');
   const sinkFlag = bool(p.sink, 'sink', false);
   if (sinkFlag && dataFlow !== 'in') fail('type', 'sink', true, 'false on an output pin');
+  const readOnly = bool(p.readOnly, 'readOnly', false);
   let flagsUnion = 0;
-  if (framing) for (let k = 0; k < framing.items.length; k++) flagsUnion |= framing.items[k]!.flags;
-  const node: PinNode = {
-    id: pinId,
-    ref: '',
-    filter,
-    dataFlow,
-    framing,
-    userMode,
-    readOnly: bool(p.readOnly, 'readOnly', false),
-    splitter,
-    sinkFlag,
-    allocator,
-    queueDepth: hold.queueDepth,
-    trailingWindow: hold.trailingWindow,
-    clonesKept: hold.clonesKept,
-    maxFrames: hold.maxFrames,
-    flagsUnion: flagsUnion >>> 0,
-    counterpart: null,
-    peers: NO_PEERS,
-    _counterpartId: counterpartId,
-    _member: null,
-  };
+  if (framing === null) {
+    model.pinItemStart[at] = -1;
+    model.pinItemCount[at] = 0;
+    model.pinRatio[at] = null;
+  } else {
+    // The items were copied to the item arrays by framingEx (validated values, not read again).
+    const items = framing.items.length;
+    const first = model.itemCount;
+    for (let i = first; i < first + items; i++) flagsUnion |= model.itemFlags[i]!;
+    model.itemCount = first + items;
+    model.pinItemStart[at] = first;
+    model.pinItemCount[at] = items;
+    const ratio = framing.outputCompression;
+    model.pinRatio[at] = isNeutralCompression(ratio) ? null : ratio;
+  }
+  model.pinId[at] = pinId;
+  model.pinRef[at] = '';
+  model.pinAllocator[at] = allocator;
+  model.pinCounterpartId[at] = counterpartId;
+  model.pinFilter[at] = filter;
+  model.pinBits[at] =
+    (dataFlow === 'in' ? PinBit.input : 0) |
+    (userMode ? PinBit.user : 0) |
+    (readOnly ? PinBit.readOnly : 0) |
+    (splitter ? PinBit.splitter : 0) |
+    (sinkFlag ? PinBit.sink : 0);
+  model.pinQueue[at] = hold.queueDepth;
+  model.pinTrail[at] = hold.trailingWindow;
+  model.pinClones[at] = hold.clonesKept;
+  model.pinMaxFrames[at] = hold.maxFrames ?? 0;
+  model.pinFlagsUnion[at] = flagsUnion >>> 0;
+  model.pinCounterpart[at] = -1;
+  model.pinPeerCount[at] = 0;
+  model.pinPeerHead[at] = -1;
+  model.pinPeerTail[at] = -1;
+  model.pinMemberPipe[at] = -1;
+  model.pinMemberPos[at] = -1;
   pathStack.pop();
-  return node;
 }
 
 /**
- * Validates a `NegotiationDescription` and links it into the internal graph model.
+ * Validates a `NegotiationDescription` and links it into a graph model (acquired here; the caller releases it with
+ * {@link GraphModel.release} when the negotiation is over; when this throws, it is released here).
  * @throws TypeError / RangeError naming the offending path (e.g. `description.filters[2].pins[0].dataFlow`)
  * @internal
  */
@@ -455,7 +803,6 @@ export function buildGraphModel(description: unknown): GraphModel {
   pathStack.length = 0;
   lastRanges.fill(UNSET);
   lastCompression = UNSET;
-  lastFilter = null;
   const d = record(description, 'description', DESCRIPTION_KEYS);
   pathStack.push('description');
   const strategy = optU32(d.strategy, 'strategy', 0x3, 0, 0xf);
@@ -470,21 +817,31 @@ export function buildGraphModel(description: unknown): GraphModel {
   }
   const filterValues = array(d.filters, 'filters');
   const connectionValues = array(d.connections, 'connections');
+  const model = GraphModel.acquire();
+  model.strategy = strategy;
+  model.enforceInputPinRanges = enforceInputPinRanges;
+  model.maxFrames = maxFrames;
   const filtersById = IdTable.acquire(filterValues.length);
-  let filters: FilterNode[];
   try {
-    filters = linkFilters(filterValues, connectionValues, filtersById);
+    linkFilters(model, filterValues, connectionValues, filtersById);
+  } catch (error) {
+    GraphModel.release(model);
+    throw error;
   } finally {
     IdTable.release(filtersById);
   }
-  return { filters, strategy, enforceInputPinRanges, maxFrames };
+  return model;
 }
 
 /** Validates the filters and connections (the path stack holds `description`) and links them. */
-function linkFilters(filterValues: unknown[], connectionValues: unknown[], filtersById: IdTable): FilterNode[] {
-  // Exact size: every filter is validated or the call throws.
-  const filters = new Array<FilterNode>(filterValues.length);
+function linkFilters(
+  model: GraphModel,
+  filterValues: unknown[],
+  connectionValues: unknown[],
+  filtersById: IdTable,
+): void {
   const allocatorIds = new Set<string>();
+  model.ensureFilters(filterValues.length);
   pathStack.push('filters');
   for (let fi = 0; fi < filterValues.length; fi++) {
     const f = record(filterValues[fi], fi, FILTER_KEYS);
@@ -493,143 +850,144 @@ function linkFilters(filterValues: unknown[], connectionValues: unknown[], filte
     if (!filtersById.add(filterId)) fail('type', 'id', filterId, 'a filter id not used before');
     const filterUser = bool(f.userMode, 'userMode', false);
     const pinValues = array(f.pins, 'pins');
-    // Exact-size pin arrays: count the inputs first (a pin that is not an object or has a bad dataFlow fails below).
+    const start = model.pinCount;
+    model.ensurePins(start + pinValues.length);
+    model.filterId[fi] = filterId;
+    model.filterPinStart[fi] = start;
+    model.filterPinCount[fi] = 0;
+    model.filterCount = fi + 1;
     let inputCount = 0;
-    for (let pi = 0; pi < pinValues.length; pi++) {
-      const v = pinValues[pi];
-      if (typeof v === 'object' && v !== null && (v as { dataFlow?: unknown }).dataFlow === 'in') inputCount++;
-    }
-    const filter: FilterNode = {
-      id: filterId,
-      index: fi,
-      pins: new Array<PinNode>(pinValues.length),
-      inputs: new Array<PinNode>(inputCount),
-      outputs: new Array<PinNode>(pinValues.length - inputCount),
-      _pinsById: null,
-    };
-    let inputAt = 0;
-    let outputAt = 0;
     pathStack.push('pins');
     for (let pi = 0; pi < pinValues.length; pi++) {
-      const node = pin(pinValues[pi], pi, filter, filterUser);
-      const pinId = node.id;
-      if (pinById(filter, pinId, pi)) fail('type', pi, pinId, 'a pin id not used before in the filter');
-      if (node.allocator !== null) {
-        if (allocatorIds.has(node.allocator.id)) {
+      const at = start + pi;
+      pin(model, at, pinValues[pi], pi, fi, filterUser);
+      model.pinCount = at + 1;
+      const pinId = model.pinId[at]!;
+      if (pinById(model, fi, pinId, pi) >= 0) fail('type', pi, pinId, 'a pin id not used before in the filter');
+      const allocator = model.pinAllocator[at]!;
+      if (allocator !== null) {
+        if (allocatorIds.has(allocator.id)) {
           pathStack.push(pi, 'allocator');
-          fail('type', 'id', node.allocator.id, 'an allocator id not used before');
+          fail('type', 'id', allocator.id, 'an allocator id not used before');
         }
-        allocatorIds.add(node.allocator.id);
+        allocatorIds.add(allocator.id);
       }
-      filter._pinsById?.set(pinId, node);
-      filter.pins[pi] = node;
-      if (node.dataFlow === 'in') filter.inputs[inputAt++] = node;
-      else filter.outputs[outputAt++] = node;
+      model.pinMaps?.get(fi)?.set(pinId, at);
+      model.filterPinCount[fi] = pi + 1;
+      if ((model.pinBits[at]! & PinBit.input) !== 0) inputCount++;
     }
+    model.filterInputCount[fi] = inputCount;
     pathStack.pop();
-    linkCounterparts(filter);
+    linkCounterparts(model, fi);
     pathStack.pop();
-    filters[fi] = filter;
   }
   pathStack.pop();
 
   pathStack.push('connections');
+  model.ensureConnections(connectionValues.length);
+  const bits = model.pinBits;
   for (let ci = 0; ci < connectionValues.length; ci++) {
     const c = record(connectionValues[ci], ci, CONNECTION_KEYS);
     pathStack.push(ci);
-    const from = pinRef(c.from, 'from', filtersById, filters);
-    const to = pinRef(c.to, 'to', filtersById, filters);
-    if (from.dataFlow !== 'out') fail('type', 'from', from.ref, 'an output pin');
-    if (to.dataFlow !== 'in') fail('type', 'to', to.ref, 'an input pin');
-    if (to.peers.length > 0) fail('type', 'to', to.ref, 'an input pin not connected before');
-    if (from.peers.length > 0 && !from.splitter) {
-      fail('type', 'from', from.ref, 'an unconnected output, or a splitter output (KSPIN_FLAG_SPLITTER)');
+    const from = pinRef(model, c.from, 'from', filtersById);
+    const to = pinRef(model, c.to, 'to', filtersById);
+    if ((bits[from]! & PinBit.input) !== 0) fail('type', 'from', model.pinRef[from], 'an output pin');
+    if ((bits[to]! & PinBit.input) === 0) fail('type', 'to', model.pinRef[to], 'an input pin');
+    if (model.pinPeerCount[to]! > 0) fail('type', 'to', model.pinRef[to], 'an input pin not connected before');
+    if (model.pinPeerCount[from]! > 0 && (bits[from]! & PinBit.splitter) === 0) {
+      fail('type', 'from', model.pinRef[from], 'an unconnected output, or a splitter output (KSPIN_FLAG_SPLITTER)');
     }
-    if (from.filter === to.filter) fail('type', 'to', to.ref, 'a pin of another filter');
-    // Exact-size arrays: most pins have one peer.
-    if (from.peers.length === 0) from.peers = [to];
-    else from.peers.push(to);
-    to.peers = [from];
+    if (model.pinFilter[from] === model.pinFilter[to]) fail('type', 'to', model.pinRef[to], 'a pin of another filter');
+    addPeer(model, from, to);
+    addPeer(model, to, from);
+    model.connCount = ci + 1;
     pathStack.pop();
   }
   // The refs of the pins no connection names.
-  for (let fi = 0; fi < filters.length; fi++) {
-    const pins = filters[fi]!.pins;
-    for (let pi = 0; pi < pins.length; pi++)
-      if (pins[pi]!.ref === '') pins[pi]!.ref = `${filters[fi]!.id}.${pins[pi]!.id}`;
+  for (let p = 0; p < model.pinCount; p++) {
+    if (model.pinRef[p] === '') model.pinRef[p] = `${model.filterId[model.pinFilter[p]!]!}.${model.pinId[p]!}`;
   }
   pathStack.length = 0;
   lastRanges.fill(UNSET);
   lastCompression = UNSET;
-  lastFilter = null;
-  return filters;
+}
+
+/** Appends `peer` to the peer list of `pin` (an entry of the connection arrays). */
+function addPeer(model: GraphModel, pin: number, peer: number): void {
+  // Entry 2c is the output's, 2c + 1 the input's (each connection adds one of each).
+  const entry = (model.pinBits[pin]! & PinBit.input) !== 0 ? 2 * model.connCount + 1 : 2 * model.connCount;
+  model.connPeer[entry] = peer;
+  appendEntry(model.pinPeerHead, model.pinPeerTail, model.pinPeerCount, model.connNext, pin, entry);
 }
 
 const PIN_MAP_THRESHOLD = 16;
 
 /**
- * The pin of `filter` with this id among its first `count` pins (all by default; while the filter is being built,
- * the pins validated so far): a linear scan for few pins; a map, built once, for many.
+ * The pin of filter `fi` with this id among its first `count` pins (all by default; while the filter is being
+ * built, the pins validated so far), or −1: a linear scan for few pins; a map, built once, for many.
  */
-function pinById(filter: FilterNode, pinId: string, count = filter.pins.length): PinNode | null {
-  const pins = filter.pins;
+function pinById(model: GraphModel, fi: number, pinId: string, count = model.filterPinCount[fi]!): number {
+  const start = model.filterPinStart[fi]!;
+  const ids = model.pinId;
   if (count <= PIN_MAP_THRESHOLD) {
-    for (let i = 0; i < count; i++) if (pins[i]!.id === pinId) return pins[i]!;
-    return null;
+    for (let i = 0; i < count; i++) if (ids[start + i] === pinId) return start + i;
+    return -1;
   }
-  if (filter._pinsById === null) {
-    filter._pinsById = new Map();
-    for (let i = 0; i < count; i++) filter._pinsById.set(pins[i]!.id, pins[i]!);
+  model.pinMaps ??= new Map();
+  let map = model.pinMaps.get(fi);
+  if (map === undefined) {
+    map = new Map();
+    for (let i = 0; i < count; i++) map.set(ids[start + i]!, start + i);
+    model.pinMaps.set(fi, map);
   }
-  return filter._pinsById.get(pinId) ?? null;
+  return map.get(pinId) ?? -1;
 }
 
-/** The pin of `filter` whose id is `ref` after `dot` (compared in place for few pins: no substring). */
-function pinByTail(filter: FilterNode, ref: string, dot: number): PinNode | null {
-  const pins = filter.pins;
-  if (pins.length > PIN_MAP_THRESHOLD) return pinById(filter, ref.slice(dot + 1));
+/** The pin of filter `fi` whose id is `ref` after `dot`, or −1 (compared in place for few pins: no substring). */
+function pinByTail(model: GraphModel, fi: number, ref: string, dot: number): number {
+  const count = model.filterPinCount[fi]!;
+  if (count > PIN_MAP_THRESHOLD) return pinById(model, fi, ref.slice(dot + 1));
+  const start = model.filterPinStart[fi]!;
   const length = ref.length - dot - 1;
-  for (let i = 0; i < pins.length; i++) {
-    const pinId = pins[i]!.id;
-    if (pinId.length === length && ref.endsWith(pinId)) return pins[i]!;
+  for (let i = 0; i < count; i++) {
+    const pinId = model.pinId[start + i]!;
+    if (pinId.length === length && ref.endsWith(pinId)) return start + i;
   }
-  return null;
+  return -1;
 }
 
 /**
- * The filter of the last reference resolved (reset by buildGraphModel). Descriptions usually list connections in
- * filter order, so a reference most often names that filter or the one after it: both are compared in place before
- * the filter id is cut out of the reference and looked up.
+ * The filter named by `ref` before `dot`, or −1: found without a substring when it is the filter of the last
+ * reference resolved or the one after it (descriptions usually list connections in filter order), else by hashing
+ * the prefix in place.
  */
-let lastFilter: FilterNode | null = null;
-
-/** The filter named by `ref` before `dot`, found without a substring when it is `lastFilter` or the next one. */
-function filterOf(ref: string, dot: number, byId: IdTable, filters: readonly FilterNode[]): FilterNode | null {
-  const last = lastFilter;
-  // (A filter of another negotiation — one run from a getter of this description — is not a hint.)
-  if (last !== null && filters[last.index] === last) {
-    if (last.id.length === dot && ref.startsWith(last.id)) return last;
-    const next = filters[last.index + 1];
-    if (next !== undefined && next.id.length === dot && ref.startsWith(next.id)) {
-      lastFilter = next;
-      return next;
+function filterOf(model: GraphModel, ref: string, dot: number, byId: IdTable): number {
+  const last = model.lastFilter;
+  if (last >= 0) {
+    const lastId = model.filterId[last]!;
+    if (lastId.length === dot && ref.startsWith(lastId)) return last;
+    if (last + 1 < model.filterCount) {
+      const nextId = model.filterId[last + 1]!;
+      if (nextId.length === dot && ref.startsWith(nextId)) {
+        model.lastFilter = last + 1;
+        return last + 1;
+      }
     }
   }
   const at = byId.indexOfPrefix(ref, dot);
-  const found = at < 0 ? null : filters[at]!;
-  if (found !== null) lastFilter = found;
-  return found;
+  if (at >= 0) model.lastFilter = at;
+  return at;
 }
 
-function pinRef(value: unknown, key: string, byId: IdTable, filters: readonly FilterNode[]): PinNode {
+function pinRef(model: GraphModel, value: unknown, key: string, byId: IdTable): number {
   if (typeof value === 'string') {
     const dot = value.lastIndexOf('.');
     if (dot > 0) {
-      const filter = filterOf(value, dot, byId, filters);
-      const node = filter ? pinByTail(filter, value, dot) : null;
-      if (node) {
+      const filter = filterOf(model, value, dot, byId);
+      const node = filter >= 0 ? pinByTail(model, filter, value, dot) : -1;
+      if (node >= 0) {
         // A reference names exactly `${filter.id}.${pin.id}` (pin ids have no "."): the pin's ref is this string.
-        if (node.ref === '') node.ref = value;
+        if (model.pinRef[node] === '') model.pinRef[node] = value;
         return node;
       }
     }
@@ -639,40 +997,49 @@ function pinRef(value: unknown, key: string, byId: IdTable, filters: readonly Fi
 
 const INPLACE_MODIFIER = RequirementFlags.inplaceModifier;
 
-function linkCounterparts(filter: FilterNode): void {
+function linkCounterparts(model: GraphModel, fi: number): void {
+  const start = model.filterPinStart[fi]!;
+  const count = model.filterPinCount[fi]!;
+  const cp = model.pinCounterpart;
+  const bits = model.pinBits;
   pathStack.push('pins');
-  for (let pi = 0; pi < filter.pins.length; pi++) {
-    const pin = filter.pins[pi]!;
-    const cid = pin._counterpartId;
+  for (let pi = 0; pi < count; pi++) {
+    const pin = start + pi;
+    const cid = model.pinCounterpartId[pin]!;
     if (cid === null) continue;
     pathStack.push(pi);
-    const other = pinById(filter, cid);
-    if (!other || other.dataFlow === pin.dataFlow) {
-      fail('type', 'inPlaceCounterpart', cid, `the id of a pin of the opposite direction on filter "${filter.id}"`);
+    const other = pinById(model, fi, cid);
+    if (other < 0 || (bits[other]! & PinBit.input) === (bits[pin]! & PinBit.input)) {
+      fail(
+        'type',
+        'inPlaceCounterpart',
+        cid,
+        `the id of a pin of the opposite direction on filter "${model.filterId[fi]!}"`,
+      );
     }
-    if (
-      (other.counterpart !== null && other.counterpart !== pin) ||
-      (pin.counterpart !== null && pin.counterpart !== other)
-    ) {
+    if ((cp[other]! >= 0 && cp[other] !== pin) || (cp[pin]! >= 0 && cp[pin] !== other)) {
       fail('type', 'inPlaceCounterpart', cid, 'a pin paired with no other pin (counterparts are one-to-one)');
     }
-    pin.counterpart = other;
-    other.counterpart = pin;
+    cp[pin] = other;
+    cp[other] = pin;
     pathStack.pop();
   }
   pathStack.pop();
   // INPLACE_MODIFIER on an input of a filter with exactly one output (or on the output of a one-input, one-output
   // filter) makes that output the input's in-place counterpart.
-  if (filter.outputs.length !== 1) return;
-  const out = filter.outputs[0]!;
-  if (out.counterpart !== null) return;
-  for (const input of filter.inputs) {
-    if (input.counterpart !== null || input.sinkFlag) continue;
-    const flagged = (input.flagsUnion & INPLACE_MODIFIER) !== 0;
-    const outFlagged = filter.inputs.length === 1 && (out.flagsUnion & INPLACE_MODIFIER) !== 0;
+  const inputs = model.filterInputCount[fi]!;
+  if (count - inputs !== 1) return;
+  let out = start;
+  while ((bits[out]! & PinBit.input) !== 0) out++;
+  if (cp[out]! >= 0) return;
+  for (let pin = start; pin < start + count; pin++) {
+    if ((bits[pin]! & PinBit.input) === 0) continue;
+    if (cp[pin]! >= 0 || (bits[pin]! & PinBit.sink) !== 0) continue;
+    const flagged = (model.pinFlagsUnion[pin]! & INPLACE_MODIFIER) !== 0;
+    const outFlagged = inputs === 1 && (model.pinFlagsUnion[out]! & INPLACE_MODIFIER) !== 0;
     if (flagged || outFlagged) {
-      input.counterpart = out;
-      out.counterpart = input;
+      cp[pin] = out;
+      cp[out] = pin;
       return;
     }
   }

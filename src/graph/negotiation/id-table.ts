@@ -37,7 +37,9 @@ export class IdTable {
 
   /** Gives the table back for the next negotiation (it keeps none of this negotiation's strings). */
   static release(table: IdTable): void {
-    table._ids.length = 0;
+    // The ids array keeps its length (no regrowth by the next negotiation); its entries are cleared.
+    if (table._ids.length > MAX_KEPT_SLOTS) table._ids.length = 0;
+    else table._ids.fill('', 0, table._used);
     table._used = 0;
     table._overflow = null;
     table._inUse = false;

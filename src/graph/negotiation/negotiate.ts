@@ -15,7 +15,7 @@ import {
   NEUTRAL_COMPRESSION,
   rangeContains,
 } from '../../framing/range-math.js';
-import type { AllocatorFraming, Compression, FramingItem, FramingRange } from '../../framing/types.js';
+import type { AllocatorFraming, Compression, FramingRange } from '../../framing/types.js';
 import { Status } from '../../status.js';
 import {
   AllocatorStrategy,
@@ -28,7 +28,7 @@ import {
 import type { NegotiationDescription } from './description.js';
 import { formatFailure } from './format.js';
 import { type FramesOutcome, resolveFrames } from './frame-budget.js';
-import { buildGraphModel, type GraphModel, type PinNode } from './graph-model.js';
+import { buildGraphModel, GraphModel, PinBit, PipeBit, ROLE_NAMES, Role } from './graph-model.js';
 import {
   defaultAllocatorProvides,
   isSystemMemoryType,
@@ -36,7 +36,7 @@ import {
   memoryTypeSatisfies,
   poolTypeFor,
 } from './memory-types.js';
-import { buildPipes, type Pipe, type PipeMember, transformRatio } from './pipes.js';
+import { buildPipes, pipeId, transformRatio } from './pipes.js';
 import type {
   AllocatorCandidate,
   AllocatorPlaceName,
@@ -102,16 +102,15 @@ const NO_REQUIREMENTS = Object.freeze([]) as unknown as PinRequirement[];
 const NO_MEMORY_TYPES = Object.freeze([]) as unknown as MemoryTypeCandidate[];
 const NO_CANDIDATES = Object.freeze([]) as unknown as AllocatorCandidate[];
 const NO_PREFERENCES = Object.freeze([]) as unknown as SizePreference[];
-const NO_MEMBERS = Object.freeze([]) as unknown as PipeMember[];
 const NO_HOLDERS = Object.freeze([]) as unknown as FrameHolder[];
 
 /**
  * The evaluation of each member of the pipe being resolved under one memory type, by position (module scratch,
- * reused: negotiation is synchronous, and per-member objects would be garbage per attempt). `evItem` is cleared at
- * the end of each negotiation so that it keeps no description alive.
+ * reused: negotiation is synchronous, and per-member objects would be garbage per attempt). `evItem` is the item's
+ * index in the model's item arrays, −1 when the pin has no framing.
  */
-const evItem: (FramingItem | null)[] = [];
-/** The index of the item used (meaningful when evItem is not null). */
+const evItem: number[] = [];
+/** The index of the item used in its pin's framing (meaningful when evItem is not −1). */
 const evIndex: number[] = [];
 /** The memory type met the member's item. */
 const evMet: boolean[] = [];
@@ -143,16 +142,18 @@ function append<T>(list: T[] | null, value: T): T[] {
 }
 
 /** The index of the item a pin uses under memory type `mt`: −1 when the pin has no framing, NOT_MET when no item is met. */
-function chooseItem(pin: PinNode, mt: Guid): number {
-  const f = pin.framing;
-  if (f === null) return -1;
+function chooseItem(model: GraphModel, pin: number, mt: Guid): number {
+  const start = model.pinItemStart[pin]!;
+  if (start < 0) return -1;
+  const count = model.pinItemCount[pin]!;
   // An exact memory-type match first, then any item the memory type satisfies.
   for (let pass = 0; pass < 2; pass++) {
-    for (let i = 0; i < f.items.length; i++) {
-      const it = f.items[i]!;
-      if (pass === 0 && it.memoryType !== mt) continue;
-      const needsSystem = (it.flags & SYSTEM_MEMORY) !== 0 && (it.flags & PREFERENCES_ONLY) === 0;
-      if (memoryTypeSatisfies(mt, it.memoryType, needsSystem)) return i;
+    for (let i = 0; i < count; i++) {
+      const type = model.itemMemoryType[start + i]!;
+      if (pass === 0 && type !== mt) continue;
+      const flags = model.itemFlags[start + i]!;
+      const needsSystem = (flags & SYSTEM_MEMORY) !== 0 && (flags & PREFERENCES_ONLY) === 0;
+      if (memoryTypeSatisfies(mt, type, needsSystem)) return i;
     }
   }
   return NOT_MET;
@@ -161,24 +162,24 @@ function chooseItem(pin: PinNode, mt: Guid): number {
 /** chooseItem's answer when no item is met (item 0 is then used for everything but the memory type). */
 const NOT_MET = -2;
 
-/** Fills evItem / evIndex / evMet / evPrefOnly for the members of `pipe` under memory type `mt`. */
-function evaluateMembers(pipe: Pipe, mt: Guid): void {
-  const members = pipe.members;
-  for (let k = 0; k < members.length; k++) {
-    const member = members[k]!;
-    const chosen = chooseItem(member.pin, mt);
+/** Fills evItem / evIndex / evMet / evPrefOnly for the `n` members of the pipe at `start` under memory type `mt`. */
+function evaluateMembers(model: GraphModel, start: number, n: number, mt: Guid): void {
+  for (let k = 0; k < n; k++) {
+    const pin = model.memberPin[start + k]!;
+    const chosen = chooseItem(model, pin, mt);
     const index = chosen === NOT_MET ? 0 : chosen;
-    const item = index < 0 ? null : member.pin.framing!.items[index]!;
+    const item = index < 0 ? -1 : model.pinItemStart[pin]! + index;
+    const prefOnly = item >= 0 && (model.itemFlags[item]! & PREFERENCES_ONLY) !== 0;
     if (k < evItem.length) {
       evItem[k] = item;
       evIndex[k] = index;
       evMet[k] = chosen !== NOT_MET;
-      evPrefOnly[k] = item !== null && (item.flags & PREFERENCES_ONLY) !== 0;
+      evPrefOnly[k] = prefOnly;
     } else {
       evItem.push(item);
       evIndex.push(index);
       evMet.push(chosen !== NOT_MET);
-      evPrefOnly.push(item !== null && (item.flags & PREFERENCES_ONLY) !== 0);
+      evPrefOnly.push(prefOnly);
     }
   }
 }
@@ -210,25 +211,20 @@ function addType(type: Guid): void {
   typeCount++;
 }
 
-function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
+function rankMemoryTypes(model: GraphModel, start: number, n: number, user: boolean): MemoryTypeCandidate[] {
   typeCount = 0;
   if (user) addType(MemoryType.user);
   else {
-    const members = pipe.members;
-    for (let k = 0; k < members.length; k++) {
-      const f = members[k]!.pin.framing;
-      if (!f) continue;
-      for (let i = 0; i < f.items.length; i++) {
-        const it = f.items[i]!;
+    for (let k = 0; k < n; k++) {
+      const pin = model.memberPin[start + k]!;
+      const first = model.pinItemStart[pin]!;
+      if (first < 0) continue;
+      for (let i = first; i < first + model.pinItemCount[pin]!; i++) {
+        const type = model.itemMemoryType[i]!;
         // User memory never backs a kernel-mode pipe. At most MAX_MEMORY_TYPES distinct types are considered (the
         // first in pipe order), which keeps a pipe's resolution linear in its pins.
-        if (
-          it.memoryType !== GUID_NULL &&
-          it.memoryType !== MemoryType.user &&
-          typeCount < MAX_MEMORY_TYPES &&
-          !hasType(it.memoryType)
-        ) {
-          addType(it.memoryType);
+        if (type !== GUID_NULL && type !== MemoryType.user && typeCount < MAX_MEMORY_TYPES && !hasType(type)) {
+          addType(type);
         }
       }
     }
@@ -251,12 +247,12 @@ function rankMemoryTypes(pipe: Pipe, user: boolean): MemoryTypeCandidate[] {
     let hardOk = true;
     let prefs = 0;
     let weight = 0;
-    evaluateMembers(pipe, memoryType);
-    for (let k = 0; k < pipe.members.length; k++) {
-      const item = evItem[k];
-      if (item === null || item === undefined) continue;
+    evaluateMembers(model, start, n, memoryType);
+    for (let k = 0; k < n; k++) {
+      const item = evItem[k]!;
+      if (item < 0) continue;
       if (evMet[k]) {
-        weight += item.memoryTypeWeight;
+        weight += model.itemWeight[item]!;
         if (evPrefOnly[k]) prefs++;
       } else if (!evPrefOnly[k]) hardOk = false;
     }
@@ -305,9 +301,14 @@ function joinPreferences(carried: SizePreference | null): SizePreference[] {
   return out;
 }
 
-function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
+/** The ref of the pin of the member in `slot`. */
+function refAt(model: GraphModel, slot: number): string {
+  return model.pinRef[model.memberPin[slot]!]!;
+}
+
+function placeOf(n: number, position: number): AllocatorPlaceName {
   if (position === 0) return 'firstPin';
-  if (position === pipe.members.length - 1) return 'lastPin';
+  if (position === n - 1) return 'lastPin';
   return 'middlePin';
 }
 
@@ -317,26 +318,29 @@ function placeOf(pipe: Pipe, position: number): AllocatorPlaceName {
  * or null when it is rejected.
  */
 const cx = {
+  model: null as GraphModel | null,
   user: false,
   mt: GUID_NULL as Guid,
   mask: 0,
   alignBy: null as string | null,
   hardRange: FULL_RANGE as FramingRange,
   frameCount: 0,
-  /** The member that must allocate (a hard MUST_ALLOCATE), or null. */
-  mustMember: null as PipeMember | null,
+  /** The slot of the member that must allocate (a hard MUST_ALLOCATE), or −1. */
+  mustMember: -1,
   count: 0,
   bases: [] as (FramingRange | null)[],
 };
 
-/** Adds the default (or user-memory) allocator candidate at `at`. */
-function addDefault(candidates: AllocatorCandidate[], at: PipeMember): void {
+/** Adds the default (or user-memory) allocator candidate at the member in slot `slot`. */
+function addDefault(candidates: AllocatorCandidate[], slot: number): void {
+  const model = cx.model!;
+  const ref = model.pinRef[model.memberPin[slot]!]!;
   const kind = cx.user ? 'user' : 'default';
   let rejections: Rejection[] | null = null;
   if (!cx.user && !defaultAllocatorProvides(cx.mt, false)) {
     rejections = append(rejections, {
       rule: 'defaultAllocatorMemory',
-      pin: at.pin.ref,
+      pin: ref,
       field: 'memoryType',
       required: cx.mt,
       offered: [MemoryType.system, MemoryType.kernelPaged, MemoryType.kernelNonPaged],
@@ -345,7 +349,7 @@ function addDefault(candidates: AllocatorCandidate[], at: PipeMember): void {
   if (cx.mask > MAX_FILE_ALIGNMENT) {
     rejections = append(rejections, {
       rule: 'defaultAllocatorAlignment',
-      pin: cx.alignBy ?? at.pin.ref,
+      pin: cx.alignBy ?? ref,
       field: 'fileAlignment',
       required: cx.mask,
       offered: MAX_FILE_ALIGNMENT,
@@ -355,41 +359,44 @@ function addDefault(candidates: AllocatorCandidate[], at: PipeMember): void {
     allocator: kind,
     kind,
     id: null,
-    pin: at.pin.ref,
+    pin: ref,
     outcome: rejections !== null ? 'rejected' : 'eligible',
     rejections: rejections ?? NO_REJECTIONS,
   };
   cx.bases[cx.count++] = rejections !== null ? null : cx.hardRange;
 }
 
-/** Adds the vendor allocator candidate of member `m`, if its pin offers one. */
-function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
-  const a = m.pin.allocator;
-  if (!a || m.role === 'copySource') return;
+/** Adds the vendor allocator candidate of the member in slot `m`, if its pin offers one. */
+function addVendor(candidates: AllocatorCandidate[], m: number): void {
+  const model = cx.model!;
+  const a = model.pinAllocator[model.memberPin[m]!]!;
+  if (!a || model.memberRole[m] === Role.copySource) return;
+  const ref = model.pinRef[model.memberPin[m]!]!;
   let rejections: Rejection[] | null = null;
   let base: FramingRange | null = null;
   if (cx.user) {
     rejections = append(rejections, {
       rule: 'userModePipe',
-      pin: m.pin.ref,
+      pin: ref,
       field: 'mode',
       required: 'user',
       offered: 'kernel',
     });
   }
-  if (cx.mustMember !== null && m !== cx.mustMember) {
+  if (cx.mustMember >= 0 && m !== cx.mustMember) {
+    const mustRef = model.pinRef[model.memberPin[cx.mustMember]!]!;
     rejections = append(rejections, {
       rule: 'mustAllocate',
-      pin: cx.mustMember.pin.ref,
+      pin: mustRef,
       field: 'allocatorPin',
-      required: cx.mustMember.pin.ref,
-      offered: m.pin.ref,
+      required: mustRef,
+      offered: ref,
     });
   }
   if (!a.memoryTypes.includes(cx.mt) && !a.memoryTypes.includes(GUID_NULL)) {
     rejections = append(rejections, {
       rule: 'vendorMemoryType',
-      pin: m.pin.ref,
+      pin: ref,
       field: 'memoryType',
       required: cx.mt,
       offered: [...a.memoryTypes],
@@ -399,7 +406,7 @@ function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
   if (sized === null) {
     rejections = append(rejections, {
       rule: 'vendorFrameSize',
-      pin: m.pin.ref,
+      pin: ref,
       field: 'frameSize',
       required: copyRange(cx.hardRange),
       offered: copyRange(a.sizeRange),
@@ -408,7 +415,7 @@ function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
   if (a.fileAlignment < cx.mask) {
     rejections = append(rejections, {
       rule: 'vendorAlignment',
-      pin: m.pin.ref,
+      pin: ref,
       field: 'fileAlignment',
       required: cx.mask,
       offered: a.fileAlignment,
@@ -417,7 +424,7 @@ function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
   if (a.maxFrames < cx.frameCount) {
     rejections = append(rejections, {
       rule: 'vendorFrames',
-      pin: m.pin.ref,
+      pin: ref,
       field: 'frames',
       required: cx.frameCount,
       offered: a.maxFrames,
@@ -427,7 +434,7 @@ function addVendor(candidates: AllocatorCandidate[], m: PipeMember): void {
     allocator: `vendor:${a.id}`,
     kind: 'vendor',
     id: a.id,
-    pin: m.pin.ref,
+    pin: ref,
     outcome: rejections !== null ? 'rejected' : 'eligible',
     rejections: rejections ?? NO_REJECTIONS,
   };
@@ -463,15 +470,15 @@ function blankAttempt(): Attempt {
  */
 function attemptPipe(
   model: GraphModel,
-  pipe: Pipe,
+  pipe: number,
   mt: Guid,
   user: boolean,
   carried: CarriedSize | null,
   out: Attempt,
 ): Attempt {
-  evaluateMembers(pipe, mt);
-  const members = pipe.members;
-  const n = members.length;
+  const start = model.pipeMemberStart[pipe]!;
+  const n = model.pipeMemberCount[pipe]!;
+  evaluateMembers(model, start, n, mt);
   const requirements = new Array<PinRequirement>(n);
   let relaxed: Rejection[] | null = null;
   let factors = 0;
@@ -486,45 +493,52 @@ function attemptPipe(
   prefOptimalCount = 0;
   let integrityPin: string | null = null;
   for (let k = 0; k < n; k++) {
-    const member = members[k]!;
+    const pin = model.memberPin[start + k]!;
+    const role = model.memberRole[start + k]!;
+    const compression = model.memberCompression[start + k]!;
+    const ref = model.pinRef[pin]!;
     const item = evItem[k]!;
     const memoryTypeMet = evMet[k]!;
     const preferencesOnly = evPrefOnly[k]!;
-    const pin = member.pin;
     let sizeUse: PinRequirement['sizeUse'] = 'none';
     let sizeUseReason: string | null = null;
     let mappedPhysical: FramingRange | null = null;
     let mappedOptimal: FramingRange | null = null;
-    if (item) {
-      if (item.memoryType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
+    const itemFlags = item < 0 ? 0 : model.itemFlags[item]!;
+    if (item >= 0) {
+      const itemType = model.itemMemoryType[item]!;
+      if (itemType !== GUID_NULL) factors |= PipeFactor.memoryTypes;
       if (memoryTypeMet) {
-        weight += item.memoryTypeWeight;
+        weight += model.itemWeight[item]!;
         if (preferencesOnly) preferencesMet++;
       } else if (preferencesOnly) {
         relaxed = append(relaxed, {
           rule: 'memoryType',
-          pin: pin.ref,
+          pin: ref,
           field: 'memoryType',
-          required: item.memoryType,
+          required: itemType,
           offered: mt,
         });
       } else {
         memoryHardOk = false;
-        const needsSystem = (item.flags & SYSTEM_MEMORY) !== 0;
+        const needsSystem = (itemFlags & SYSTEM_MEMORY) !== 0;
         failure ??= {
           rule: needsSystem && !isSystemMemoryType(mt) ? 'systemMemory' : 'memoryType',
-          pin: pin.ref,
+          pin: ref,
           field: 'memoryType',
-          required: pin.framing!.items.map((it) => it.memoryType),
+          required: model.itemMemoryType.slice(
+            model.pinItemStart[pin]!,
+            model.pinItemStart[pin]! + model.pinItemCount[pin]!,
+          ),
           offered: mt,
         };
       }
-      if ((item.flags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
+      if ((itemFlags & (MUST_ALLOCATE | FRAME_INTEGRITY | PREFERENCES_ONLY)) !== 0) factors |= PipeFactor.flags;
       // Frame integrity: an upstream pin asked that data stay intact; an in-place modifier later breaks it.
-      if ((item.flags & FRAME_INTEGRITY) !== 0 && !preferencesOnly && integrityPin === null) integrityPin = pin.ref;
-      const unknown = member.compression.ratioNumerator === 0;
-      mappedPhysical = unknown ? null : mapRangeToAllocator(specified(item.physicalRange), member.compression);
-      mappedOptimal = unknown ? null : mapRangeToAllocator(specified(item.framingRange.range), member.compression);
+      if ((itemFlags & FRAME_INTEGRITY) !== 0 && !preferencesOnly && integrityPin === null) integrityPin = ref;
+      const unknown = compression.ratioNumerator === 0;
+      mappedPhysical = unknown ? null : mapRangeToAllocator(specified(model.itemPhysical[item]!), compression);
+      mappedOptimal = unknown ? null : mapRangeToAllocator(specified(model.itemOptimal[item]!), compression);
       if (unknown) {
         sizeUse = 'preference';
         sizeUseReason = 'unknownCompression';
@@ -532,7 +546,7 @@ function attemptPipe(
       } else if (preferencesOnly) {
         sizeUse = 'preference';
         sizeUseReason = 'preferencesOnly';
-      } else if (pin.dataFlow === 'in' && !model.enforceInputPinRanges) {
+      } else if ((model.pinBits[pin]! & PinBit.input) !== 0 && !model.enforceInputPinRanges) {
         sizeUse = 'preference';
         sizeUseReason = 'inputPin';
       } else sizeUse = 'hard';
@@ -540,10 +554,10 @@ function attemptPipe(
         if (mappedPhysical === null) {
           failure ??= {
             rule: 'physicalRange',
-            pin: pin.ref,
+            pin: ref,
             field: 'physicalRange',
-            required: copyRange(item.physicalRange),
-            offered: copyCompression(member.compression),
+            required: copyRange(model.itemPhysical[item]!),
+            offered: copyCompression(compression),
           };
         } else if (hard !== null) {
           if (!isFull(mappedPhysical)) factors |= PipeFactor.physicalRanges;
@@ -551,7 +565,7 @@ function attemptPipe(
           if (next === null) {
             failure ??= {
               rule: 'physicalRange',
-              pin: pin.ref,
+              pin: ref,
               field: 'physicalRange',
               required: copyRange(mappedPhysical),
               offered: copyRange(hard),
@@ -561,7 +575,7 @@ function attemptPipe(
         }
       } else if (mappedPhysical !== null && !isFull(mappedPhysical)) {
         prefPhysicalCount = put(prefPhysical, prefPhysicalCount, {
-          pin: pin.ref,
+          pin: ref,
           source: 'physicalRange',
           range: mappedPhysical,
           outcome: 'honored',
@@ -569,7 +583,7 @@ function attemptPipe(
       }
       if (mappedOptimal !== null && !isFull(mappedOptimal)) {
         prefOptimalCount = put(prefOptimal, prefOptimalCount, {
-          pin: pin.ref,
+          pin: ref,
           source: 'optimalRange',
           range: mappedOptimal,
           outcome: 'honored',
@@ -578,42 +592,45 @@ function attemptPipe(
     }
     if (
       integrityPin !== null &&
-      integrityPin !== pin.ref &&
-      (member.role === 'inPlaceInput' || (member.role === 'sink' && (pin.flagsUnion & 1) !== 0 && !pin.readOnly))
+      integrityPin !== ref &&
+      (role === Role.inPlaceInput ||
+        (role === Role.sink && (model.pinFlagsUnion[pin]! & 1) !== 0 && (model.pinBits[pin]! & PinBit.readOnly) === 0))
     ) {
       failure ??= {
         rule: 'frameIntegrity',
-        pin: pin.ref,
+        pin: ref,
         field: 'flags',
         required: `frames left intact (FRAME_INTEGRITY of ${integrityPin})`,
         offered: 'modifies frames in place',
       };
     }
     const mustAllocate =
-      item !== null && ((item.flags & MUST_ALLOCATE) !== 0 || (item.memoryFlags & MUST_ALLOCATE) !== 0);
-    requirements[member.position] = {
-      pin: pin.ref,
-      role: member.role,
-      position: member.position,
-      mode: pin.userMode ? 'user' : 'kernel',
-      itemIndex: item === null ? null : evIndex[k]!,
-      memoryType: item ? item.memoryType : null,
-      busType: item ? item.busType : null,
-      flags: item ? item.flags : 0,
+      item >= 0 && ((itemFlags & MUST_ALLOCATE) !== 0 || (model.itemMemoryFlags[item]! & MUST_ALLOCATE) !== 0);
+    const allocator = model.pinAllocator[pin]!;
+    const maxFrames = model.pinMaxFrames[pin]!;
+    requirements[k] = {
+      pin: ref,
+      role: ROLE_NAMES[role]!,
+      position: k,
+      mode: (model.pinBits[pin]! & PinBit.user) !== 0 ? 'user' : 'kernel',
+      itemIndex: item < 0 ? null : evIndex[k]!,
+      memoryType: item < 0 ? null : model.itemMemoryType[item]!,
+      busType: item < 0 ? null : model.itemBusType[item]!,
+      flags: itemFlags,
       preferencesOnly,
       mustAllocate,
       memoryTypeMet,
-      frames: item ? item.frames : 0,
-      fileAlignment: item ? item.fileAlignment : 0,
-      physicalRange: item ? item.physicalRange : null,
+      frames: item < 0 ? 0 : model.itemFrames[item]!,
+      fileAlignment: item < 0 ? 0 : model.itemAlignment[item]!,
+      physicalRange: item < 0 ? null : model.itemPhysical[item]!,
       physicalRangeAtAllocator: mappedPhysical,
       optimalRangeAtAllocator: mappedOptimal,
       sizeUse,
       sizeUseReason,
-      compression: member.compression,
-      holds: member.role === 'copySource' ? 0 : pin.queueDepth + pin.trailingWindow + pin.clonesKept,
-      maxFrames: pin.maxFrames,
-      vendorAllocator: pin.allocator ? pin.allocator.id : null,
+      compression: compression,
+      holds: role === Role.copySource ? 0 : model.pinQueue[pin]! + model.pinTrail[pin]! + model.pinClones[pin]!,
+      maxFrames: maxFrames === 0 ? null : maxFrames,
+      vendorAllocator: allocator ? allocator.id : null,
     };
   }
 
@@ -647,7 +664,7 @@ function attemptPipe(
   if (prefOptimalCount > 0) factors |= PipeFactor.optimalRanges;
 
   // --- frames and the static frame budget ---
-  const frames = resolveFrames(members, evItem, strategy, model.maxFrames, framesOutcome);
+  const frames = resolveFrames(model, start, n, evItem, strategy, model.maxFrames, framesOutcome);
   if (framesOutcome.failure) failure ??= framesOutcome.failure;
   if ((frames.frames ?? frames.required) > 1 || frames.held > 0) factors |= PipeFactor.buffers;
 
@@ -655,42 +672,45 @@ function attemptPipe(
   let mask = 0;
   let alignBy: string | null = null;
   for (let k = 0; k < n; k++) {
-    const item = evItem[k];
-    if (item && (item.fileAlignment | mask) !== mask) {
-      mask = (mask | item.fileAlignment) >>> 0;
-      alignBy = members[k]!.pin.ref;
+    const item = evItem[k]!;
+    if (item >= 0 && (model.itemAlignment[item]! | mask) !== mask) {
+      mask = (mask | model.itemAlignment[item]!) >>> 0;
+      alignBy = model.pinRef[model.memberPin[start + k]!]!;
     }
   }
   if (mask > 0) factors |= PipeFactor.align;
 
   // --- MUST_ALLOCATE placement ---
-  let mustHard: PipeMember[] | null = null;
-  let mustPref: PipeMember[] | null = null;
+  // Slots of the members with a hard / a preferred MUST_ALLOCATE (lists created on first use: most pipes have none).
+  let mustHard: number[] | null = null;
+  let mustPref: number[] | null = null;
   for (let i = 0; i < n; i++) {
     const r = requirements[i]!;
     if (!r.mustAllocate) continue;
-    if (r.preferencesOnly) mustPref = append(mustPref, members[i]!);
-    else mustHard = append(mustHard, members[i]!);
+    if (r.preferencesOnly) mustPref = append(mustPref, start + i);
+    else mustHard = append(mustHard, start + i);
   }
   if (mustHard !== null && mustHard.length > 1) {
     failure ??= {
       rule: 'mustAllocate',
-      pin: mustHard[1]!.pin.ref,
+      pin: refAt(model, mustHard[1]!),
       field: 'mustAllocate',
       required: 'allocates every frame it sends',
-      offered: `the allocator of ${mustHard[0]!.pin.ref}`,
+      offered: `the allocator of ${refAt(model, mustHard[0]!)}`,
     };
   }
-  const mustMember = mustHard?.[0] ?? mustPref?.[0] ?? null;
-  const mustAllocate = mustMember ? { pin: mustMember.pin.ref, preference: mustHard === null } : null;
-  for (const m of mustPref ?? NO_MEMBERS) {
-    if (m !== mustMember) {
+  const mustMember = mustHard?.[0] ?? mustPref?.[0] ?? -1;
+  const mustAllocate = mustMember >= 0 ? { pin: refAt(model, mustMember), preference: mustHard === null } : null;
+  if (mustPref !== null) {
+    for (let i = 0; i < mustPref.length; i++) {
+      const m = mustPref[i]!;
+      if (m === mustMember) continue;
       relaxed = append(relaxed, {
         rule: 'mustAllocate',
-        pin: m.pin.ref,
+        pin: refAt(model, m),
         field: 'mustAllocate',
         required: 'allocates every frame it sends',
-        offered: `the allocator of ${mustMember!.pin.ref}`,
+        offered: `the allocator of ${refAt(model, mustMember)}`,
       });
     }
   }
@@ -729,27 +749,39 @@ function attemptPipe(
   // With a MUST_ALLOCATE pin: its vendor allocator, then the default allocator at that pin, then (only when the
   // placement is a preference) the other pins' vendor allocators. Otherwise: vendor allocators in pipe order, then
   // the default allocator at the first pin. On a user-mode pipe every vendor allocator is rejected.
+  cx.model = model;
   cx.user = user;
   cx.mt = mt;
   cx.mask = mask;
   cx.alignBy = alignBy;
   cx.hardRange = hardRange;
   cx.frameCount = frameCount;
-  cx.mustMember = mustHard === null ? null : mustMember;
+  cx.mustMember = mustHard === null ? -1 : mustMember;
   cx.count = 0;
   let vendors = 0;
-  for (let k = 0; k < n; k++) if (members[k]!.pin.allocator !== null && members[k]!.role !== 'copySource') vendors++;
+  for (let k = start; k < start + n; k++) {
+    if (model.pinAllocator[model.memberPin[k]!] !== null && model.memberRole[k] !== Role.copySource) vendors++;
+  }
   const candidates = new Array<AllocatorCandidate>(vendors + 1);
   const bases = cx.bases;
-  if (mustMember) {
+  if (mustMember >= 0) {
     addVendor(candidates, mustMember);
     addDefault(candidates, mustMember);
-    for (let k = 0; k < n; k++) if (members[k] !== mustMember) addVendor(candidates, members[k]!);
+    for (let k = start; k < start + n; k++) if (k !== mustMember) addVendor(candidates, k);
   } else {
-    for (let k = 0; k < n; k++) addVendor(candidates, members[k]!);
+    for (let k = start; k < start + n; k++) addVendor(candidates, k);
     // Kernel pipe: the default allocator at the first pin. User-mode pipe: the user-memory allocator belongs to the
     // application end, so it sits at the first user-mode pin.
-    addDefault(candidates, user ? (members.find((m) => m.pin.userMode) ?? members[0]!) : members[0]!);
+    let at = start;
+    if (user) {
+      for (let k = start; k < start + n; k++) {
+        if ((model.pinBits[model.memberPin[k]!]! & PinBit.user) !== 0) {
+          at = k;
+          break;
+        }
+      }
+    }
+    addDefault(candidates, at);
   }
   let selectedIndex = -1;
   for (let i = 0; i < candidates.length; i++) {
@@ -867,27 +899,40 @@ const NO_FRAMES = noFramesDecision(0);
 let firstAttempt = blankAttempt();
 let laterAttempt = blankAttempt();
 
-/** The ids of `pipes` (exact-size; the shared empty array for none). */
-function pipeIds(pipes: readonly Pipe[]): string[] {
-  const n = pipes.length;
+/** The ids of the pipes feeding `pipe` (exact-size; the shared empty array for none). */
+function prevIds(model: GraphModel, pipe: number): string[] {
+  const n = model.pipePrevCount[pipe]!;
   if (n === 0) return NO_STRINGS;
+  const start = model.pipePrevStart[pipe]!;
   const out = new Array<string>(n);
-  for (let i = 0; i < n; i++) out[i] = pipes[i]!.id;
+  for (let i = 0; i < n; i++) out[i] = pipeId(model.edgePipe[start + i]!);
   return out;
 }
 
-function emptyDecision(pipe: Pipe, mode: 'kernel' | 'user', frames: FramesDecision): PipeDecision {
-  const members = pipe.members;
-  const pins = new Array<string>(members.length);
-  for (let i = 0; i < members.length; i++) pins[i] = members[i]!.pin.ref;
+/** The ids of the pipes `pipe` feeds (exact-size; the shared empty array for none). */
+function nextIds(model: GraphModel, pipe: number): string[] {
+  const n = model.pipeNextCount[pipe]!;
+  if (n === 0) return NO_STRINGS;
+  const out = new Array<string>(n);
+  let i = 0;
+  for (let e = model.pipeNextHead[pipe]!; e >= 0; e = model.edgeNext[e]!) out[i++] = pipeId(model.edgeOwner[e]!);
+  return out;
+}
+
+function emptyDecision(model: GraphModel, pipe: number, mode: 'kernel' | 'user', frames: FramesDecision): PipeDecision {
+  const start = model.pipeMemberStart[pipe]!;
+  const n = model.pipeMemberCount[pipe]!;
+  const pins = new Array<string>(n);
+  for (let i = 0; i < n; i++) pins[i] = model.pinRef[model.memberPin[start + i]!]!;
+  const branchOf = model.pipeBranchOf[pipe]!;
   return {
-    id: pipe.id,
+    id: pipeId(pipe),
     status: 'failed',
     mode,
     pins,
-    branchOf: pipe.branchOf ? pipe.branchOf.id : null,
-    prevSegments: pipeIds(pipe.prev),
-    nextSegments: pipeIds(pipe.next),
+    branchOf: branchOf >= 0 ? pipeId(branchOf) : null,
+    prevSegments: prevIds(model, pipe),
+    nextSegments: nextIds(model, pipe),
     requester: { pin: pins[0]!, place: 'firstPin' },
     requirements: NO_REQUIREMENTS,
     memoryTypes: NO_MEMORY_TYPES,
@@ -957,16 +1002,17 @@ const sameCompression = (a: Compression, b: Compression): boolean =>
     a.ratioConstantMargin === b.ratioConstantMargin);
 
 function termination(
+  model: GraphModel,
   req: PinRequirement | undefined,
-  pin: PinNode | undefined,
+  pin: number,
   outside: number,
   shared: Shared,
 ): PipeTermination {
-  const item = req && pin?.framing && req.itemIndex !== null ? pin.framing.items[req.itemIndex]! : null;
-  const flags = item ? item.flags : 0;
-  const weight = item ? item.memoryTypeWeight : 0;
-  const physicalRange = item ? item.physicalRange : FULL_RANGE;
-  const optimalRange = item ? item.framingRange.range : FULL_RANGE;
+  const item = req && pin >= 0 && req.itemIndex !== null ? model.pinItemStart[pin]! + req.itemIndex : -1;
+  const flags = item < 0 ? 0 : model.itemFlags[item]!;
+  const weight = item < 0 ? 0 : model.itemWeight[item]!;
+  const physicalRange = item < 0 ? FULL_RANGE : model.itemPhysical[item]!;
+  const optimalRange = item < 0 ? FULL_RANGE : model.itemOptimal[item]!;
   const compression = req ? req.compression : NEUTRAL_COMPRESSION;
   const { input, output } = shared;
   if (sameTermination(input, flags, outside, weight, physicalRange, optimalRange, compression)) return input;
@@ -1054,60 +1100,63 @@ function expansionOf(c: Compression): number {
 
 /** Computes the size carried into `pipe` from the pipes feeding it (null when nothing is carried). */
 function carriedInto(
-  pipe: Pipe,
-  pipes: readonly Pipe[],
+  model: GraphModel,
+  pipe: number,
   decisions: readonly PipeDecision[],
   decision: PipeDecision,
 ): CarriedSize | null {
-  const source = pipe.members[0]!;
-  if (pipe.branchOf) {
-    const parent = decisions[pipe.branchOf.index];
+  const out = model.memberPin[model.pipeMemberStart[pipe]!]!;
+  const branchOf = model.pipeBranchOf[pipe]!;
+  if (branchOf >= 0) {
+    const parent = decisions[branchOf];
     const size = parent?.size.frameSize ?? null;
     if (size === null) {
-      addNote(decision, `no size carried: ${pipe.branchOf.id} is not resolved`);
+      addNote(decision, `no size carried: ${pipeId(branchOf)} is not resolved`);
       return null;
     }
     return {
-      pin: source.pin.ref,
-      fromPipe: pipe.branchOf.id,
+      pin: model.pinRef[out]!,
+      fromPipe: pipeId(branchOf),
       compression: NEUTRAL_COMPRESSION,
       size,
       insist: false,
     };
   }
-  const out = source.pin;
   let best: CarriedSize | null = null;
-  const inputs = out.filter.inputs;
-  for (let k = 0; k < inputs.length; k++) {
-    const input = inputs[k]!;
-    const m = input._member;
-    if (!m) continue;
-    const atPipe = pipes[m.pipeIndex]!;
-    const atMember = atPipe.members[m.position]!;
-    if (((input.flagsUnion | out.flagsUnion) & INDEPENDENT) !== 0) {
-      addNote(decision, `no size carried from ${atPipe.id}: INDEPENDENT_RANGES`);
+  const filter = model.pinFilter[out]!;
+  const first = model.filterPinStart[filter]!;
+  const end = first + model.filterPinCount[filter]!;
+  const outFlags = model.pinFlagsUnion[out]!;
+  for (let input = first; input < end; input++) {
+    if ((model.pinBits[input]! & PinBit.input) === 0) continue;
+    const atPipe = model.pinMemberPipe[input]!;
+    if (atPipe < 0) continue;
+    const atCompression = model.memberCompression[model.pipeMemberStart[atPipe]! + model.pinMemberPos[input]!]!;
+    const inFlags = model.pinFlagsUnion[input]!;
+    if (((inFlags | outFlags) & INDEPENDENT) !== 0) {
+      addNote(decision, `no size carried from ${pipeId(atPipe)}: INDEPENDENT_RANGES`);
       continue;
     }
-    const fed = decisions[atPipe.index]?.size.frameSize ?? null;
+    const fed = decisions[atPipe]?.size.frameSize ?? null;
     if (fed === null) {
-      addNote(decision, `no size carried from ${atPipe.id}: it is not resolved`);
+      addNote(decision, `no size carried from ${pipeId(atPipe)}: it is not resolved`);
       continue;
     }
-    const ratio = transformRatio(input, out);
-    if (ratio.ratioNumerator === 0 || atMember.compression.ratioNumerator === 0) {
-      addNote(decision, `no size carried from ${atPipe.id}: unknown compression`);
+    const ratio = transformRatio(model, input, out);
+    if (ratio.ratioNumerator === 0 || atCompression.ratioNumerator === 0) {
+      addNote(decision, `no size carried from ${pipeId(atPipe)}: unknown compression`);
       continue;
     }
-    const size = compressSize(localSize(fed, atMember.compression), ratio, 'up');
-    const insistFlags = (out.flagsUnion | input.flagsUnion) & INSIST;
-    let prefOnly = out.framing !== null;
-    if (out.framing !== null) {
-      const items = out.framing.items;
-      for (let i = 0; i < items.length; i++) if ((items[i]!.flags & PREFERENCES_ONLY) === 0) prefOnly = false;
+    const size = compressSize(localSize(fed, atCompression), ratio, 'up');
+    const insistFlags = (outFlags | inFlags) & INSIST;
+    const items = model.pinItemStart[out]!;
+    let prefOnly = items >= 0;
+    for (let i = items; i >= 0 && i < items + model.pinItemCount[out]!; i++) {
+      if ((model.itemFlags[i]! & PREFERENCES_ONLY) === 0) prefOnly = false;
     }
     const carried: CarriedSize = {
-      pin: out.ref,
-      fromPipe: atPipe.id,
+      pin: model.pinRef[out]!,
+      fromPipe: pipeId(atPipe),
       compression: ratio,
       size,
       insist: insistFlags !== 0 && !prefOnly,
@@ -1115,6 +1164,21 @@ function carriedInto(
     if (best === null || size > best.size) best = carried;
   }
   return best;
+}
+
+/** Drops the module scratch's references (it keeps nothing of a negotiation alive: the model, the description). */
+function clearScratch(): void {
+  prefPhysical.length = 0;
+  prefOptimal.length = 0;
+  cx.bases.length = 0;
+  cx.model = null;
+  cx.mustMember = -1;
+  cx.hardRange = FULL_RANGE;
+  cx.alignBy = null;
+  SINGLE_TYPE[0]!.failure = null;
+  firstAttempt = blankAttempt();
+  laterAttempt = blankAttempt();
+  clearSizeChoice();
 }
 
 /**
@@ -1134,18 +1198,33 @@ function carriedInto(
  */
 export function negotiate(description: NegotiationDescription): NegotiationRecord {
   const model = buildGraphModel(description);
-  const pipes = buildPipes(model);
-  const decisions = new Array<PipeDecision>(pipes.length);
+  try {
+    buildPipes(model);
+    return resolvePipes(model);
+  } finally {
+    GraphModel.release(model);
+    clearScratch();
+  }
+}
+
+/** Resolves every pipe of the model: the record, or a NegotiationError carrying it. */
+function resolvePipes(model: GraphModel): NegotiationRecord {
+  const pipeCount = model.pipeCount;
+  const decisions = new Array<PipeDecision>(pipeCount);
   const failures: NegotiationFailure[] = [];
   const shared: Shared = { memoryTypes: null, framing: null, input: null, output: null, dimensions: null };
   const noFrames = noFramesDecision(model.maxFrames);
-  for (let pi = 0; pi < pipes.length; pi++) {
-    const pipe = pipes[pi]!;
-    const user = pipe.userUpstream || pipe.userDownstream;
-    const decision = emptyDecision(pipe, user ? 'user' : 'kernel', noFrames);
-    decisions[pipe.index] = decision;
-    const carried = carriedInto(pipe, pipes, decisions, decision);
-    const memoryTypes = rankMemoryTypes(pipe, user);
+  for (let pipe = 0; pipe < pipeCount; pipe++) {
+    const pipeBits = model.pipeBits[pipe]!;
+    const start = model.pipeMemberStart[pipe]!;
+    const n = model.pipeMemberCount[pipe]!;
+    const userUpstream = (pipeBits & PipeBit.userUpstream) !== 0;
+    const userDownstream = (pipeBits & PipeBit.userDownstream) !== 0;
+    const user = userUpstream || userDownstream;
+    const decision = emptyDecision(model, pipe, user ? 'user' : 'kernel', noFrames);
+    decisions[pipe] = decision;
+    const carried = carriedInto(model, pipe, decisions, decision);
+    const memoryTypes = rankMemoryTypes(model, start, n, user);
     decision.memoryTypes = memoryTypes;
     let chosen: Attempt | null = null;
     let first: Attempt | null = null;
@@ -1184,19 +1263,18 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     decision.mustAllocate = used.mustAllocate;
     decision.candidates = used.candidates;
     let factors = used.factors;
-    if (pipe.userUpstream) factors |= PipeFactor.userModeUpstream;
-    if (pipe.userDownstream) factors |= PipeFactor.userModeDownstream | PipeFactor.logicalEnd;
-    const members = pipe.members;
-    for (let k = 0; k < members.length; k++) {
-      const role = members[k]!.role;
-      if (role === 'end' || role === 'sink') {
+    if (userUpstream) factors |= PipeFactor.userModeUpstream;
+    if (userDownstream) factors |= PipeFactor.userModeDownstream | PipeFactor.logicalEnd;
+    for (let k = start; k < start + n; k++) {
+      const role = model.memberRole[k]!;
+      if (role === Role.end || role === Role.sink) {
         factors |= PipeFactor.physicalEnd;
         break;
       }
     }
-    if (pipe.unknownCompression) factors |= PipeFactor.unknownCompression;
-    for (let k = 0; k < members.length; k++) {
-      if (!isNeutralCompression(members[k]!.compression)) {
+    if ((pipeBits & PipeBit.unknownCompression) !== 0) factors |= PipeFactor.unknownCompression;
+    for (let k = start; k < start + n; k++) {
+      if (!isNeutralCompression(model.memberCompression[k]!)) {
         factors |= PipeFactor.fixedCompression;
         break;
       }
@@ -1206,7 +1284,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     if (!chosen) {
       const r = used.failure!;
       const failure: NegotiationFailure = {
-        pipe: pipe.id,
+        pipe: pipeId(pipe),
         rule: r.rule,
         pin: r.pin,
         field: r.field,
@@ -1220,13 +1298,13 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     }
     const selected = chosen.selected!;
     let allocPos = -1;
-    for (let k = 0; k < members.length; k++) {
-      if (members[k]!.pin.ref === selected.pin) {
+    for (let k = 0; k < n; k++) {
+      if (model.pinRef[model.memberPin[start + k]!] === selected.pin) {
         allocPos = k;
         break;
       }
     }
-    const place = placeOf(pipe, allocPos);
+    const place = placeOf(n, allocPos);
     const mt = decision.memoryType!;
     decision.status = 'resolved';
     decision.allocator = {
@@ -1246,8 +1324,8 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
     );
     decision.framing = framing;
     let pipeFlags = AllocatorFlags.allocatorExists;
-    if (pipe.modifies) pipeFlags |= AllocatorFlags.noFrameIntegrity;
-    if (pipe.multipleOutput) pipeFlags |= AllocatorFlags.multipleOutput;
+    if ((pipeBits & PipeBit.modifies) !== 0) pipeFlags |= AllocatorFlags.noFrameIntegrity;
+    if ((pipeBits & PipeBit.multipleOutput) !== 0) pipeFlags |= AllocatorFlags.multipleOutput;
     if (carried === null) pipeFlags |= AllocatorFlags.independentRanges;
     const reqs = chosen.requirements;
     let endIndex = 1;
@@ -1272,15 +1350,17 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       }
     }
     const input = termination(
+      model,
       reqs[0],
-      pipe.members[0]?.pin,
-      pipe.userUpstream ? PipeFactor.userModeUpstream : 0,
+      n > 0 ? model.memberPin[start]! : -1,
+      userUpstream ? PipeFactor.userModeUpstream : 0,
       shared,
     );
     const output = termination(
+      model,
       reqs[endIndex],
-      pipe.members[endIndex]?.pin,
-      pipe.userDownstream ? PipeFactor.userModeDownstream : 0,
+      endIndex < n ? model.memberPin[start + endIndex]! : -1,
+      userDownstream ? PipeFactor.userModeDownstream : 0,
       shared,
     );
     shared.input = input;
@@ -1292,7 +1372,7 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
       prefix: 0,
       memoryType: mt,
       busType,
-      state: pipe.unknownCompression ? PipeState.compressionUnknown : PipeState.finalized,
+      state: (pipeBits & PipeBit.unknownCompression) !== 0 ? PipeState.compressionUnknown : PipeState.finalized,
       input,
       output,
       strategy: model.strategy,
@@ -1307,27 +1387,15 @@ export function negotiate(description: NegotiationDescription): NegotiationRecor
         shared,
       ),
       physicalRange: chosen.size.hardRange!,
-      prevSegment: pipe.prev[0]?.id ?? null,
-      countNextSegments: pipe.next.length,
+      prevSegment: model.pipePrevCount[pipe]! > 0 ? pipeId(model.edgePipe[model.pipePrevStart[pipe]!]!) : null,
+      countNextSegments: model.pipeNextCount[pipe]!,
       // The same ids as the decision's nextSegments: the same (read-only) array.
       nextSegments: decision.nextSegments,
       insideFactors: factors,
-      numberPins: pipe.members.length,
+      numberPins: n,
     };
     decision.properties = properties;
   }
-  // Scratch keeps nothing of this negotiation alive (the model, the description's objects).
-  evItem.fill(null);
-  prefPhysical.length = 0;
-  prefOptimal.length = 0;
-  cx.bases.length = 0;
-  cx.mustMember = null;
-  cx.hardRange = FULL_RANGE;
-  cx.alignBy = null;
-  SINGLE_TYPE[0]!.failure = null;
-  firstAttempt = blankAttempt();
-  laterAttempt = blankAttempt();
-  clearSizeChoice();
   const record: NegotiationRecord = {
     strategy: model.strategy,
     strategyNames: allocatorStrategyNames(model.strategy),

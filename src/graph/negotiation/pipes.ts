@@ -2,7 +2,7 @@ import { argumentError } from '../../errors.js';
 import { RequirementFlags } from '../../framing/constants.js';
 import { isNeutralCompression, NEUTRAL_COMPRESSION } from '../../framing/range-math.js';
 import type { Compression } from '../../framing/types.js';
-import type { FilterNode, GraphModel, PinNode } from './graph-model.js';
+import { appendEntry, type GraphModel, PinBit, PipeBit, Role } from './graph-model.js';
 
 /**
  * Pipe building (spec §7, an [I] reconstruction documented in docs/negotiation.md): a pipe starts at a source pin,
@@ -31,63 +31,26 @@ export type PipePinRole =
   | 'sink'
   | 'userModeEnd';
 
-/** @internal One pin inside a pipe. */
-export interface PipeMember {
-  readonly pin: PinNode;
-  readonly role: PipePinRole;
-  /** The cumulative compression from the allocator (source) pin to this pin; numerator 0 = unknown. */
-  readonly compression: Compression;
-  /** Position in the pipe (0 = source). */
-  readonly position: number;
-  /** The index of the pipe. */
-  readonly pipeIndex: number;
-}
-
-/** @internal A pipe: one allocator, one requester. */
-export interface Pipe {
-  readonly index: number;
-  readonly id: string;
-  members: PipeMember[];
-  /** The pipe this branch pipe copies from (splitter branch into an in-place modifier), or null. */
-  readonly branchOf: Pipe | null;
-  readonly prev: Pipe[];
-  next: Pipe[];
-  userUpstream: boolean;
-  userDownstream: boolean;
-  /** At least one member modifies frames in place. */
-  modifies: boolean;
-  /** Splitter branches share this pipe. */
-  multipleOutput: boolean;
-  /** A cumulative ratio overflowed or was unknown. */
-  unknownCompression: boolean;
-  /** Scratch mark used while deduplicating. */
-  _stamp: number;
-  /** Members added so far while building (the exact-size `members` array is filled at the end). */
-  _count: number;
-}
-
 const INPLACE = RequirementFlags.inplaceModifier;
 const MAX_RATIO_TERM = 1 << 20;
 
 /** True when the input modifies frames in place (a splitter branch into it needs its own pipe fed by copies). @internal */
-export function modifiesFrames(input: PinNode): boolean {
-  if (input.readOnly || input.userMode) return false;
-  return input.counterpart !== null || (input.flagsUnion & INPLACE) !== 0;
+export function modifiesFrames(model: GraphModel, input: number): boolean {
+  if ((model.pinBits[input]! & (PinBit.readOnly | PinBit.user)) !== 0) return false;
+  return model.pinCounterpart[input]! >= 0 || (model.pinFlagsUnion[input]! & INPLACE) !== 0;
 }
 
 /** True when frames entering this input continue, in the same buffers, out of its counterpart. */
-function passesThrough(input: PinNode): boolean {
-  const out = input.counterpart;
-  return out !== null && !input.userMode && !out.userMode && !input.sinkFlag;
+function passesThrough(model: GraphModel, input: number): boolean {
+  const out = model.pinCounterpart[input]!;
+  if (out < 0) return false;
+  const bits = model.pinBits;
+  return (bits[input]! & (PinBit.user | PinBit.sink)) === 0 && (bits[out]! & PinBit.user) === 0;
 }
 
 /** The size ratio of a transform from `input` to `output`: the output pin's OutputCompression, else the input's. @internal */
-export function transformRatio(input: PinNode | null, output: PinNode): Compression {
-  const o = output.framing?.outputCompression;
-  if (o && !isNeutralCompression(o)) return o;
-  const i = input?.framing?.outputCompression;
-  if (i && !isNeutralCompression(i)) return i;
-  return NEUTRAL_COMPRESSION;
+export function transformRatio(model: GraphModel, input: number, output: number): Compression {
+  return model.pinRatio[output] ?? model.pinRatio[input] ?? NEUTRAL_COMPRESSION;
 }
 
 function gcd(a: number, b: number): number {
@@ -120,193 +83,234 @@ export const UNKNOWN_COMPRESSION: Readonly<Compression> = Object.freeze({
   ratioConstantMargin: 0,
 });
 
-function topologicalOrder(filters: readonly FilterNode[]): FilterNode[] {
-  const indegree = new Int32Array(filters.length);
-  for (let i = 0; i < filters.length; i++) {
-    const inputs = filters[i]!.inputs;
-    for (let k = 0; k < inputs.length; k++) if (inputs[k]!.peers.length > 0) indegree[i]!++;
+/** The filters in topological order, in `model.scratchB` (every filter after the filters feeding it). */
+function topologicalOrder(model: GraphModel): Int32Array {
+  const n = model.filterCount;
+  const indegree = model.scratchA;
+  const order = model.scratchB;
+  const bits = model.pinBits;
+  for (let f = 0; f < n; f++) {
+    let d = 0;
+    const start = model.filterPinStart[f]!;
+    const end = start + model.filterPinCount[f]!;
+    for (let p = start; p < end; p++) if ((bits[p]! & PinBit.input) !== 0 && model.pinPeerCount[p]! > 0) d++;
+    indegree[f] = d;
   }
-  // Exact size: every filter enters the order once (a cycle leaves some out: the check below).
-  const order = new Array<FilterNode>(filters.length);
   let tail = 0;
-  for (let i = 0; i < filters.length; i++) if (indegree[i] === 0) order[tail++] = filters[i]!;
+  for (let f = 0; f < n; f++) if (indegree[f] === 0) order[tail++] = f;
   for (let head = 0; head < tail; head++) {
-    const outputs = order[head]!.outputs;
-    for (let o = 0; o < outputs.length; o++) {
-      const peers = outputs[o]!.peers;
-      for (let k = 0; k < peers.length; k++) {
-        const target = peers[k]!.filter;
-        if (--indegree[target.index]! === 0) order[tail++] = target;
+    const f = order[head]!;
+    const start = model.filterPinStart[f]!;
+    const end = start + model.filterPinCount[f]!;
+    for (let p = start; p < end; p++) {
+      if ((bits[p]! & PinBit.input) !== 0) continue;
+      for (let e = model.pinPeerHead[p]!; e >= 0; e = model.connNext[e]!) {
+        const target = model.pinFilter[model.connPeer[e]!]!;
+        if (--indegree[target]! === 0) order[tail++] = target;
       }
     }
   }
-  if (tail !== filters.length) {
-    const stuck = filters.find((f) => indegree[f.index]! > 0)!;
-    throw argumentError('type', 'description.connections', stuck.id, 'an acyclic graph (a cycle passes this filter)');
+  if (tail !== n) {
+    let stuck = 0;
+    while (indegree[stuck]! <= 0) stuck++;
+    throw argumentError(
+      'type',
+      'description.connections',
+      model.filterId[stuck]!,
+      'an acyclic graph (a cycle passes this filter)',
+    );
   }
   return order;
 }
 
+/** `pipe<n>` ids, built once per index and shared by every record (strings are immutable). */
+const pipeIds: string[] = [];
+/** The most ids kept. */
+const MAX_PIPE_IDS = 1 << 16;
+
+/** The id of pipe `index`: `pipe<index>`. @internal */
+export function pipeId(index: number): string {
+  if (index < pipeIds.length) return pipeIds[index]!;
+  const id = `pipe${index}`;
+  if (index === pipeIds.length && index < MAX_PIPE_IDS) pipeIds.push(id);
+  return id;
+}
+
 /**
- * Splits a validated graph into pipes, in topological order (every pipe after the pipes it is fed from).
- * Linear in pins + connections.
+ * Splits a validated graph into pipes, in topological order (every pipe after the pipes it is fed from), into the
+ * model's pipe and member arrays. Linear in pins + connections.
  * @internal
  */
-export function buildPipes(model: GraphModel): Pipe[] {
-  const pipes: Pipe[] = [];
-  const newPipe = (branchOf: Pipe | null, prev: Pipe[]): Pipe => {
-    const pipe: Pipe = {
-      index: pipes.length,
-      id: `pipe${pipes.length}`,
-      members: NO_MEMBERS,
-      branchOf,
-      prev,
-      next: NO_PIPES,
-      userUpstream: false,
-      userDownstream: false,
-      modifies: false,
-      multipleOutput: false,
-      unknownCompression: false,
-      _stamp: 0,
-      _count: 0,
-    };
-    for (let k = 0; k < prev.length; k++) {
-      const p = prev[k]!;
-      if (p.next.length === 0) (p as { next: Pipe[] }).next = [pipe];
-      else p.next.push(pipe);
+export function buildPipes(model: GraphModel): void {
+  const bits = model.pinBits;
+  let stack = 0;
+  model.pipeCount = 0;
+  model.edgeCount = 0;
+  model.memberCount = 0;
+  // Every pin is a member of at most one pipe, plus one copySource member per branch pipe (at most one per
+  // connection); each pipe has one source member. Edges grow on demand (a filter's source pipes each list every
+  // pipe feeding the filter).
+  model.ensureMembers(model.pinCount + model.connCount);
+  model.ensurePipes(model.pinCount + model.connCount);
+
+  const newPipe = (branchOf: number, prevStart: number, prevCount: number): number => {
+    const pipe = model.pipeCount++;
+    model.pipeBranchOf[pipe] = branchOf;
+    model.pipePrevStart[pipe] = prevStart;
+    model.pipePrevCount[pipe] = prevCount;
+    model.pipeNextHead[pipe] = -1;
+    model.pipeNextTail[pipe] = -1;
+    model.pipeNextCount[pipe] = 0;
+    model.pipeBits[pipe] = 0;
+    model.pipeStamp[pipe] = 0;
+    model.pipeMemberCount[pipe] = 0;
+    for (let e = prevStart; e < prevStart + prevCount; e++) {
+      model.edgeOwner[e] = pipe;
+      const p = model.edgePipe[e]!;
+      appendEntry(model.pipeNextHead, model.pipeNextTail, model.pipeNextCount, model.edgeNext, p, e);
     }
-    pipes.push(pipe);
     return pipe;
   };
-  // Every member in creation order; each pipe's exact-size members array is filled from it at the end.
-  const all: PipeMember[] = [];
-  const add = (pipe: Pipe, pin: PinNode, role: PipePinRole, compression: Compression): void => {
-    const member: PipeMember = { pin, role, compression, position: pipe._count++, pipeIndex: pipe.index };
-    all.push(member);
-    if (pin.dataFlow === 'in') pin._member = member;
-    if (compression.ratioNumerator === 0) pipe.unknownCompression = true;
+  const add = (pipe: number, pin: number, role: number, compression: Compression): void => {
+    const m = model.memberCount++;
+    const position = model.pipeMemberCount[pipe]!++;
+    model.newMemberPipe[m] = pipe;
+    model.newMemberPos[m] = position;
+    model.newMemberPin[m] = pin;
+    model.newMemberRole[m] = role;
+    model.newMemberCompression[m] = compression;
+    if ((bits[pin]! & PinBit.input) !== 0) {
+      model.pinMemberPipe[pin] = pipe;
+      model.pinMemberPos[pin] = position;
+    }
+    if (compression.ratioNumerator === 0) model.pipeBits[pipe]! |= PipeBit.unknownCompression;
   };
-  // Work list of outputs whose consumers are still to be walked: [pipe, output, compression at the output].
-  const workPipe: Pipe[] = [];
-  const workPin: PinNode[] = [];
-  const workRatio: Compression[] = [];
+  const push = (pipe: number, out: number, ratio: Compression): void => {
+    model.workPipe[stack] = pipe;
+    model.workPin[stack] = out;
+    model.workRatio[stack] = ratio;
+    stack++;
+  };
 
+  // The work stack holds outputs whose consumers are still to be walked: [pipe, output, compression at the output].
   const walk = (): void => {
-    while (workPin.length > 0) {
-      const pipe = workPipe.pop()!;
-      const out = workPin.pop()!;
-      const ratio = workRatio.pop()!;
-      const peers = out.peers;
-      const branches = out.splitter && peers.length > 1;
+    while (stack > 0) {
+      stack--;
+      const pipe = model.workPipe[stack]!;
+      const out = model.workPin[stack]!;
+      const ratio = model.workRatio[stack]!;
+      const head = model.pinPeerHead[out]!;
+      const branches = (bits[out]! & PinBit.splitter) !== 0 && model.pinPeerCount[out]! > 1;
       if (!branches) {
-        // One consumer (or a non-splitter): no branch pipes, no temporary list.
-        for (let k = 0; k < peers.length; k++) enterInput(pipe, peers[k]!, ratio);
+        // One consumer (or a non-splitter): no branch pipes.
+        for (let e = head; e >= 0; e = model.connNext[e]!) enterInput(pipe, model.connPeer[e]!, ratio);
         continue;
       }
       // Read-only branches share the pipe; a modifying branch gets its own pipe fed by copies — except that, when
       // no branch only reads, the first connection's consumer keeps the splitter's own frames (nobody else sees
       // them, so it may modify them) and only the further modifying branches get copies.
       let anyReadOnly = false;
-      for (let k = 0; k < peers.length && !anyReadOnly; k++) anyReadOnly = !modifiesFrames(peers[k]!);
-      const sharing: PinNode[] = [];
-      for (const input of peers) {
-        if (modifiesFrames(input) && (anyReadOnly || input !== peers[0])) {
-          const branch = newPipe(pipe, [pipe]);
-          add(branch, out, 'copySource', NEUTRAL_COMPRESSION);
-          branch.userUpstream = out.userMode;
-          enterInput(branch, input, NEUTRAL_COMPRESSION);
-        } else {
-          sharing.push(input);
-        }
+      for (let e = head; e >= 0 && !anyReadOnly; e = model.connNext[e]!) {
+        anyReadOnly = !modifiesFrames(model, model.connPeer[e]!);
       }
-      if (sharing.length > 1) pipe.multipleOutput = true;
-      for (const input of sharing) enterInput(pipe, input, ratio);
+      const first = model.connPeer[head]!;
+      let sharing = 0;
+      for (let e = head; e >= 0; e = model.connNext[e]!) {
+        const input = model.connPeer[e]!;
+        if (modifiesFrames(model, input) && (anyReadOnly || input !== first)) {
+          model.ensureEdges(model.edgeCount + 1);
+          const edge = model.edgeCount++;
+          model.edgePipe[edge] = pipe;
+          const branch = newPipe(pipe, edge, 1);
+          add(branch, out, Role.copySource, NEUTRAL_COMPRESSION);
+          if ((bits[out]! & PinBit.user) !== 0) model.pipeBits[branch]! |= PipeBit.userUpstream;
+          enterInput(branch, input, NEUTRAL_COMPRESSION);
+        } else sharing++;
+      }
+      if (sharing > 1) model.pipeBits[pipe]! |= PipeBit.multipleOutput;
+      for (let e = head; e >= 0; e = model.connNext[e]!) {
+        const input = model.connPeer[e]!;
+        if (!(modifiesFrames(model, input) && (anyReadOnly || input !== first))) enterInput(pipe, input, ratio);
+      }
     }
   };
 
-  const enterInput = (pipe: Pipe, input: PinNode, ratio: Compression): void => {
-    if (input.userMode) {
-      add(pipe, input, 'userModeEnd', ratio);
-      pipe.userDownstream = true;
+  const enterInput = (pipe: number, input: number, ratio: Compression): void => {
+    const b = bits[input]!;
+    if ((b & PinBit.user) !== 0) {
+      add(pipe, input, Role.userModeEnd, ratio);
+      model.pipeBits[pipe]! |= PipeBit.userDownstream;
       return;
     }
-    if (passesThrough(input)) {
-      const out = input.counterpart!;
-      if (modifiesFrames(input)) pipe.modifies = true;
-      add(pipe, input, input.readOnly ? 'readOnlyInput' : 'inPlaceInput', ratio);
-      const outRatio = composeCompression(ratio, transformRatio(input, out));
-      add(pipe, out, 'inPlaceOutput', outRatio);
-      if (out.peers.length > 0) {
-        workPipe.push(pipe);
-        workPin.push(out);
-        workRatio.push(outRatio);
-      }
+    if (passesThrough(model, input)) {
+      const out = model.pinCounterpart[input]!;
+      if (modifiesFrames(model, input)) model.pipeBits[pipe]! |= PipeBit.modifies;
+      add(pipe, input, (b & PinBit.readOnly) !== 0 ? Role.readOnlyInput : Role.inPlaceInput, ratio);
+      const outRatio = composeCompression(ratio, transformRatio(model, input, out));
+      add(pipe, out, Role.inPlaceOutput, outRatio);
+      if (model.pinPeerCount[out]! > 0) push(pipe, out, outRatio);
       return;
     }
-    if ((input.flagsUnion & INPLACE) !== 0 && !input.readOnly) pipe.modifies = true;
-    const sink = input.sinkFlag || input.filter.outputs.length === 0;
-    add(pipe, input, sink ? 'sink' : 'end', ratio);
+    if ((model.pinFlagsUnion[input]! & INPLACE) !== 0 && (b & PinBit.readOnly) === 0) {
+      model.pipeBits[pipe]! |= PipeBit.modifies;
+    }
+    const f = model.pinFilter[input]!;
+    const sink = (b & PinBit.sink) !== 0 || model.filterPinCount[f] === model.filterInputCount[f];
+    add(pipe, input, sink ? Role.sink : Role.end, ratio);
   };
 
   let stamp = 0;
-  const order = topologicalOrder(model.filters);
-  for (let fi = 0; fi < order.length; fi++) {
+  const order = topologicalOrder(model);
+  for (let fi = 0; fi < model.filterCount; fi++) {
     const filter = order[fi]!;
-    // The pipes feeding this filter (deduplicated with a per-filter stamp: linear in the filter's inputs).
-    let prev: Pipe[] | null = null;
-    const outputs = filter.outputs;
-    for (let o = 0; o < outputs.length; o++) {
-      const out = outputs[o]!;
-      if (out.peers.length === 0) continue;
-      const cp = out.counterpart;
-      if (cp !== null && passesThrough(cp) && cp.peers.length > 0) continue; // reached by the walk of its input
-      if (prev === null) prev = feedingPipes(filter, pipes, ++stamp);
-      const pipe = newPipe(null, prev);
-      add(pipe, out, 'source', NEUTRAL_COMPRESSION);
-      pipe.userUpstream = out.userMode;
-      workPipe.push(pipe);
-      workPin.push(out);
-      workRatio.push(NEUTRAL_COMPRESSION);
+    // The pipes feeding this filter (deduplicated with a per-filter stamp: linear in the filter's inputs), computed
+    // once per filter and copied for its further source pipes (each pipe has its own edges).
+    let prevStart = -1;
+    let prevCount = 0;
+    const start = model.filterPinStart[filter]!;
+    const end = start + model.filterPinCount[filter]!;
+    for (let out = start; out < end; out++) {
+      if ((bits[out]! & PinBit.input) !== 0 || model.pinPeerCount[out] === 0) continue;
+      const cp = model.pinCounterpart[out]!;
+      if (cp >= 0 && passesThrough(model, cp) && model.pinPeerCount[cp]! > 0) continue; // reached by the walk of its input
+      let edges: number;
+      if (prevStart < 0) {
+        edges = model.edgeCount;
+        prevCount = feedingPipes(model, filter, ++stamp);
+        prevStart = edges;
+      } else {
+        edges = model.edgeCount;
+        model.ensureEdges(edges + prevCount);
+        for (let k = 0; k < prevCount; k++) model.edgePipe[edges + k] = model.edgePipe[prevStart + k]!;
+        model.edgeCount += prevCount;
+      }
+      const pipe = newPipe(-1, edges, prevCount);
+      add(pipe, out, Role.source, NEUTRAL_COMPRESSION);
+      if ((bits[out]! & PinBit.user) !== 0) model.pipeBits[pipe]! |= PipeBit.userUpstream;
+      push(pipe, out, NEUTRAL_COMPRESSION);
       walk();
     }
   }
-  // Exact-size member arrays: the pipes live through the negotiation.
-  for (let i = 0; i < pipes.length; i++) pipes[i]!.members = new Array<PipeMember>(pipes[i]!._count);
-  for (let k = 0; k < all.length; k++) {
-    const m = all[k]!;
-    pipes[m.pipeIndex]!.members[m.position] = m;
-  }
-  return pipes;
+  model.sortMembers();
 }
 
-const NO_PIPES = Object.freeze([]) as unknown as Pipe[];
-
-/** The pipes feeding `filter`, deduplicated with a per-filter stamp (linear in its inputs), in an exact-size array. */
-function feedingPipes(filter: FilterNode, pipes: readonly Pipe[], stamp: number): Pipe[] {
+/**
+ * Appends the pipes feeding filter `f` (deduplicated with a per-filter stamp: linear in its inputs) to the edge list;
+ * returns their count.
+ */
+function feedingPipes(model: GraphModel, f: number, stamp: number): number {
+  const start = model.filterPinStart[f]!;
+  const end = start + model.filterPinCount[f]!;
+  model.ensureEdges(model.edgeCount + model.filterInputCount[f]!);
   let count = 0;
-  const inputs = filter.inputs;
-  for (let k = 0; k < inputs.length; k++) {
-    const input = inputs[k]!;
-    const p = input._member ? pipes[input._member.pipeIndex]! : null;
-    if (p && p._stamp !== stamp) {
-      p._stamp = stamp;
+  for (let p = start; p < end; p++) {
+    if ((model.pinBits[p]! & PinBit.input) === 0) continue;
+    const pipe = model.pinMemberPipe[p]!;
+    if (pipe >= 0 && model.pipeStamp[pipe] !== stamp) {
+      model.pipeStamp[pipe] = stamp;
+      model.edgePipe[model.edgeCount++] = pipe;
       count++;
     }
   }
-  if (count === 0) return NO_PIPES;
-  const list = new Array<Pipe>(count);
-  let at = 0;
-  for (let k = 0; k < inputs.length; k++) {
-    const input = inputs[k]!;
-    const p = input._member ? pipes[input._member.pipeIndex]! : null;
-    // Second pass: a stamp of −stamp marks a pipe already listed.
-    if (p && p._stamp === stamp) {
-      p._stamp = -stamp;
-      list[at++] = p;
-    }
-  }
-  return list;
+  return count;
 }
-
-/** The placeholder members of a pipe being built. */
-const NO_MEMBERS = Object.freeze([]) as unknown as PipeMember[];
