@@ -58,6 +58,36 @@ describe('negotiate: the internal model kept between negotiations (docs/performa
     assert.ok(first[2]!.startsWith('failed '), 'the failing description fails');
   });
 
+  it('a negotiation started from inside another (a getter of the description) gets its own model', () => {
+    const outer = chainDescription(40);
+    const inner = wide(6);
+    const expectedOuter = outcome(outer);
+    const expectedInner = outcome(inner);
+    let nested = '';
+    // a filter's id is read while the outer negotiation fills the kept model
+    const middle = outer.filters[20]!;
+    const filters = outer.filters.slice();
+    filters[20] = {
+      get id() {
+        nested = outcome(inner);
+        return middle.id;
+      },
+      pins: middle.pins,
+    } as (typeof filters)[number];
+    const reentrant: NegotiationDescription = { filters, connections: outer.connections };
+    assert.equal(outcome(reentrant), expectedOuter);
+    assert.equal(nested, expectedInner);
+    assert.equal(outcome(outer), expectedOuter); // and the kept model still serves the next call
+    // an error of the outer description after the nested negotiation still names its full path
+    const bad = structuredClone(outer.filters[30]!) as { pins: { allocatorFraming: unknown }[] };
+    bad.pins[0]!.allocatorFraming = 5;
+    filters[30] = bad as unknown as (typeof filters)[number];
+    assert.throws(() => negotiate(reentrant), {
+      name: 'TypeError',
+      message: /^description\.filters\[30\]\.pins\[0\]\.allocatorFraming: 5 is not allowed/,
+    });
+  });
+
   it('a released model keeps no string, framing or range of the negotiation it served', () => {
     const d = chainDescription(40);
     const model = buildGraphModel(d);

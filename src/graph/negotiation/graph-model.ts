@@ -800,6 +800,23 @@ function pin(model: GraphModel, at: number, value: unknown, index: number, filte
  * @internal
  */
 export function buildGraphModel(description: unknown): GraphModel {
+  // a validation started from inside another (a getter of the outer description) must leave the outer path as it was
+  const outerPath = validating++ > 0 ? pathStack.slice() : null;
+  try {
+    return buildModel(description);
+  } finally {
+    validating--;
+    if (outerPath !== null) {
+      pathStack.length = 0;
+      for (const seg of outerPath) pathStack.push(seg);
+    }
+  }
+}
+
+/** Validations in progress (more than one only when a getter of a description negotiates another one). */
+let validating = 0;
+
+function buildModel(description: unknown): GraphModel {
   pathStack.length = 0;
   lastRanges.fill(UNSET);
   lastCompression = UNSET;
