@@ -136,6 +136,11 @@ export interface RunListEntry {
   _abandonDeferred(): void;
 }
 
+/** @internal the route epoch now (a section compares it with the one it was built at: pin/circuit-section.ts) */
+export function currentRouteEpoch(): number {
+  return routeEpoch;
+}
+
 /** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
 export function processingRuns(): boolean {
   return runDepth > 0 || runDraining === true;

@@ -1,0 +1,226 @@
+import { KsReset, KsState } from '../state.js';
+import { Status } from '../status.js';
+import { type Frame, FrameState } from '../stream/frame.js';
+import type { Queue, QueueSection } from '../stream/queue.js';
+import type { StreamPointer } from '../stream/stream-pointer.js';
+import type { CircuitFrame } from './circuit-frame.js';
+import { currentRouteEpoch, type Pin } from './pin.js';
+
+/** Whether requesters form circuit sections (on by default; tests turn it off to compare both paths). */
+let sectionsEnabled = true;
+
+/**
+ * @internal Turns circuit sections on or off for the sections formed from now on (an attached section stays until it
+ * detaches). The observable behaviour is the same either way: the differential tests run both.
+ */
+export function setCircuitSections(enabled: boolean): void {
+  sectionsEnabled = enabled;
+}
+
+/** Longest chain of pins a section follows (a longer one — or a cycle — is left to the generic path). */
+const MAX_PINS = 256;
+
+/**
+ * @internal A circuit section (docs/processing.md "Circuit sections"): the pins of one circuit, from the source pin a
+ * requester fills to the pin where frames leave the circuit (back to the requester), while each is simple — a
+ * standard-transport queue with no trailing edge, ENFORCE_FIFO or mappings, no clone, no splitter fan-out hooked. The
+ * queues then share one ring of frames: consecutive queues are consecutive windows of it (the next pin's `_tail` is
+ * this pin's `_head`), so ejecting the leading edge moves the frame on by moving two cursors — no retire, no enqueue.
+ * Every per-queue field (`_head`, `_tail`, `_live`, the edges, the frames' `_queue`, `_seq`, `_state`, `_refs`)
+ * stays exact, so everything that reads a queue reads the same as without a section.
+ *
+ * A section holds only while frames leave each queue in order at its head by {@link _hop}. Anything else — a frame
+ * completing another way (`Queue._retire`: cancelled, out of order behind a clone, a failure status, a stopped or
+ * resetting next pin, a zero-length bypass), a frame entering a queue other than the source (`add`, `addRequest`, a
+ * generic hop), a changed route — first {@link _detach | detaches} it: each queue gets its own ring holding its
+ * window, and the generic path runs on from there. The requester attaches the section again once every queue of it is
+ * empty.
+ */
+export class CircuitSection implements QueueSection {
+  /** The source pin (the requester's). */
+  readonly source: Pin;
+  /** True while the queues share the ring. */
+  attached = false;
+  /** The pins of the section, source first (valid while attached). */
+  private readonly _pins: Pin[] = [];
+  /** Their queues. */
+  private _queues: Queue<Pin>[] = [];
+  /** Index of the last pin (frames leave the circuit there). */
+  private _last = -1;
+  /** The route epoch the section was built at (a connection change anywhere ends the fast path). */
+  private _epoch = -1;
+  /** The shared ring (kept for the next attach when its size still fits). */
+  private _ring: (Frame | null)[] = [];
+
+  constructor(source: Pin) {
+    this.source = source;
+  }
+
+  /**
+   * Forms the section when every pin of the circuit from the source is simple and every queue is empty (at the start
+   * of a fill). Returns true when attached.
+   */
+  _tryAttach(): boolean {
+    if (this.attached || !sectionsEnabled) return this.attached;
+    const source = this.source;
+    const sq = source.queue;
+    if (sq === null || sq._live !== 0) return false;
+    const pins = this._pins; // (scratch while detached: a failed attempt allocates nothing)
+    pins.length = 0;
+    let pin: Pin | null = source;
+    while (pin !== null) {
+      const q = pin.queue;
+      if (
+        q === null ||
+        q._section !== null ||
+        q._simple !== true ||
+        q._live !== 0 ||
+        q._head !== q._tail ||
+        q._doneHead !== q._doneTail ||
+        q._firstClone !== null ||
+        q._hold !== 0 ||
+        q._draining === true ||
+        q._resetting === true ||
+        q._closed === true ||
+        pin._closed === true ||
+        pin._fanOut !== null ||
+        pins.includes(pin) ||
+        pins.length >= MAX_PINS
+      ) {
+        pins.length = 0;
+        return false;
+      }
+      pins.push(pin);
+      pin = pin._routeEpoch === currentRouteEpoch() ? pin._route : pin._updateRoute();
+    }
+    let base = 0;
+    for (const p of pins) base = Math.max(base, p.queue!._tail);
+    if (this._ring.length < 16) this._ring = new Array<Frame | null>(16).fill(null);
+    const ring = this._ring;
+    const mask = ring.length - 1;
+    for (let i = 0; i < pins.length; i++) {
+      const q = pins[i]!.queue!;
+      q._ring = ring;
+      q._mask = mask;
+      q._head = base;
+      q._tail = base;
+      q._leading._pos = base; // (the edge waits past the end: no frame)
+      q._section = this;
+      q._sectionIndex = i;
+    }
+    this._queues = pins.map((p) => p.queue!);
+    this._last = pins.length - 1;
+    this._epoch = currentRouteEpoch();
+    this.attached = true;
+    return true;
+  }
+
+  /** @internal QueueSection: every queue gets its own ring holding its window; the section ends. */
+  _detach(): void {
+    if (!this.attached) return;
+    this.attached = false;
+    const queues = this._queues;
+    const size = this._ring.length;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i]!;
+      const own = new Array<Frame | null>(size).fill(null);
+      for (let s = q._head; s < q._tail; s++) own[s & (size - 1)] = q._ring[s & q._mask] ?? null;
+      q._ring = own;
+      q._mask = size - 1;
+      q._section = null;
+      q._sectionIndex = -1;
+    }
+    // the shared ring keeps no frame (a later attach starts from empty queues)
+    this._ring.fill(null);
+    this._pins.length = 0;
+    this._queues = [];
+    this._last = -1;
+  }
+
+  /** @internal QueueSection: room for one more frame at the source's tail (the ring spans the whole section). */
+  _reserve(): void {
+    const queues = this._queues;
+    const source = queues[0]!;
+    const oldest = queues[this._last]!._head;
+    if (source._tail - oldest <= source._mask) return;
+    const old = this._ring;
+    const oldMask = old.length - 1;
+    const size = old.length * 2;
+    const ring = new Array<Frame | null>(size).fill(null);
+    for (let s = oldest; s < source._tail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
+    this._ring = ring;
+    for (let i = 0; i < queues.length; i++) {
+      queues[i]!._ring = ring;
+      queues[i]!._mask = size - 1;
+    }
+  }
+
+  /**
+   * @internal QueueSection: `unlock(true)` of queue `q`'s leading edge `p`, locked on frame `f` at the head of the
+   * queue (no clone, hold, drain, pending cancellation or done frame: the caller checked). The frame moves to the
+   * next pin's window — the same result as the generic eject, retire, `_onFrameComplete` and `_addNext`, field by
+   * field — or, at the last pin, leaves the circuit to its `returnTo`. Every write happens before the one callback
+   * (the next pin's arrival, or the return). False, with nothing changed, when the generic path must run.
+   */
+  _hop(queue: Queue, pointer: StreamPointer, f: Frame): boolean {
+    const q = queue as unknown as Queue<Pin>;
+    const p = pointer as unknown as StreamPointer<Pin>;
+    const pos = p._pos;
+    if (pos !== q._head || this._epoch !== currentRouteEpoch() || f.request !== null) return false;
+    const i = q._sectionIndex;
+    const pin = this._pins[i]!;
+    if (pin._fanOut !== null) return false;
+    const n = pos + 1;
+    let nf: Frame | null = null;
+    if (n < q._tail) {
+      nf = q._ring[n & q._mask]!;
+      if (nf._state !== FrameState.queued || nf._cancelled === true) return false;
+    }
+    if (i === this._last) {
+      // The circuit ends here: the frame completes and returns (as `_onFrameComplete` with no next pin).
+      p._locked = false;
+      f._locks--;
+      if (nf === null) q._parkAtEnd(p);
+      else q._place(p, nf);
+      q._ring[pos & q._mask] = null;
+      q._head = n;
+      q._live--;
+      f._state = FrameState.idle;
+      f._queue = null;
+      f._refs = 0;
+      f._held = false;
+      (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+      return true;
+    }
+    if (f.status !== Status.success) return false; // (leaves the circuit: the generic path)
+    const np = this._pins[i + 1]!;
+    const nq = this._queues[i + 1]!;
+    if (
+      np.pipeState === KsState.stop ||
+      np._closed === true ||
+      np.resetState === KsReset.begin ||
+      nq._resetting === true ||
+      nq._closed === true ||
+      nq._tail !== pos ||
+      nq._firstClone !== null ||
+      (f.header.dataUsed === 0 && np._bypassesEmptyFrames())
+    ) {
+      return false;
+    }
+    p._locked = false;
+    f._locks--;
+    if (nf === null) q._parkAtEnd(p);
+    else q._place(p, nf);
+    f._refs--; // the edge's reference; the queue hold goes on with the frame
+    q._head = n;
+    q._live--;
+    nq._tail = n;
+    nq._live++;
+    f._queue = nq;
+    const lead = nq._leading;
+    const wasEmpty = lead._frame === null;
+    if (wasEmpty) nq._place(lead, f);
+    np._onArrival(nq as unknown as Queue, wasEmpty);
+    return true;
+  }
+}
