@@ -45,6 +45,8 @@ export class CircuitSection implements QueueSection {
   private readonly _pins: Pin[] = [];
   /** Their queues. */
   private _queues: Queue<Pin>[] = [];
+  /** Per pin: a zero-length frame bypasses it (its filter lacks RECEIVE_ZERO_LENGTH_SAMPLES). */
+  private _bypass: boolean[] = [];
   /** Index of the last pin (frames leave the circuit there). */
   private _last = -1;
   /** The route epoch the section was built at (a connection change anywhere ends the fast path). */
@@ -83,6 +85,8 @@ export class CircuitSection implements QueueSection {
         q._resetting === true ||
         q._closed === true ||
         pin._closed === true ||
+        pin.pipeState === KsState.stop ||
+        pin.resetState !== KsReset.end ||
         pin._fanOut !== null ||
         pins.includes(pin) ||
         pins.length >= MAX_PINS
@@ -109,6 +113,7 @@ export class CircuitSection implements QueueSection {
       q._sectionIndex = i;
     }
     this._queues = pins.map((p) => p.queue!);
+    this._bypass = pins.map((p) => p._bypassesEmptyFrames());
     this._last = pins.length - 1;
     this._epoch = currentRouteEpoch();
     this.attached = true;
@@ -134,6 +139,7 @@ export class CircuitSection implements QueueSection {
     this._ring.fill(null);
     this._pins.length = 0;
     this._queues = [];
+    this._bypass = [];
     this._last = -1;
   }
 
@@ -161,15 +167,16 @@ export class CircuitSection implements QueueSection {
    * next pin's window — the same result as the generic eject, retire, `_onFrameComplete` and `_addNext`, field by
    * field — or, at the last pin, leaves the circuit to its `returnTo`. Every write happens before the one callback
    * (the next pin's arrival, or the return). False, with nothing changed, when the generic path must run.
+   *
+   * What the generic path checks per frame and this does not is kept true by detaching instead: a section pin
+   * stopping, changing its reset state or closing, a clone, a splitter fan-out hooked (see the class comment).
    */
   _hop(queue: Queue, pointer: StreamPointer, f: Frame): boolean {
     const q = queue as unknown as Queue<Pin>;
     const p = pointer as unknown as StreamPointer<Pin>;
     const pos = p._pos;
-    if (pos !== q._head || this._epoch !== currentRouteEpoch() || f.request !== null) return false;
+    if (pos !== q._head || this._epoch !== currentRouteEpoch()) return false;
     const i = q._sectionIndex;
-    const pin = this._pins[i]!;
-    if (pin._fanOut !== null) return false;
     const n = pos + 1;
     let nf: Frame | null = null;
     if (n < q._tail) {
@@ -177,33 +184,14 @@ export class CircuitSection implements QueueSection {
       if (nf._state !== FrameState.queued || nf._cancelled === true) return false;
     }
     if (i === this._last) {
-      // The circuit ends here: the frame completes and returns (as `_onFrameComplete` with no next pin).
-      p._locked = false;
-      f._locks--;
-      if (nf === null) q._parkAtEnd(p);
-      else q._place(p, nf);
-      q._ring[pos & q._mask] = null;
-      q._head = n;
-      q._live--;
-      f._state = FrameState.idle;
-      f._queue = null;
-      f._refs = 0;
-      f._held = false;
-      (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+      this._leave(q, p, f, nf);
       return true;
     }
-    if (f.status !== Status.success) return false; // (leaves the circuit: the generic path)
-    const np = this._pins[i + 1]!;
     const nq = this._queues[i + 1]!;
     if (
-      np.pipeState === KsState.stop ||
-      np._closed === true ||
-      np.resetState === KsReset.begin ||
-      nq._resetting === true ||
-      nq._closed === true ||
+      f.status !== Status.success || // (leaves the circuit: the generic path)
       nq._tail !== pos ||
-      nq._firstClone !== null ||
-      (f.header.dataUsed === 0 && np._bypassesEmptyFrames())
+      (f.header.dataUsed === 0 && this._bypass[i + 1] === true)
     ) {
       return false;
     }
@@ -220,7 +208,51 @@ export class CircuitSection implements QueueSection {
     const lead = nq._leading;
     const wasEmpty = lead._frame === null;
     if (wasEmpty) nq._place(lead, f);
-    np._onArrival(nq as unknown as Queue, wasEmpty);
+    nq.host._onArrival(nq as unknown as Queue, wasEmpty);
     return true;
+  }
+
+  /**
+   * @internal A circuit frame from the requester enters the section's source queue (attached): `_addNext` and
+   * `_enqueue` without what a section rules out there (reset, closed, trailing edge, clones) — the same fields set.
+   */
+  _enter(f: CircuitFrame): void {
+    this._reserve();
+    const q = this._queues[0]!;
+    const seq = q._tail++;
+    f.request = null;
+    f._requestIndex = -1;
+    f._queue = q;
+    f._seq = seq;
+    f._state = FrameState.queued;
+    f._refs = 1;
+    f._held = true;
+    f._locks = 0;
+    f._cancelled = false;
+    f._cancelPending = false;
+    f.status = Status.success;
+    q._ring[seq & q._mask] = f;
+    q._live++;
+    const lead = q._leading;
+    const wasEmpty = lead._frame === null;
+    if (wasEmpty) q._place(lead, f);
+    q.host._onArrival(q as unknown as Queue, wasEmpty);
+  }
+
+  /** The circuit ends at queue `q`: its head frame `f` completes and returns (as `_onFrameComplete` with no next pin). */
+  private _leave(q: Queue<Pin>, p: StreamPointer<Pin>, f: Frame, nf: Frame | null): void {
+    const pos = p._pos;
+    p._locked = false;
+    f._locks--;
+    if (nf === null) q._parkAtEnd(p);
+    else q._place(p, nf);
+    q._ring[pos & q._mask] = null;
+    q._head = pos + 1;
+    q._live--;
+    f._state = FrameState.idle;
+    f._queue = null;
+    f._refs = 0;
+    f._held = false;
+    (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
   }
 }

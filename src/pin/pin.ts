@@ -462,6 +462,8 @@ export class Pin implements QueueHost, FrameReturnSink {
       );
     }
     this.pipeState = to;
+    // a stopped pin takes no frame: a circuit section through it ends (pin/circuit-section.ts)
+    if (to === KsState.stop && this.queue !== null) this.queue._section?._detach();
     if (!this.standardTransport) this.deviceState = to;
     if (from === KsState.stop) this._injecting = this._frameReturn !== null;
     if (to === KsState.stop) {
@@ -505,6 +507,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     this.assertOpen();
     if (reset === this.resetState) return;
     this.resetState = reset;
+    this.queue?._section?._detach(); // (a pin in reset takes no frame: pin/circuit-section.ts)
     const queue = this.queue;
     let error: unknown = NO_ERROR;
     if (queue) error = guarded(error, reset === KsReset.begin ? () => queue.resetBegin() : () => queue.resetEnd());
@@ -959,6 +962,7 @@ export class Pin implements QueueHost, FrameReturnSink {
         if ((this.pipeState as KsStateValue) !== KsState.stop) {
           this.deviceState = KsState.stop;
           this.pipeState = KsState.stop;
+          this.queue?._section?._detach();
           this.clientState = KsState.stop;
           this.flushQueue(NO_ERROR);
         }

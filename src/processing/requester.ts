@@ -220,7 +220,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
           // (add without its argument checks: the frame is idle, and _addNext refuses a resetting queue as add does)
-          queue._addNext(frame);
+          // (into an attached circuit section: its source queue's lean entry, pin/circuit-section.ts)
+          if (queue._section === this.section) this.section._enter(frame);
+          else queue._addNext(frame);
         }
       } while (this.again && this.active());
     } finally {

@@ -365,6 +365,7 @@ export class Queue<H extends QueueHost = QueueHost> {
    * `deviceNotReady` until {@link resetEnd}. A state change does not end a reset. Idempotent.
    */
   resetBegin(): void {
+    if (this._section !== null) this._section._detach();
     this._resetting = true;
     this._cancelAll(Status.cancelled);
   }
@@ -416,6 +417,7 @@ export class Queue<H extends QueueHost = QueueHost> {
    * frames still held by clones come back when the clones are deleted.
    */
   _close(): void {
+    if (this._section !== null) this._section._detach();
     this._closed = true;
   }
 
@@ -839,6 +841,7 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _clone(p: StreamPointer<H>, cancelCallback: StreamPointerCallback<H> | null, contextSize: number): StreamPointer<H> {
+    if (this._section !== null) this._section._detach(); // (frames may now complete out of order)
     const c = new StreamPointer<H>(this, 2);
     c._cancelCallback = cancelCallback;
     c.context = contextSize > 0 ? new Uint8Array(contextSize) : null;
