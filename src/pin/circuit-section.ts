@@ -51,8 +51,10 @@ export class CircuitSection implements QueueSection {
   private _last = -1;
   /** The route epoch the section was built at (a connection change anywhere ends the fast path). */
   private _epoch = -1;
-  /** The shared ring (kept for the next attach when its size still fits). */
+  /** The shared ring (kept for the next attach; a detach drops it). */
   private _ring: (Frame | null)[] = [];
+  /** The ring size of the next attach: the last one's (it grew to what the pipe keeps outstanding), 16 at first. */
+  private _size = 16;
 
   constructor(source: Pin) {
     this.source = source;
@@ -99,7 +101,7 @@ export class CircuitSection implements QueueSection {
     }
     let base = 0;
     for (const p of pins) base = Math.max(base, p.queue!._tail);
-    if (this._ring.length < 16) this._ring = new Array<Frame | null>(16).fill(null);
+    if (this._ring.length < this._size) this._ring = new Array<Frame | null>(this._size).fill(null);
     const ring = this._ring;
     const mask = ring.length - 1;
     for (let i = 0; i < pins.length; i++) {
@@ -135,8 +137,9 @@ export class CircuitSection implements QueueSection {
       q._section = null;
       q._sectionIndex = -1;
     }
-    // the shared ring keeps no frame (a later attach starts from empty queues)
-    this._ring.fill(null);
+    // A later attach takes a new ring: the old one is left as it is, because a queue operation up the stack may still
+    // be reading it through a local (e.g. a loop over a window that a callback inside it detached).
+    this._ring = new Array<Frame | null>(0);
     this._pins.length = 0;
     this._queues = [];
     this._bypass = [];
@@ -155,6 +158,7 @@ export class CircuitSection implements QueueSection {
     const ring = new Array<Frame | null>(size).fill(null);
     for (let s = oldest; s < source._tail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
     this._ring = ring;
+    this._size = size;
     for (let i = 0; i < queues.length; i++) {
       queues[i]!._ring = ring;
       queues[i]!._mask = size - 1;
