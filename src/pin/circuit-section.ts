@@ -17,6 +17,11 @@ export function setCircuitSections(enabled: boolean): void {
   sectionsEnabled = enabled;
 }
 
+/** Frames that must enter a section before it counts as lasting (see `_detach`). */
+const LASTING = 256;
+/** Longest wait, in fills, between attempts to form a section that keeps ending early. */
+const MAX_BACKOFF = 4096;
+
 /** Longest chain of pins a section follows (a longer one — or a cycle — is left to the generic path). */
 const MAX_PINS = 256;
 
@@ -44,15 +49,23 @@ export class CircuitSection implements QueueSection {
   /** The pins of the section, source first (valid while attached). */
   private readonly _pins: Pin[] = [];
   /** Their queues. */
-  private _queues: Queue<Pin>[] = [];
+  private readonly _queues: Queue<Pin>[] = [];
+  /** Each queue's own ring, kept while the queue uses the shared one. */
+  private readonly _own: (Frame | null)[][] = [];
   /** Per pin: a zero-length frame bypasses it (its filter lacks RECEIVE_ZERO_LENGTH_SAMPLES). */
-  private _bypass: boolean[] = [];
+  private readonly _bypass: boolean[] = [];
   /** Index of the last pin (frames leave the circuit there). */
   private _last = -1;
   /** The route epoch the section was built at (a connection change anywhere ends the fast path). */
   private _epoch = -1;
-  /** The shared ring (kept for the next attach; a detach drops it). */
+  /** The shared ring (kept for the next attach). */
   private _ring: (Frame | null)[] = [];
+  /** Sequence number at the attach (the frames that entered since tell how long the section lasted). */
+  private _base = 0;
+  /** Fills to let pass before the next attempt to attach. */
+  private _skip = 0;
+  /** The last wait (doubles each time a section ends before {@link LASTING} frames entered). */
+  private _backoff = 0;
   /** The ring size of the next attach: the last one's (it grew to what the pipe keeps outstanding), 16 at first. */
   private _size = 16;
 
@@ -66,6 +79,10 @@ export class CircuitSection implements QueueSection {
    */
   _tryAttach(): boolean {
     if (this.attached || !sectionsEnabled) return this.attached;
+    if (this._skip > 0) {
+      this._skip--;
+      return false;
+    }
     const source = this.source;
     const sq = source.queue;
     if (sq === null || sq._live !== 0) return false;
@@ -101,11 +118,22 @@ export class CircuitSection implements QueueSection {
     }
     let base = 0;
     for (const p of pins) base = Math.max(base, p.queue!._tail);
+    // The shared ring is reused (no queue of the section is inside an operation: checked above, so no loop up the
+    // stack still reads it), or made at the size the pipe grew to last time.
     if (this._ring.length < this._size) this._ring = new Array<Frame | null>(this._size).fill(null);
+    else this._ring.fill(null);
     const ring = this._ring;
     const mask = ring.length - 1;
+    const queues = this._queues;
+    const bypass = this._bypass;
+    const own = this._own;
+    queues.length = 0;
+    bypass.length = 0;
+    own.length = 0;
     for (let i = 0; i < pins.length; i++) {
-      const q = pins[i]!.queue!;
+      const pin = pins[i]!;
+      const q = pin.queue!;
+      own.push(q._ring); // (empty: given back, cleared, at the detach)
       q._ring = ring;
       q._mask = mask;
       q._head = base;
@@ -113,36 +141,56 @@ export class CircuitSection implements QueueSection {
       q._leading._pos = base; // (the edge waits past the end: no frame)
       q._section = this;
       q._sectionIndex = i;
+      queues.push(q);
+      bypass.push(pin._bypassesEmptyFrames());
     }
-    this._queues = pins.map((p) => p.queue!);
-    this._bypass = pins.map((p) => p._bypassesEmptyFrames());
     this._last = pins.length - 1;
+    this._base = base;
     this._epoch = currentRouteEpoch();
     this.attached = true;
     return true;
   }
 
-  /** @internal QueueSection: every queue gets its own ring holding its window; the section ends. */
+  /**
+   * @internal QueueSection: every queue gets its own ring back (the one it had before the attach, unless its window
+   * no longer fits) holding its window; the section ends. The shared ring is left as it is — a queue operation up the
+   * stack may still be reading it through a local (e.g. a loop over a window that a callback inside it detached) — and
+   * reused by the next attach. Attach and detach allocate nothing once the rings are large enough.
+   */
   _detach(): void {
     if (!this.attached) return;
     this.attached = false;
     const queues = this._queues;
-    const size = this._ring.length;
+    // A section that ends soon after it formed (a pipe that clones or cancels every few frames) would form and end
+    // again at every burst: the next attempts wait for 1, 2, 4 … 4096 fills, until a section lasts again.
+    if (queues[0]!._tail - this._base < LASTING) {
+      this._backoff = this._backoff === 0 ? 1 : Math.min(this._backoff * 2, MAX_BACKOFF);
+      this._skip = this._backoff;
+    } else {
+      this._backoff = 0;
+    }
     for (let i = 0; i < queues.length; i++) {
       const q = queues[i]!;
-      const own = new Array<Frame | null>(size).fill(null);
-      for (let s = q._head; s < q._tail; s++) own[s & (size - 1)] = q._ring[s & q._mask] ?? null;
-      q._ring = own;
-      q._mask = size - 1;
+      const shared = q._ring;
+      const sharedMask = q._mask;
+      let ring = this._own[i]!;
+      if (q._tail - q._head > ring.length - 1) {
+        let size = ring.length;
+        while (q._tail - q._head > size - 1) size *= 2;
+        ring = new Array<Frame | null>(size);
+      }
+      ring.fill(null);
+      const mask = ring.length - 1;
+      for (let s = q._head; s < q._tail; s++) ring[s & mask] = shared[s & sharedMask] ?? null;
+      q._ring = ring;
+      q._mask = mask;
       q._section = null;
       q._sectionIndex = -1;
     }
-    // A later attach takes a new ring: the old one is left as it is, because a queue operation up the stack may still
-    // be reading it through a local (e.g. a loop over a window that a callback inside it detached).
-    this._ring = new Array<Frame | null>(0);
+    queues.length = 0;
+    this._bypass.length = 0;
+    this._own.length = 0;
     this._pins.length = 0;
-    this._queues = [];
-    this._bypass = [];
     this._last = -1;
   }
 
