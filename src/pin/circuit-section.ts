@@ -260,7 +260,17 @@ export class CircuitSection implements QueueSection {
     const lead = nq._leading;
     const wasEmpty = lead._frame === null;
     if (wasEmpty) nq._place(lead, f);
-    nq.host._onArrival(nq as unknown as Queue, wasEmpty);
+    // The callback runs with this queue draining, as the generic completion's does (`Queue._completeNow`): an eject
+    // on this queue from inside it waits, done, until the callback returns — the same order as without a section.
+    q._draining = true;
+    try {
+      nq.host._onArrival(nq as unknown as Queue, wasEmpty);
+    } catch (error) {
+      q._draining = false;
+      throw error;
+    }
+    q._draining = false;
+    if (q._unsettled()) q._settle();
     return true;
   }
 
@@ -305,6 +315,14 @@ export class CircuitSection implements QueueSection {
     f._queue = null;
     f._refs = 0;
     f._held = false;
-    (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+    q._draining = true; // (as in `_hop`)
+    try {
+      (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+    } catch (error) {
+      q._draining = false;
+      throw error;
+    }
+    q._draining = false;
+    if (q._unsettled()) q._settle();
   }
 }

@@ -579,6 +579,11 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
+  /** @internal true when a callback run while draining left done frames or a recorded error (see `_settle`) */
+  _unsettled(): boolean {
+    return this._doneHead !== this._doneTail || this._callbackError !== NO_ERROR;
+  }
+
   /** @internal moves the head past the retired slots (a strict null check: `== null` would test the frame's map) */
   _skipRetired(): void {
     const ring = this._ring;
@@ -768,14 +773,22 @@ export class Queue<H extends QueueHost = QueueHost> {
       throw error;
     }
     this._draining = false;
-    // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
+    this._settle();
+  }
+
+  /**
+   * @internal After a completion's callback ran with `_draining` set (`_completeNow`, a circuit section's hop): the
+   * frames completed by callbacks meanwhile (queued while draining), the retired slots at the head, and a callback
+   * error recorded meanwhile (a request's completion callbacks, a nested cancellation) — this call's, as `_flush`
+   * would report it, not a later, unrelated operation's.
+   */
+  _settle(): void {
+    // (a circuit section's hop calls this only when `_unsettled()`: its own head slot needs no skipping)
     if (this._doneHead !== this._doneTail) {
       this._flush(); // (rethrows a callback error)
       return;
     }
     this._skipRetired();
-    // a callback error recorded meanwhile (a request's completion callbacks, a nested cancellation) is this call's,
-    // as `_flush` would report it — not a later, unrelated operation's
     if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
