@@ -18,16 +18,23 @@ import type { Frame } from '../../src/stream/frame.js';
 import { type StreamPointer, StreamPointerState } from '../../src/stream/stream-pointer.js';
 import { Collector, pinDescriptor, streamFormat } from './helpers.js';
 
-// ---------------------------------------------------------------------------------------------------------------------
-// A circuit driven by commands: the same builder and the same command sequence for the graph with circuit sections and
-// the graph without; after each command both must show the same snapshot.
+// Circuit sections (pin/circuit-section.ts) claim that every observable behaviour is the same with and without them.
+// A circuit is driven by commands: the same builder and the same command sequence for a circuit that forms sections and
+// one that does not (setCircuitSections is read when a section forms — at a requester's fill, i.e. during a command — so
+// each circuit runs with its own setting); after each command both must show the same snapshot: every pin's queue
+// (length, framesAhead, the leading edge, its offsets, availableByteCount, every frame's state / references / lock /
+// cancellation / status / bytes), the allocator and requester counts, and the log of what the routines did and the
+// order frames came back in.
 
-/** The circuit shapes: source → sink; source → in-place transform (output without process) → sink; the same with a
- * process on both in-place pins; two in-place transforms in a row. */
-type Shape = 'direct' | 'inPlace' | 'inPlaceBoth' | 'twoInPlace';
+/**
+ * The circuit shapes: source → sink; source → in-place transform (output without process, routed past) → sink; the
+ * same with a process on both in-place pins; two in-place transforms in a row; a filter-centric in-place transform
+ * between pin-centric ends; filter-centric source → filter-centric sink.
+ */
+type Shape = 'direct' | 'inPlace' | 'inPlaceBoth' | 'twoInPlace' | 'fcInPlace' | 'fcEnds';
 
 /** What a routine (or an external "DPC" step) does with the frame at the leading edge. */
-type Act = 'eject' | 'partial' | 'fail' | 'zero' | 'clone' | 'throw';
+type Act = 'eject' | 'partial' | 'fail' | 'zero' | 'clone' | 'throw' | 'advance';
 
 type Command =
   | { k: 'budget'; pin: number; n: number }
@@ -82,7 +89,6 @@ function buildCircuit(options: CircuitOptions) {
   let held: StreamPointer<Pin> | null = null;
   let byte = 0;
   const collector = new Collector();
-  const external = new Set<Frame>();
 
   const id = (f: Frame | null): string => {
     if (f === null) return '-';
@@ -119,6 +125,13 @@ function buildCircuit(options: CircuitOptions) {
         f.header.dataUsed = 0;
         lead.unlock(true);
         break;
+      case 'advance': {
+        // KsStreamPointerAdvance on the locked edge (unlock, move, relock), then unlocked
+        const status = lead.advance();
+        events.push(`advance:${status}:${id(lead.frame)}`);
+        if (lead.locked) lead.unlock(false);
+        break;
+      }
       case 'throw':
         lead.unlock(true);
         throw new Error(`${stage.name} threw`);
@@ -135,8 +148,10 @@ function buildCircuit(options: CircuitOptions) {
     }
   };
 
-  const routine = (stage: () => Stage) => (pin: Pin) => {
+  // the pin's routine (pin-centric), or the filter's (filter-centric: the same work on the stage's pin)
+  const routine = (stage: () => Stage) => () => {
     const s = stage();
+    const pin = s.pin;
     const ctl = s.ctl!;
     events.push(`run:${s.name}`);
     while (ctl.budget > 0) {
@@ -160,37 +175,49 @@ function buildCircuit(options: CircuitOptions) {
     pin: filter.createPin(index, streamFormat),
     ctl: processes ? { budget: options.budget ?? 0, act: 'eject' as Act, one: false } : null,
   });
-  const descriptor = (dataFlow: 1 | 2, processes: boolean, flags: number, getStage: () => Stage) =>
+  /** A pin descriptor; `processes`: a pin-level Process routine (false on the pins of a filter-centric filter). */
+  const descriptor = (dataFlow: 1 | 2, processes: boolean, flags: number, getStage: () => Stage, fc = false) =>
     pinDescriptor({
       dataFlow,
       communication: dataFlow === DataFlow.out ? Communication.source : Communication.sink,
-      dispatch: processes ? { process: routine(getStage) } : null,
+      dispatch: processes && !fc ? { process: routine(getStage) } : null,
       // (DO_NOT_INITIATE_PROCESSING needs a process routine: dropped on a pin without one)
-      flags: processes ? flags : flags & ~PinFlags.doNotInitiateProcessing,
+      flags: processes || fc ? flags : flags & ~PinFlags.doNotInitiateProcessing,
     });
-  const factory = (pins: ReturnType<typeof descriptor>[], flags: number) =>
-    new FilterFactory({ pinDescriptors: pins, flags }, { scheduler: work.schedule }).createFilter();
+  /** A filter; with `fcStage`, filter-centric: its Process routine works on that stage's pin. */
+  const factory = (pins: ReturnType<typeof descriptor>[], flags: number, fcStage?: () => Stage) =>
+    new FilterFactory(
+      { pinDescriptors: pins, flags, dispatch: fcStage === undefined ? null : { process: routine(fcStage) } },
+      { scheduler: work.schedule },
+    ).createFilter();
 
   const stageNamed = (name: string) => () => stages.find((s) => s.name === name)!;
   let stageCount = 0;
   const flagsOf = () =>
     options.flagged !== undefined && options.flagged.at === stageCount++ ? options.flagged.flags : 0;
   // source
-  const sourceFilter = factory([descriptor(DataFlow.out, true, flagsOf(), stageNamed('src'))], 0);
+  const fcEnds = shape === 'fcEnds';
+  const sourceFilter = factory(
+    [descriptor(DataFlow.out, true, flagsOf(), stageNamed('src'), fcEnds)],
+    0,
+    fcEnds ? stageNamed('src') : undefined,
+  );
   stages.push(makeStage('src', true, sourceFilter, 0));
   const links: Array<[Pin, Pin]> = [];
   let last: Pin = stages[0]!.pin;
-  const transforms = shape === 'direct' ? 0 : shape === 'twoInPlace' ? 2 : 1;
+  const transforms = shape === 'direct' || fcEnds ? 0 : shape === 'twoInPlace' ? 2 : 1;
+  const fcTransform = shape === 'fcInPlace';
   for (let t = 0; t < transforms; t++) {
     const both = shape === 'inPlaceBoth';
     const nin = `t${t}in`;
     const nout = `t${t}out`;
     const f = factory(
       [
-        descriptor(DataFlow.in, true, flagsOf(), stageNamed(nin)),
-        descriptor(DataFlow.out, both, flagsOf(), stageNamed(nout)),
+        descriptor(DataFlow.in, true, flagsOf(), stageNamed(nin), fcTransform),
+        descriptor(DataFlow.out, both, flagsOf(), stageNamed(nout), fcTransform),
       ],
       filterFlags,
+      fcTransform ? stageNamed(nin) : undefined,
     );
     const sin = makeStage(nin, true, f, 0);
     const sout = makeStage(nout, both, f, 1);
@@ -200,7 +227,11 @@ function buildCircuit(options: CircuitOptions) {
     linkInPlace(sin.pin, sout.pin);
     last = sout.pin;
   }
-  const sinkFilter = factory([descriptor(DataFlow.in, true, flagsOf(), stageNamed('snk'))], filterFlags);
+  const sinkFilter = factory(
+    [descriptor(DataFlow.in, true, flagsOf(), stageNamed('snk'), fcEnds)],
+    filterFlags,
+    fcEnds ? stageNamed('snk') : undefined,
+  );
   stages.push(makeStage('snk', true, sinkFilter, 0));
   connectPins(last, stages[stages.length - 1]!.pin);
   links.push([last, stages[stages.length - 1]!.pin]);
@@ -339,9 +370,7 @@ function buildCircuit(options: CircuitOptions) {
             events.push(`add:${s.name}:skipped`);
             break;
           }
-          const f = collector.frame(FRAME_SIZE);
-          external.add(f);
-          s.pin.queue!.add(f);
+          s.pin.queue!.add(collector.frame(FRAME_SIZE));
           break;
         }
         case 'cycle':
@@ -485,6 +514,7 @@ const acts: Act[] = [
   'zero',
   'clone',
   'throw',
+  'advance',
 ];
 const anyPin = fc.integer({ min: 0, max: 5 });
 
@@ -588,10 +618,8 @@ function differential(options: CircuitOptions, commands: readonly Command[]): vo
   p.end();
 }
 
-export { buildCircuit, type Circuit, type Command, commands as commandsFor, differential, flagged as flaggedArb };
-
 describe('circuit sections: the same observable behaviour with and without (differential, fast-check)', () => {
-  for (const shape of ['direct', 'inPlace', 'inPlaceBoth', 'twoInPlace'] as const) {
+  for (const shape of ['direct', 'inPlace', 'inPlaceBoth', 'twoInPlace', 'fcInPlace', 'fcEnds'] as const) {
     it(`${shape}: every snapshot equal after every command (frames moved by Process routines)`, () => {
       fc.assert(
         fc.property(
@@ -692,6 +720,8 @@ describe('circuit sections: named rules', () => {
     });
     p.check('after the clone');
     assert.equal(queues(p.on).t0in!.cloneCount, 1);
+    // (ejecting past the clone leaves the frame held: nothing has completed out of order yet)
+    assert.deepEqual(p.on.sectionQueues(), [true, true, false, true], 'still attached while no frame completed');
     p.both((c) => {
       c.run({ k: 'act', pin: 1, act: 'eject' });
       c.run({ k: 'budget', pin: 1, n: 1 });
@@ -905,6 +935,8 @@ describe('circuit sections: differences found (todo until the paths agree)', () 
     'nested eject on the same queue (reached through the next pins and the requester refill when the first eject ' +
     'came from outside any Process routine) completes only after the outer callback returns; `_hop` runs the same ' +
     'callbacks with the queue not draining, so the nested frame completes at once';
+  // (Checked in a scratch build, not here: `_hop` setting `q._draining` around its one callback and then flushing
+  // `q`'s done frames, as `_completeNow` does, makes all four pass.)
 
   it('frame-return order after a DPC-style eject at the sink (public API)', { todo: DRAINING }, () => {
     const on = dpcReturnOrder(true);
