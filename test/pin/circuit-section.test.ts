@@ -52,6 +52,7 @@ type Command =
   | { k: 'reset'; pin: number; begin: boolean }
   | { k: 'add'; pin: number }
   | { k: 'cycle' }
+  | { k: 'requester' }
   | { k: 'unlink' }
   | { k: 'relink' };
 
@@ -264,13 +265,18 @@ function buildCircuit(options: CircuitOptions) {
     fileAlignment: FileAlignment.long,
     reserved: 0,
   });
-  const requester = setPipeSource(stages[0]!.pin, allocator, { framesPerTurn: Number.POSITIVE_INFINITY });
-  // record the order frames leave the circuit (the requester's own method runs on)
-  const back = requester.returnFrame.bind(requester);
-  requester.returnFrame = (frame: CircuitFrame) => {
-    events.push(`ret:${id(frame)}:${frame.status}`);
-    back(frame);
+  /** Makes the source pin's requester (replacing one: the old detaches, its frames still come back to it). */
+  const newRequester = () => {
+    const r = setPipeSource(stages[0]!.pin, allocator, { framesPerTurn: Number.POSITIVE_INFINITY });
+    // record the order frames leave the circuit (the requester's own method runs on)
+    const back = r.returnFrame.bind(r);
+    r.returnFrame = (frame: CircuitFrame) => {
+      events.push(`ret:${id(frame)}:${frame.status}`);
+      back(frame);
+    };
+    return r;
   };
+  let requester = newRequester();
   const collect = collector.returnFrame.bind(collector);
   collector.returnFrame = (frame: CircuitFrame) => {
     events.push(`xret:${id(frame)}:${frame.status}`);
@@ -380,6 +386,9 @@ function buildCircuit(options: CircuitOptions) {
           for (const s of stages) s.pin.setResetState(KsReset.end);
           for (const s of [...stages].reverse()) s.pin.setState(KsState.run);
           break;
+        case 'requester':
+          requester = newRequester();
+          break;
         case 'unlink': {
           const [o] = links[links.length - 1]!;
           disconnectPins(o);
@@ -476,7 +485,9 @@ function buildCircuit(options: CircuitOptions) {
   return {
     stages,
     allocator,
-    requester,
+    get requester() {
+      return requester;
+    },
     collector,
     events,
     run,
@@ -543,6 +554,7 @@ function commands(external: boolean): fc.Arbitrary<Command[]> {
     { weight: 1, arbitrary: fc.record({ k: fc.constant('reset' as const), pin: anyPin, begin: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('add' as const), pin: anyPin }) },
     { weight: 2, arbitrary: fc.constant({ k: 'cycle' as const }) },
+    { weight: 1, arbitrary: fc.constant({ k: 'requester' as const }) },
     { weight: 1, arbitrary: fc.constant({ k: 'unlink' as const }) },
     { weight: 1, arbitrary: fc.constant({ k: 'relink' as const }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('lock' as const), pin: anyPin }) },
