@@ -34,7 +34,7 @@ import { Collector, pinDescriptor, streamFormat } from './helpers.js';
 type Shape = 'direct' | 'inPlace' | 'inPlaceBoth' | 'twoInPlace' | 'fcInPlace' | 'fcEnds';
 
 /** What a routine (or an external "DPC" step) does with the frame at the leading edge. */
-type Act = 'eject' | 'partial' | 'fail' | 'zero' | 'clone' | 'throw' | 'advance';
+type Act = 'eject' | 'partial' | 'fail' | 'zero' | 'clone' | 'throw' | 'advance' | 'upstream';
 
 type Command =
   | { k: 'budget'; pin: number; n: number }
@@ -131,6 +131,20 @@ function buildCircuit(options: CircuitOptions) {
         const status = lead.advance();
         events.push(`advance:${status}:${id(lead.frame)}`);
         if (lead.locked) lead.unlock(false);
+        break;
+      }
+      case 'upstream': {
+        // the frame ejected, then the routine also ejects the frame at the leading edge of the stage before it (a
+        // routine working another pin's queue, as an in-place pair's routines may)
+        lead.unlock(true);
+        const before = stages[idx - 1];
+        const other = before?.pin.getLeadingEdge(StreamPointerState.locked) ?? null;
+        events.push(`upstream:${before?.name ?? '-'}:${id(other?.frame ?? null)}`);
+        if (other !== null) {
+          const h = other.frame!.header;
+          if (before!.pin.dataFlow === DataFlow.out && h.dataUsed === 0) h.dataUsed = h.frameExtent;
+          other.unlock(true);
+        }
         break;
       }
       case 'throw':
@@ -944,11 +958,12 @@ function dpcReturnOrder(sections: boolean): string[] {
 describe('circuit sections: differences found (todo until the paths agree)', () => {
   const DRAINING =
     'difference: the generic eject completes the frame inside Queue._completeNow with the queue `_draining`, so a ' +
-    'nested eject on the same queue (reached through the next pins and the requester refill when the first eject ' +
-    'came from outside any Process routine) completes only after the outer callback returns; `_hop` runs the same ' +
-    'callbacks with the queue not draining, so the nested frame completes at once';
+    'nested eject on the same queue (a DPC-style eject whose callbacks run the pipe inline and come back to it, or ' +
+    'a routine run inline by the arrival — filter-centric, or INITIATE_PROCESSING_ON_EVERY_ARRIVAL — ejecting on ' +
+    'the queue upstream) completes only after the outer callback returns; `_hop` runs the same callbacks with the ' +
+    'queue not draining, so the nested frame completes at once';
   // (Checked in a scratch build, not here: `_hop` setting `q._draining` around its one callback and then flushing
-  // `q`'s done frames, as `_completeNow` does, makes all four pass.)
+  // `q`'s done frames, as `_completeNow` does, makes every test of this block pass.)
 
   it('frame-return order after a DPC-style eject at the sink (public API)', { todo: DRAINING }, () => {
     const on = dpcReturnOrder(true);
@@ -983,7 +998,38 @@ describe('circuit sections: differences found (todo until the paths agree)', () 
     );
   });
 
-  it('the differential with every command, DPC-style steps outside any routine included (fast-check)', {
+  it('an extra filter Process call when a filter-centric transform ejects on the source queue from inside its routine', {
+    todo: DRAINING,
+  }, () => {
+    // t0in (filter-centric, run inline as the source's frame arrives) ejects its frame, then the source's next one
+    differential({ shape: 'fcInPlace', frames: 2, receiveZero: false }, [
+      { k: 'act', pin: 1, act: 'upstream' },
+      { k: 'budget', pin: 1, n: 2 },
+      { k: 'budget', pin: 0, n: 1 },
+      { k: 'attempt', pin: 0 },
+    ]);
+  });
+
+  it('an extra sink Process call when an ON_EVERY_ARRIVAL sink ejects on the source queue from inside its routine', {
+    todo: DRAINING,
+  }, () => {
+    differential(
+      {
+        shape: 'direct',
+        frames: 3,
+        receiveZero: false,
+        flagged: { at: 1, flags: PinFlags.initiateProcessingOnEveryArrival },
+      },
+      [
+        { k: 'act', pin: 1, act: 'upstream' },
+        { k: 'budget', pin: 1, n: 5 },
+        { k: 'budget', pin: 0, n: 1 },
+        { k: 'attempt', pin: 0 },
+      ],
+    );
+  });
+
+  it('the differential with DPC-style steps outside any routine and routines ejecting upstream (fast-check)', {
     todo: DRAINING,
   }, () => {
     // (a narrow generator finds the difference within a few dozen runs; the full one rarely does)
@@ -998,10 +1044,11 @@ describe('circuit sections: differences found (todo until the paths agree)', () 
           act: fc.constant('eject' as const),
           inRoutine: fc.constant(false),
         }),
+        fc.record({ k: fc.constant('act' as const), pin, act: fc.constantFrom<Act>('eject', 'upstream') }),
       ),
       { maxLength: 20 },
     );
-    for (const shape of ['direct', 'inPlace'] as const) {
+    for (const shape of ['direct', 'inPlace', 'fcInPlace'] as const) {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 3 }), fc.nat(4), flagged, dpc, (frames, budget, f, cmds) => {
           differential({ shape, frames, receiveZero: false, budget, flagged: f }, cmds);
