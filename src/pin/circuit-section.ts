@@ -260,7 +260,17 @@ export class CircuitSection implements QueueSection {
     const lead = nq._leading;
     const wasEmpty = lead._frame === null;
     if (wasEmpty) nq._place(lead, f);
-    nq.host._onArrival(nq as unknown as Queue, wasEmpty);
+    // The callback runs with `q` draining, as the generic completion's (`Queue._completeNow`) does: a frame completing
+    // on `q` meanwhile (a nested eject, a flush or reset of `q` from the next pin's routine run inline) is parked as
+    // done and completes after the callback — in the same order as without a section.
+    q._draining = true;
+    try {
+      nq.host._onArrival(nq as unknown as Queue, wasEmpty);
+    } catch (error) {
+      q._draining = false;
+      throw error;
+    }
+    q._endSectionCallback();
     return true;
   }
 
@@ -305,6 +315,13 @@ export class CircuitSection implements QueueSection {
     f._queue = null;
     f._refs = 0;
     f._held = false;
-    (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+    q._draining = true; // (as in `_hop`: the return runs with `q` draining, as the generic completion's does)
+    try {
+      (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+    } catch (error) {
+      q._draining = false;
+      throw error;
+    }
+    q._endSectionCallback();
   }
 }

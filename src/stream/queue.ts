@@ -779,6 +779,18 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
+  /**
+   * @internal After the one callback of a circuit section's hop or leave (pin/circuit-section.ts), which runs with the
+   * queue draining as `_completeNow` runs its completion's: what `_completeNow` does after the callback — the frames
+   * completed meanwhile (parked as done) complete now, and a callback error recorded meanwhile is rethrown.
+   */
+  _endSectionCallback(): void {
+    this._draining = false;
+    if (this._doneHead !== this._doneTail)
+      this._flush(); // (rethrows a callback error)
+    else if (this._callbackError !== NO_ERROR) this._rethrow();
+  }
+
   /** @internal */
   _advance(p: StreamPointer<H>): StatusCode {
     if (!p._locked) {
