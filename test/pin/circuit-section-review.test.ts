@@ -241,7 +241,7 @@ function ejecting(name: string, budget: { n: number }): Routine {
 
 export { assertSame, build, differential, ejecting, runAll };
 
-describe('circuit sections review: a completion on the hop'''s queue inside its callback (fixed: the hop drains as _completeNow does)', () => {
+describe('circuit sections review: a completion on the hopping queue inside the hop callback (fixed: drains as _completeNow)', () => {
   it('a STOP of the source inside the callback of a hop (sink runs inline after a DPC eject) returns frames in the same order', () => {
     assertSame({ frames: 3 }, (h) => {
       let first = true;
