@@ -4,9 +4,9 @@ import { createDefaultAllocator } from '../../src/allocator/default-allocator.js
 import { FilterFlags } from '../../src/filter/filter-descriptor.js';
 import { FilterFactory } from '../../src/filter/filter-factory.js';
 import { FileAlignment, PoolType } from '../../src/framing/constants.js';
-import type { CircuitFrame } from '../../src/pin/circuit-frame.js';
+import { type CircuitFrame, CircuitFrame as CircuitFrameCtor } from '../../src/pin/circuit-frame.js';
 import { setCircuitSections } from '../../src/pin/circuit-section.js';
-import { connectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
+import { connectPins, disconnectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
 import { ManualWorkScheduler } from '../../src/processing/scheduler.js';
 import { setPipeSource } from '../../src/processing/wiring.js';
@@ -49,6 +49,8 @@ interface Harness {
   /** The section's queues sharing a ring now (one flag per pin). */
   attached(): boolean[];
   snapshot(): unknown;
+  /** Notes whether a section is attached now (assertSame requires one at some check in the run with sections on). */
+  check(): void;
   /** An eject on `pin`'s leading edge from outside any Process routine (a DPC). */
   ejectOutside(pin: Pin): void;
 }
@@ -137,6 +139,7 @@ function build(options: PipeOptions): Harness {
     routines,
     id,
     attached: () => pins.map((p) => p.queue!._section !== null),
+    check: () => {},
     snapshot: () => ({
       pins: pins.map((p, i) => {
         const q = p.queue!;
@@ -185,7 +188,8 @@ function differential(options: PipeOptions, script: (h: Harness) => void) {
         if (h.attached().some((a) => a)) formed = true;
       };
       try {
-        script(Object.assign(h, { check }));
+        h.check = check;
+        script(h);
       } catch (error) {
         h.log.push(`error:${(error as Error).message}`);
       }
@@ -209,8 +213,8 @@ function differential(options: PipeOptions, script: (h: Harness) => void) {
   return { on, off };
 }
 
-function assertSame(options: PipeOptions, script: (h: Harness & { check(): void }) => void, formed = true): void {
-  const { on, off } = differential(options, script as (h: Harness) => void);
+function assertSame(options: PipeOptions, script: (h: Harness) => void, formed = true): void {
+  const { on, off } = differential(options, script);
   assert.equal(on.formed, formed, 'the section formed in the run with sections on');
   assert.equal(off.formed, false);
   assert.deepStrictEqual(on.snap, off.snap);
@@ -282,6 +286,324 @@ describe('circuit sections review: a completion on the hopping queue inside the 
       };
       runAll(h);
       h.check();
+      h.ejectOutside(h.src);
+    });
+  });
+});
+
+/** Sets a routine that ejects (with `act` per frame) while its budget lasts. */
+function budgeted(
+  h: Harness,
+  name: string,
+  budget: { n: number },
+  act: (lead: NonNullable<ReturnType<Pin['getLeadingEdge']>>, h: Harness) => void = (l) => l.unlock(true),
+): void {
+  h.routines[name] = (pin, hh) => {
+    hh.log.push(`run:${name}`);
+    while (budget.n > 0) {
+      const lead = pin.getLeadingEdge(StreamPointerState.locked);
+      if (lead === null) return Status.pending;
+      budget.n--;
+      hh.log.push(`${name}:${hh.id(lead.frame)}`);
+      if (pin.dataFlow === DataFlow.out && lead.frame!.header.dataUsed === 0) lead.frame!.header.dataUsed = 16;
+      act(lead, hh);
+    }
+    return Status.pending;
+  };
+}
+
+describe('circuit sections review: risky scenarios that hold', () => {
+  it('the shared ring grows (and wraps) while every window holds frames', () => {
+    assertSame({ frames: 40, transform: true }, (h) => {
+      const src = { n: 0 };
+      const mid = { n: 0 };
+      const snk = { n: 0 };
+      budgeted(h, 'src', src);
+      budgeted(h, 'mid', mid);
+      budgeted(h, 'snk', snk);
+      runAll(h);
+      h.check();
+      for (let i = 0; i < 30; i++) {
+        src.n += 3;
+        h.src.attemptProcessing();
+        mid.n += 2;
+        h.mid!.attemptProcessing();
+        snk.n += i % 3 === 0 ? 2 : 1;
+        h.snk.attemptProcessing();
+        h.check();
+        h.log.push(`lengths:${h.pins.map((p) => p.queue!.length).join(',')}`);
+      }
+      src.n = mid.n = snk.n = 1000;
+      h.src.attemptProcessing();
+      h.mid!.attemptProcessing();
+      h.snk.attemptProcessing();
+      h.log.push(`lengths:${h.pins.map((p) => p.queue!.length).join(',')}`);
+    });
+  });
+
+  it('a clone made inside the hop callback (sink run inline) detaches; the ejects that follow take the generic path', () => {
+    assertSame({ frames: 4 }, (h) => {
+      let clone: ReturnType<Pin['getLeadingEdge']> = null;
+      h.routines.snk = (pin, hh) => {
+        hh.log.push('run:snk');
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        if (clone === null) {
+          clone = lead.clone(null);
+          clone.unlock(false);
+        }
+        lead.unlock(true);
+        return Status.pending;
+      };
+      runAll(h);
+      h.check();
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+      clone!.delete();
+      h.ejectOutside(h.src);
+    });
+  });
+
+  it('a sink routine throwing inside the hop callback: the error reaches the eject, the queues stay consistent', () => {
+    assertSame({ frames: 3 }, (h) => {
+      let throws = 1;
+      h.routines.snk = (pin, hh) => {
+        hh.log.push('run:snk');
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        lead.unlock(true);
+        if (throws-- > 0) throw new Error('sink threw');
+        return Status.pending;
+      };
+      runAll(h);
+      h.check();
+      try {
+        h.ejectOutside(h.src);
+      } catch (error) {
+        h.log.push(`caught:${(error as Error).message}`);
+      }
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+    });
+  });
+
+  it('the requester throwing from returnFrame at the last pin (after freeing): same error, same state', () => {
+    assertSame({ frames: 3 }, (h) => {
+      const budget = { n: 10 };
+      budgeted(h, 'snk', budget);
+      runAll(h);
+      h.check();
+      const r = h.requester;
+      const back = r.returnFrame.bind(r);
+      let throws = 1;
+      r.returnFrame = (frame: CircuitFrame) => {
+        back(frame);
+        if (throws-- > 0) throw new Error('returnFrame threw');
+      };
+      try {
+        h.ejectOutside(h.src);
+      } catch (error) {
+        h.log.push(`caught:${(error as Error).message}`);
+      }
+      h.log.push(`lengths:${h.pins.map((p) => p.queue!.length).join(',')}`);
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+    });
+  });
+
+  it('a status set by setStatusCode at the last pin (and in the middle) is what the requester gets back', () => {
+    assertSame({ frames: 3, transform: true }, (h) => {
+      const mid = { n: 100 };
+      const snk = { n: 100 };
+      let k = 0;
+      budgeted(h, 'mid', mid, (lead) => {
+        if (k++ === 2) lead.setStatusCode(Status.unsuccessful);
+        lead.unlock(true);
+      });
+      budgeted(h, 'snk', snk, (lead) => {
+        if (k % 2 === 0) lead.setStatusCode(Status.deviceNotReady);
+        lead.unlock(true);
+      });
+      runAll(h);
+      h.check();
+      for (let i = 0; i < 6; i++) h.ejectOutside(h.src);
+    });
+  });
+
+  it('zero-length frames: bypassing the transform and the sink (no RECEIVE_ZERO_LENGTH_SAMPLES) and not', () => {
+    for (const receiveZero of [false, true]) {
+      assertSame({ frames: 3, transform: true, receiveZero }, (h) => {
+        const mid = { n: 100 };
+        const snk = { n: 100 };
+        budgeted(h, 'mid', mid);
+        budgeted(h, 'snk', snk);
+        let k = 0;
+        h.routines.src = (pin, hh) => {
+          hh.check();
+          const lead = pin.getLeadingEdge(StreamPointerState.locked);
+          if (lead === null || k >= 8) return Status.pending;
+          lead.frame!.header.dataUsed = k++ % 3 === 0 ? 0 : 16;
+          hh.log.push(`src:${hh.id(lead.frame)}:${lead.frame!.header.dataUsed}`);
+          lead.unlock(true);
+          return Status.success;
+        };
+        runAll(h);
+        h.check();
+      });
+    }
+  });
+
+  it('a disconnect inside a routine (route epoch) ends the fast path: the frames return from where the circuit now ends', () => {
+    assertSame({ frames: 3 }, (h) => {
+      const snk = { n: 100 };
+      budgeted(h, 'snk', snk);
+      let once = true;
+      h.routines.src = (pin, hh) => {
+        hh.check();
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null) return Status.pending;
+        lead.frame!.header.dataUsed = 16;
+        if (once) {
+          once = false;
+          disconnectPins(hh.src);
+        }
+        lead.unlock(true);
+        return Status.pending;
+      };
+      runAll(h);
+      h.check();
+      h.src.attemptProcessing();
+      h.src.attemptProcessing();
+      connectPins(h.src, h.snk);
+      h.src.attemptProcessing();
+    });
+  });
+
+  it('a second requester on the sink (a pin inside the section) mid-run', () => {
+    assertSame({ frames: 4 }, (h) => {
+      const snk = { n: 0 };
+      budgeted(h, 'snk', snk);
+      runAll(h);
+      h.check();
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+      const other = createDefaultAllocator();
+      other.initialize(null, {
+        optionsFlags: 0,
+        poolType: PoolType.nonPagedPool,
+        frames: 2,
+        frameSize: 16,
+        fileAlignment: FileAlignment.long,
+        reserved: 0,
+      });
+      const r2 = setPipeSource(h.snk, other, { framesPerTurn: Number.POSITIVE_INFINITY });
+      h.log.push(`snk-length:${h.snk.queue!.length}:${r2.outstanding}`);
+      snk.n = 100;
+      h.snk.attemptProcessing();
+      h.ejectOutside(h.src);
+      h.log.push(`other:${other.outstanding}:${r2.outstanding}`);
+      h.snk.setState(KsState.stop);
+      h.log.push(`other:${other.outstanding}:${r2.outstanding}`);
+    });
+  });
+
+  it('deleteWhenIdle on the allocator mid-run: frames keep coming back, none is allocated again', () => {
+    assertSame({ frames: 3 }, (h) => {
+      const snk = { n: 100 };
+      budgeted(h, 'snk', snk);
+      runAll(h);
+      h.check();
+      h.ejectOutside(h.src);
+      h.allocator.deleteWhenIdle();
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+      h.log.push(`state:${h.allocator.state}`);
+    });
+  });
+
+  it('frames held by the sink come back after STOP; STOP→RUN forms the section again', () => {
+    assertSame({ frames: 3 }, (h) => {
+      const snk = { n: 0 };
+      budgeted(h, 'snk', snk);
+      runAll(h);
+      h.check();
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+      h.src.setState(KsState.stop);
+      h.log.push(`after-src-stop:${h.allocator.outstanding}`);
+      h.snk.setState(KsState.stop);
+      h.log.push(`after-snk-stop:${h.allocator.outstanding}`);
+      h.snk.setState(KsState.run);
+      h.src.setState(KsState.run);
+      snk.n = 100;
+      h.ejectOutside(h.src);
+      h.ejectOutside(h.src);
+    });
+  });
+
+  it('the sink closed from inside the source routine mid-run', () => {
+    assertSame({ frames: 3 }, (h) => {
+      const snk = { n: 100 };
+      budgeted(h, 'snk', snk);
+      let k = 0;
+      h.routines.src = (pin, hh) => {
+        hh.check();
+        const lead = pin.getLeadingEdge(StreamPointerState.locked);
+        if (lead === null || k >= 4) return Status.pending;
+        lead.frame!.header.dataUsed = 16;
+        if (k++ === 2) hh.snk.close();
+        lead.unlock(true);
+        return Status.success;
+      };
+      runAll(h);
+      h.check();
+    });
+  });
+
+  it('a filter-centric sink in the section (its arrival runs the filter inline)', () => {
+    assertSame({ frames: 3, filterCentricSink: true }, (h) => {
+      const snk = { n: 5 };
+      budgeted(h, 'snk', snk);
+      runAll(h);
+      h.check();
+      for (let i = 0; i < 4; i++) h.ejectOutside(h.src);
+      snk.n = 100;
+      h.snk.filter.attemptProcessing();
+    });
+  });
+
+  it('an external frame added to the source queue while the section holds (add detaches)', () => {
+    assertSame({ frames: 3 }, (h) => {
+      const snk = { n: 100 };
+      budgeted(h, 'snk', snk);
+      runAll(h);
+      h.check();
+      h.ejectOutside(h.src);
+      const returned: string[] = [];
+      const sink = {
+        returnFrame: (f: CircuitFrame) => {
+          returned.push(`x:${f.status}`);
+          h.log.push(`xret:${f.status}`);
+        },
+      };
+      const f = new CircuitFrameCtor(sink, null, new Uint8Array(16));
+      f.header.dataUsed = 16;
+      h.src.queue!.add(f);
+      for (let i = 0; i < 4; i++) h.ejectOutside(h.src);
+    });
+  });
+
+  it('a one-pin section (an unconnected source): a DPC eject returns, refills and runs the source inline', () => {
+    assertSame({ frames: 2 }, (h) => {
+      disconnectPins(h.src);
+      h.snk.setState(KsState.run);
+      const src = { n: 3 };
+      budgeted(h, 'src', src);
+      h.src.setState(KsState.run);
+      h.check();
+      h.ejectOutside(h.src);
+      src.n = 2;
       h.ejectOutside(h.src);
     });
   });
