@@ -8,13 +8,15 @@ import { type CircuitFrame, CircuitFrame as CircuitFrameCtor } from '../../src/p
 import { setCircuitSections } from '../../src/pin/circuit-section.js';
 import { connectPins, disconnectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
+import { PinFlags } from '../../src/pin/pin-flags.js';
 import { ManualWorkScheduler } from '../../src/processing/scheduler.js';
+import { clearDelegateBranches, setDelegateBranches } from '../../src/processing/splitter-branches.js';
 import { setPipeSource } from '../../src/processing/wiring.js';
 import { KsReset, KsState } from '../../src/state.js';
 import { Status } from '../../src/status.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
-import { pinDescriptor, streamFormat } from './helpers.js';
+import { makeFilter, pinDescriptor, streamFormat } from './helpers.js';
 
 // Adversarial review of circuit sections (pin/circuit-section.ts): each scenario runs the same script on a pipe with
 // sections on and on one with sections off (setCircuitSections(false) before the pipe is built) and compares the log
@@ -606,5 +608,105 @@ describe('circuit sections review: risky scenarios that hold', () => {
       src.n = 2;
       h.ejectOutside(h.src);
     });
+  });
+});
+
+describe('circuit sections review: injection and splitters', () => {
+  it('an injecting source (frame-return callback): the requester stays idle, submitted frames take the generic path', () => {
+    assertSame(
+      { frames: 3 },
+      (h) => {
+        const snk = { n: 100 };
+        budgeted(h, 'snk', snk);
+        h.src.registerFrameReturnCallback((_pin, _data, header, context, status) => {
+          h.log.push(`injected-back:${String(context)}:${header.dataUsed}:${status}`);
+        });
+        runAll(h);
+        h.check();
+        for (let i = 0; i < 3; i++) {
+          h.src.submitFrame(new Uint8Array(16), { dataUsed: 16 }, i);
+          h.check();
+          h.ejectOutside(h.src);
+        }
+        h.src.setState(KsState.stop);
+        h.src.registerFrameReturnCallback(null);
+        h.src.setState(KsState.run); // the requester fills again
+        h.check();
+        for (let i = 0; i < 3; i++) h.ejectOutside(h.src);
+      },
+      true,
+    );
+  });
+
+  it('a splitter delegate with a requester: no section while the fan-out is hooked; after clearDelegateBranches and STOP→RUN one forms', () => {
+    const script = (enabled: boolean) => {
+      setCircuitSections(enabled);
+      try {
+        const log: string[] = [];
+        const split = makeFilter([
+          pinDescriptor({
+            dataFlow: DataFlow.out,
+            communication: Communication.source,
+            flags: PinFlags.splitter,
+            instancesPossible: 2,
+          }),
+        ]);
+        const down = makeFilter([pinDescriptor({ instancesPossible: 2 })]);
+        const outs = [split.filter.createPin(0, streamFormat), split.filter.createPin(0, streamFormat)];
+        const ins = [down.filter.createPin(0, streamFormat), down.filter.createPin(0, streamFormat)];
+        connectPins(outs[0]!, ins[0]!);
+        connectPins(outs[1]!, ins[1]!);
+        setDelegateBranches(outs[0]!, [outs[1]!], { frames: 2 });
+        const allocator = createDefaultAllocator();
+        allocator.initialize(null, {
+          optionsFlags: 0,
+          poolType: PoolType.nonPagedPool,
+          frames: 3,
+          frameSize: 16,
+          fileAlignment: FileAlignment.long,
+          reserved: 0,
+        });
+        const r = setPipeSource(outs[0]!, allocator, { framesPerTurn: Number.POSITIVE_INFINITY });
+        const formed: boolean[] = [];
+        const note = () => formed.push(outs[0]!.queue!._section !== null);
+        const eject = (p: Pin) => {
+          const lead = p.getLeadingEdge(StreamPointerState.locked);
+          if (lead === null) return log.push('none');
+          if (p.dataFlow === DataFlow.out) lead.frame!.header.dataUsed = 8;
+          log.push(`${p === outs[0] ? 'd' : 'c'}:${lead.frame!.buffer?.index ?? 'v'}`);
+          lead.unlock(true);
+          return 0;
+        };
+        const lengths = () => log.push([...outs, ...ins].map((p) => p.queue!.length).join(','));
+        for (const p of [...ins, ...outs]) p.setState(KsState.run);
+        note();
+        eject(outs[0]!);
+        eject(outs[0]!);
+        lengths();
+        eject(ins[1]!);
+        eject(ins[0]!);
+        lengths();
+        log.push(`out:${allocator.outstanding}`);
+        for (const p of [...outs, ...ins]) p.setState(KsState.stop);
+        clearDelegateBranches(outs[0]!);
+        for (const p of [...ins, ...outs]) p.setState(KsState.run);
+        note();
+        eject(outs[0]!);
+        eject(ins[0]!);
+        eject(outs[0]!);
+        lengths();
+        log.push(`out:${allocator.outstanding}:${r.outstanding}`);
+        for (const p of [...outs, ...ins]) p.setState(KsState.stop);
+        log.push(`end:${allocator.outstanding}`);
+        return { log, formed };
+      } finally {
+        setCircuitSections(true);
+      }
+    };
+    const on = script(true);
+    const off = script(false);
+    assert.deepEqual(on.formed, [false, true], 'no section with the fan-out; one after it is cleared');
+    assert.deepStrictEqual(on.log, off.log);
+    assert.equal(on.log.at(-1), 'end:0');
   });
 });
