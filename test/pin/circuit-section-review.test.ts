@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { createDefaultAllocator } from '../../src/allocator/default-allocator.js';
 import { FilterFlags } from '../../src/filter/filter-descriptor.js';
 import { FilterFactory } from '../../src/filter/filter-factory.js';
@@ -708,5 +709,70 @@ describe('circuit sections review: injection and splitters', () => {
     assert.deepEqual(on.formed, [false, true], 'no section with the fan-out; one after it is cleared');
     assert.deepStrictEqual(on.log, off.log);
     assert.equal(on.log.at(-1), 'end:0');
+  });
+});
+
+describe('circuit sections review: nested completions (property)', () => {
+  it('DPC-style ejects on any pin, routines run inline with budgets, STOP/RUN and resets of any pin from inside a routine: the same as without sections', () => {
+    const step = fc.oneof(
+      fc.record({ k: fc.constant('dpc' as const), pin: fc.nat(2) }),
+      fc.record({ k: fc.constant('budget' as const), pin: fc.nat(2), n: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ k: fc.constant('attempt' as const), pin: fc.nat(2) }),
+      fc.record({ k: fc.constant('inside' as const), pin: fc.nat(2), what: fc.constantFrom('stop', 'reset', 'cycle') }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.array(step, { maxLength: 14 }),
+        (frames, transform, steps) => {
+          const { on, off } = differential({ frames, transform }, (h) => {
+            const budgets = h.pins.map(() => ({ n: 0 }));
+            // what the next routine run does first (once) to some pin: stop it, reset it, or stop and restart it
+            let pending: { pin: Pin; what: string } | null = null;
+            h.pins.forEach((pin, i) => {
+              const name = pin === h.src ? 'src' : pin === h.snk ? 'snk' : 'mid';
+              budgeted(h, name, budgets[i]!);
+              const inner = h.routines[name]!;
+              h.routines[name] = (p, hh) => {
+                hh.check();
+                const todo = pending;
+                pending = null;
+                if (todo !== null) {
+                  hh.log.push(`inside:${todo.what}`);
+                  if (todo.what === 'reset') {
+                    todo.pin.setResetState(KsReset.begin);
+                    todo.pin.setResetState(KsReset.end);
+                  } else {
+                    todo.pin.setState(KsState.stop);
+                    if (todo.what === 'cycle') todo.pin.setState(KsState.run);
+                  }
+                  hh.log.push(`outstanding:${hh.allocator.outstanding}`);
+                }
+                return inner(p, hh);
+              };
+            });
+            runAll(h);
+            h.check();
+            for (const s of steps) {
+              const pin = h.pins[s.pin % h.pins.length]!;
+              try {
+                if (s.k === 'dpc') h.ejectOutside(pin);
+                else if (s.k === 'budget') budgets[s.pin % h.pins.length]!.n += s.n;
+                else if (s.k === 'attempt') pin.attemptProcessing();
+                else pending = { pin, what: s.what };
+              } catch (error) {
+                h.log.push(`error:${(error as Error).message}`);
+              }
+              h.log.push(`len:${h.pins.map((p) => p.queue!.length).join(',')}:${h.allocator.outstanding}`);
+            }
+          });
+          assert.deepStrictEqual(on.snap, off.snap);
+          assert.equal(on.outstanding, 0);
+          assert.equal(off.outstanding, 0);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
