@@ -5,7 +5,7 @@ import { createDefaultAllocator } from '../../src/allocator/default-allocator.js
 import { FilterFlags } from '../../src/filter/filter-descriptor.js';
 import { FilterFactory } from '../../src/filter/filter-factory.js';
 import { FileAlignment, PoolType } from '../../src/framing/constants.js';
-import { type CircuitFrame, CircuitFrame as CircuitFrameCtor } from '../../src/pin/circuit-frame.js';
+import { CircuitFrame } from '../../src/pin/circuit-frame.js';
 import { setCircuitSections } from '../../src/pin/circuit-section.js';
 import { connectPins, disconnectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
@@ -590,7 +590,7 @@ describe('circuit sections review: risky scenarios that hold', () => {
           h.log.push(`xret:${f.status}`);
         },
       };
-      const f = new CircuitFrameCtor(sink, null, new Uint8Array(16));
+      const f = new CircuitFrame(sink, null, new Uint8Array(16));
       f.header.dataUsed = 16;
       h.src.queue!.add(f);
       for (let i = 0; i < 4; i++) h.ejectOutside(h.src);
@@ -774,5 +774,180 @@ describe('circuit sections review: nested completions (property)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('circuit sections review: broad property', () => {
+  type Act = 'eject' | 'partial' | 'fail' | 'zero' | 'clone' | 'throw' | 'advance';
+  it('every act in routines and outside them, steps from inside routines, clones deleted later: the same as without sections', () => {
+    const act = fc.constantFrom<Act>('eject', 'eject', 'eject', 'partial', 'fail', 'zero', 'clone', 'throw', 'advance');
+    const step = fc.oneof(
+      fc.record({ k: fc.constant('dpc' as const), pin: fc.nat(2), act }),
+      fc.record({ k: fc.constant('budget' as const), pin: fc.nat(2), n: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ k: fc.constant('act' as const), pin: fc.nat(2), act }),
+      fc.record({ k: fc.constant('attempt' as const), pin: fc.nat(2) }),
+      fc.record({
+        k: fc.constant('inside' as const),
+        pin: fc.nat(2),
+        what: fc.constantFrom('stop', 'reset', 'cycle', 'unlink', 'relink', 'delClone', 'add'),
+      }),
+      fc.record({ k: fc.constant('delClone' as const) }),
+    );
+    const shape = fc.record({
+      frames: fc.integer({ min: 1, max: 4 }),
+      transform: fc.boolean(),
+      receiveZero: fc.boolean(),
+      filterCentricSink: fc.boolean(),
+    });
+    let formed = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(shape, fc.array(step, { maxLength: 16 }), (options, steps) => {
+        const { on, off } = differential(options, (h) => {
+          const acts: Act[] = h.pins.map(() => 'eject');
+          const budgets = h.pins.map(() => ({ n: 0 }));
+          const clones: NonNullable<ReturnType<Pin['getLeadingEdge']>>[] = [];
+          const extra = { made: 0 };
+          const doAct = (pin: Pin, lead: NonNullable<ReturnType<Pin['getLeadingEdge']>>, a: Act) => {
+            const f = lead.frame!;
+            if (pin.dataFlow === DataFlow.out && f.header.dataUsed === 0) f.header.dataUsed = 16;
+            h.log.push(`act:${h.pins.indexOf(pin)}:${h.id(f)}:${a}`);
+            switch (a) {
+              case 'eject':
+                lead.unlock(true);
+                break;
+              case 'partial': {
+                const use = Math.max(1, lead.offset.remaining >> 1);
+                const out = pin.dataFlow === DataFlow.out;
+                h.log.push(
+                  `partial:${out ? lead.advanceOffsetsAndUnlock(0, use) : lead.advanceOffsetsAndUnlock(use, 0)}`,
+                );
+                break;
+              }
+              case 'fail':
+                lead.setStatusCode(Status.unsuccessful);
+                lead.unlock(true);
+                break;
+              case 'zero':
+                f.header.dataUsed = 0;
+                lead.unlock(true);
+                break;
+              case 'clone': {
+                const c = lead.clone((p) => {
+                  h.log.push('cancelCb');
+                  p.delete();
+                });
+                c.unlock();
+                clones.push(c);
+                lead.unlock(true);
+                break;
+              }
+              case 'throw':
+                lead.unlock(true);
+                throw new Error('routine threw');
+              case 'advance': {
+                h.log.push(`advance:${lead.advance()}`);
+                if (lead.locked) lead.unlock(false);
+                break;
+              }
+            }
+          };
+          let pending: { pin: Pin; what: string } | null = null;
+          const inside = (todo: { pin: Pin; what: string }) => {
+            h.log.push(`inside:${todo.what}`);
+            const p = todo.pin;
+            switch (todo.what) {
+              case 'reset':
+                p.setResetState(KsReset.begin);
+                p.setResetState(KsReset.end);
+                break;
+              case 'stop':
+                p.setState(KsState.stop);
+                break;
+              case 'cycle':
+                p.setState(KsState.stop);
+                p.setState(KsState.run);
+                break;
+              case 'unlink':
+                if (h.snk.peer !== null) disconnectPins(h.snk.peer);
+                break;
+              case 'relink': {
+                const last = h.mid === null ? h.src : h.mid.inPlaceCounterpart!;
+                if (last.peer === null && h.snk.peer === null) connectPins(last, h.snk);
+                break;
+              }
+              case 'delClone': {
+                const c = clones.find((x) => !x.deleted);
+                c?.delete();
+                break;
+              }
+              case 'add': {
+                if (p.pipeState === KsState.stop || p.resetState === KsReset.begin) break;
+                const sink = { returnFrame: (f: CircuitFrame) => h.log.push(`xret:${f.status}`) };
+                const f = new CircuitFrame(sink, null, new Uint8Array(16));
+                f.header.dataUsed = 16;
+                f.context = extra.made++;
+                p.queue!.add(f);
+                break;
+              }
+            }
+          };
+          h.pins.forEach((pin, i) => {
+            const name = pin === h.src ? 'src' : pin === h.snk ? 'snk' : 'mid';
+            h.routines[name] = (p, hh) => {
+              hh.check();
+              hh.log.push(`run:${i}`);
+              const todo = pending;
+              pending = null;
+              if (todo !== null) inside(todo);
+              while (budgets[i]!.n > 0) {
+                const lead = p.getLeadingEdge(StreamPointerState.locked);
+                if (lead === null) return Status.pending;
+                budgets[i]!.n--;
+                doAct(p, lead, acts[i]!);
+              }
+              return Status.pending;
+            };
+          });
+          runAll(h);
+          h.check();
+          for (const s of steps) {
+            try {
+              if (s.k === 'delClone') {
+                const c = clones.find((x) => !x.deleted);
+                c?.delete();
+              } else {
+                const i = s.pin % h.pins.length;
+                const pin = h.pins[i]!;
+                if (s.k === 'dpc') {
+                  if (!pin.isOpen) continue;
+                  const lead = pin.getLeadingEdge(StreamPointerState.locked);
+                  h.log.push(`dpc:${i}:${h.id(lead?.frame ?? null)}`);
+                  if (lead !== null) doAct(pin, lead, s.act);
+                } else if (s.k === 'budget') budgets[i]!.n += s.n;
+                else if (s.k === 'act') acts[i] = s.act;
+                else if (s.k === 'attempt') {
+                  if (pin.filter.filterCentric) pin.filter.attemptProcessing();
+                  else pin.attemptProcessing();
+                } else pending = { pin, what: s.what };
+              }
+            } catch (error) {
+              h.log.push(`error:${(error as Error).message}`);
+            }
+            h.log.push(`len:${h.pins.map((p) => p.queue!.length).join(',')}:${h.allocator.outstanding}`);
+          }
+          // (teardown in `differential` stops every pin; the clones go first so every frame comes back)
+          for (const c of clones) if (!c.deleted) c.delete();
+        });
+        runs++;
+        if (on.formed) formed++;
+        assert.deepStrictEqual(on.snap, off.snap);
+        assert.equal(on.outstanding, 0);
+        assert.equal(off.outstanding, 0);
+      }),
+      { numRuns: 300 },
+    );
+    // (the runs must exercise sections: most form one at some point)
+    assert.ok(formed > runs / 2, `a section formed in ${formed} of ${runs} runs`);
   });
 });
