@@ -45,6 +45,8 @@ interface Harness {
   readonly log: string[];
   readonly allocator: ReturnType<typeof createDefaultAllocator>;
   requester: ReturnType<typeof setPipeSource>;
+  /** Requesters made on other pins of the pipe (sharing the pool). */
+  readonly others: ReturnType<typeof setPipeSource>[];
   readonly work: ManualWorkScheduler;
   /** Routines by pin name (replace freely while running). */
   readonly routines: Record<string, Routine>;
@@ -122,7 +124,7 @@ function build(options: PipeOptions): Harness {
   const pins = mid === null ? [src, snk] : [src, mid, snk];
   const names = mid === null ? ['src', 'snk'] : ['src', 'mid', 'snk'];
   const newRequester = (pin: Pin) => {
-    const r = setPipeSource(pin, allocator, { framesPerTurn: Number.POSITIVE_INFINITY });
+    const r = setPipeSource(pin, allocator, { framesPerTurn: 64 });
     const back = r.returnFrame.bind(r);
     r.returnFrame = (frame: CircuitFrame) => {
       log.push(`ret:${id(frame)}:${frame.status.toString(16)}`);
@@ -138,6 +140,7 @@ function build(options: PipeOptions): Harness {
     log,
     allocator,
     requester: newRequester(src),
+    others: [],
     work,
     routines,
     id,
@@ -165,7 +168,7 @@ function build(options: PipeOptions): Harness {
         };
       }),
       outstanding: allocator.outstanding,
-      requester: [h.requester.outstanding, h.requester.stalls],
+      requester: [h.requester.outstanding, h.requester.stalls, ...h.others.map((r) => r.outstanding)],
       log: [...log],
     }),
     ejectOutside: (pin: Pin) => {
@@ -198,18 +201,26 @@ function differential(options: PipeOptions, script: (h: Harness) => void) {
       }
       check();
       const snap = h.snapshot();
-      // teardown: every pin stopped, nothing outstanding
-      for (const p of h.pins) {
-        if (p.isOpen) {
-          if (p.resetState === KsReset.begin) p.setResetState(KsReset.end);
-          p.setState(KsState.stop);
+      // teardown: every pin stopped, nothing outstanding (each step guarded: a routine may throw as a frame moves)
+      const teardown: string[] = [];
+      const guard = (what: string, fn: () => void) => {
+        try {
+          fn();
+        } catch (error) {
+          teardown.push(`${what}:${(error as Error).message}`);
         }
+      };
+      for (const p of h.pins) {
+        if (!p.isOpen) continue;
+        if (p.resetState === KsReset.begin) guard('reset', () => p.setResetState(KsReset.end));
+        guard('stop', () => p.setState(KsState.stop));
       }
-      h.work.runAll();
+      guard('work', () => h.work.runAll(1000));
       // (a frame parked as done when a completion callback threw waits for its queue's next operation — generic
       // behaviour, with or without sections: a STOPped pin has none, so the teardown runs one)
-      for (const p of h.pins) if (p.isOpen) p.queue!.flush();
-      return { snap, formed, outstanding: h.allocator.outstanding };
+      for (const p of h.pins) if (p.isOpen) guard('flush', () => p.queue!.flush());
+      const after = h.pins.map((p) => `${p.pipeState}:${p.queue!.length}:${p.queue!._doneTail - p.queue!._doneHead}`);
+      return { snap, formed, outstanding: h.allocator.outstanding, teardown, after };
     } finally {
       setCircuitSections(true);
     }
@@ -224,6 +235,7 @@ function assertSame(options: PipeOptions, script: (h: Harness) => void, formed =
   assert.equal(on.formed, formed, 'the section formed in the run with sections on');
   assert.equal(off.formed, false);
   assert.deepStrictEqual(on.snap, off.snap);
+  assert.deepStrictEqual(on.teardown, off.teardown);
   assert.equal(on.outstanding, 0);
   assert.equal(off.outstanding, 0);
 }
@@ -502,7 +514,7 @@ describe('circuit sections review: risky scenarios that hold', () => {
         fileAlignment: FileAlignment.long,
         reserved: 0,
       });
-      const r2 = setPipeSource(h.snk, other, { framesPerTurn: Number.POSITIVE_INFINITY });
+      const r2 = setPipeSource(h.snk, other, { framesPerTurn: 64 });
       h.log.push(`snk-length:${h.snk.queue!.length}:${r2.outstanding}`);
       snk.n = 100;
       h.snk.attemptProcessing();
@@ -670,7 +682,7 @@ describe('circuit sections review: injection and splitters', () => {
           fileAlignment: FileAlignment.long,
           reserved: 0,
         });
-        const r = setPipeSource(outs[0]!, allocator, { framesPerTurn: Number.POSITIVE_INFINITY });
+        const r = setPipeSource(outs[0]!, allocator, { framesPerTurn: 64 });
         const formed: boolean[] = [];
         const note = () => formed.push(outs[0]!.queue!._section !== null);
         const eject = (p: Pin) => {
@@ -868,6 +880,20 @@ function broadCase(options: PipeOptions, steps: readonly BroadStep[]) {
           c?.delete();
           break;
         }
+        case 'close':
+          // (the source is never closed: its requester's frames would have nowhere to start)
+          if (p !== h.src) p.close();
+          break;
+        case 'requester': {
+          // a new requester on the pin (the old one of that pin detaches; its frames still come back to it)
+          const make = (h as unknown as { newRequester: (pin: Pin) => Harness['requester'] }).newRequester;
+          if (p === h.src) h.requester = make(p);
+          else if (p.isOpen) h.others.push(setPipeSource(p, h.allocator, { framesPerTurn: 64 }));
+          break;
+        }
+        case 'deleteWhenIdle':
+          h.allocator.deleteWhenIdle();
+          break;
         case 'add': {
           if (p.pipeState === KsState.stop || p.resetState === KsReset.begin) break;
           const sink = { returnFrame: (f: CircuitFrame) => h.log.push(`xret:${f.status}`) };
@@ -923,7 +949,10 @@ function broadCase(options: PipeOptions, steps: readonly BroadStep[]) {
       }
       h.log.push(`len:${h.pins.map((p) => p.queue!.length).join(',')}:${h.allocator.outstanding}`);
     }
-    // (teardown in `differential` stops every pin; the clones go first so every frame comes back)
+    // (teardown in `differential` stops every pin: nothing is left for a routine to do then — no pending step, no
+    // budget — and the clones go first so every frame comes back)
+    pending = null;
+    for (const b of budgets) b.n = 0;
     for (const c of clones) if (!c.deleted) c.delete();
   });
   return { on, off };
@@ -952,7 +981,18 @@ describe('circuit sections review: broad property', () => {
       fc.record({
         k: fc.constant('inside' as const),
         pin: fc.nat(2),
-        what: fc.constantFrom('stop', 'reset', 'cycle', 'unlink', 'relink', 'delClone', 'add'),
+        what: fc.constantFrom(
+          'stop',
+          'reset',
+          'cycle',
+          'unlink',
+          'relink',
+          'delClone',
+          'add',
+          'close',
+          'requester',
+          'deleteWhenIdle',
+        ),
       }),
       fc.record({ k: fc.constant('delClone' as const) }),
     );
@@ -970,6 +1010,7 @@ describe('circuit sections review: broad property', () => {
         runs++;
         if (on.formed) formed++;
         assert.deepStrictEqual(on.snap, off.snap);
+        assert.deepStrictEqual(on.teardown, off.teardown);
         assert.equal(on.outstanding, 0);
         assert.equal(off.outstanding, 0);
       }),
