@@ -31,6 +31,8 @@ interface PipeOptions {
   readonly frames: number;
   /** An in-place transform (its input processes; its output is routed past) between source and sink. */
   readonly transform?: boolean;
+  /** The transform's in-place output pin has a Process routine too (then the circuit stops at it as well). */
+  readonly outProcesses?: boolean;
   /** The sink's (and transform's) filter receives zero-length samples. */
   readonly receiveZero?: boolean;
   /** The sink filter is filter-centric (its Process works on the sink pin). */
@@ -65,7 +67,7 @@ const idle: Routine = () => Status.pending;
 function build(options: PipeOptions): Harness {
   const work = new ManualWorkScheduler();
   const log: string[] = [];
-  const routines: Record<string, Routine> = { src: idle, mid: idle, snk: idle };
+  const routines: Record<string, Routine> = { src: idle, mid: idle, out: idle, snk: idle };
   let h!: Harness;
   const proc = (name: string) => (pin: Pin) => routines[name]!(pin, h);
   const zero = options.receiveZero === true ? FilterFlags.receiveZeroLengthSamples : 0;
@@ -90,7 +92,11 @@ function build(options: PipeOptions): Harness {
     const f = factory(
       [
         pinDescriptor({ dataFlow: DataFlow.in, dispatch: { process: proc('mid') } }),
-        pinDescriptor({ dataFlow: DataFlow.out, communication: Communication.source }),
+        pinDescriptor({
+          dataFlow: DataFlow.out,
+          communication: Communication.source,
+          dispatch: options.outProcesses === true ? { process: proc('out') } : null,
+        }),
       ],
       zero,
     );
@@ -121,8 +127,14 @@ function build(options: PipeOptions): Harness {
     reserved: 0,
   });
   const id = (f: Frame | null) => (f === null ? '-' : f.buffer !== null ? `f${f.buffer.index}` : 'x');
-  const pins = mid === null ? [src, snk] : [src, mid, snk];
-  const names = mid === null ? ['src', 'snk'] : ['src', 'mid', 'snk'];
+  const out = mid?.inPlaceCounterpart ?? null;
+  const pins = mid === null ? [src, snk] : options.outProcesses === true ? [src, mid, out!, snk] : [src, mid, snk];
+  const names =
+    mid === null
+      ? ['src', 'snk']
+      : options.outProcesses === true
+        ? ['src', 'mid', 'out', 'snk']
+        : ['src', 'mid', 'snk'];
   const newRequester = (pin: Pin) => {
     const r = setPipeSource(pin, allocator, { framesPerTurn: 64 });
     const back = r.returnFrame.bind(r);
@@ -730,10 +742,10 @@ describe('circuit sections review: injection and splitters', () => {
 describe('circuit sections review: nested completions (property)', () => {
   it('DPC-style ejects on any pin, routines run inline with budgets, STOP/RUN and resets of any pin from inside a routine: the same as without sections', () => {
     const step = fc.oneof(
-      fc.record({ k: fc.constant('dpc' as const), pin: fc.nat(2) }),
-      fc.record({ k: fc.constant('budget' as const), pin: fc.nat(2), n: fc.integer({ min: 1, max: 3 }) }),
-      fc.record({ k: fc.constant('attempt' as const), pin: fc.nat(2) }),
-      fc.record({ k: fc.constant('inside' as const), pin: fc.nat(2), what: fc.constantFrom('stop', 'reset', 'cycle') }),
+      fc.record({ k: fc.constant('dpc' as const), pin: fc.nat(3) }),
+      fc.record({ k: fc.constant('budget' as const), pin: fc.nat(3), n: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ k: fc.constant('attempt' as const), pin: fc.nat(3) }),
+      fc.record({ k: fc.constant('inside' as const), pin: fc.nat(3), what: fc.constantFrom('stop', 'reset', 'cycle') }),
     );
     fc.assert(
       fc.property(
@@ -746,7 +758,7 @@ describe('circuit sections review: nested completions (property)', () => {
             // what the next routine run does first (once) to some pin: stop it, reset it, or stop and restart it
             let pending: { pin: Pin; what: string } | null = null;
             h.pins.forEach((pin, i) => {
-              const name = pin === h.src ? 'src' : pin === h.snk ? 'snk' : 'mid';
+              const name = pin === h.src ? 'src' : pin === h.snk ? 'snk' : pin === h.mid ? 'mid' : 'out';
               budgeted(h, name, budgets[i]!);
               const inner = h.routines[name]!;
               h.routines[name] = (p, hh) => {
@@ -906,7 +918,7 @@ function broadCase(options: PipeOptions, steps: readonly BroadStep[]) {
       }
     };
     h.pins.forEach((pin, i) => {
-      const name = pin === h.src ? 'src' : pin === h.snk ? 'snk' : 'mid';
+      const name = pin === h.src ? 'src' : pin === h.snk ? 'snk' : pin === h.mid ? 'mid' : 'out';
       h.routines[name] = (p, hh) => {
         hh.check();
         hh.log.push(`run:${i}`);
@@ -974,13 +986,13 @@ describe('circuit sections review: broad property', () => {
       'advance',
     );
     const step = fc.oneof(
-      fc.record({ k: fc.constant('dpc' as const), pin: fc.nat(2), act }),
-      fc.record({ k: fc.constant('budget' as const), pin: fc.nat(2), n: fc.integer({ min: 1, max: 3 }) }),
-      fc.record({ k: fc.constant('act' as const), pin: fc.nat(2), act }),
-      fc.record({ k: fc.constant('attempt' as const), pin: fc.nat(2) }),
+      fc.record({ k: fc.constant('dpc' as const), pin: fc.nat(3), act }),
+      fc.record({ k: fc.constant('budget' as const), pin: fc.nat(3), n: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ k: fc.constant('act' as const), pin: fc.nat(3), act }),
+      fc.record({ k: fc.constant('attempt' as const), pin: fc.nat(3) }),
       fc.record({
         k: fc.constant('inside' as const),
-        pin: fc.nat(2),
+        pin: fc.nat(3),
         what: fc.constantFrom(
           'stop',
           'reset',
@@ -1001,6 +1013,7 @@ describe('circuit sections review: broad property', () => {
       transform: fc.boolean(),
       receiveZero: fc.boolean(),
       filterCentricSink: fc.boolean(),
+      outProcesses: fc.boolean(),
     });
     let formed = 0;
     let runs = 0;
