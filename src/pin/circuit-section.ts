@@ -3,7 +3,7 @@ import { Status } from '../status.js';
 import { type Frame, FrameState } from '../stream/frame.js';
 import type { Queue, QueueSection } from '../stream/queue.js';
 import type { StreamPointer } from '../stream/stream-pointer.js';
-import type { CircuitFrame } from './circuit-frame.js';
+import { CircuitFrame } from './circuit-frame.js';
 import { currentRouteEpoch, type Pin } from './pin.js';
 
 /** Whether requesters form circuit sections (on by default; tests turn it off to compare both paths). */
@@ -22,6 +22,32 @@ const LASTING = 256;
 /** Longest wait, in fills, between attempts to form a section that keeps ending early. */
 const MAX_BACKOFF = 4096;
 
+/**
+ * A queue whose frames can join a shared ring as they are: no retired slot inside its window, every frame queued, not
+ * cancelled, with no cancellation pending, a circuit frame without a request, and the leading edge on the first one.
+ */
+function windowFits(q: Queue<Pin>): boolean {
+  if (q._live !== q._tail - q._head) return false;
+  if (q._live === 0) return true;
+  const ring = q._ring;
+  const mask = q._mask;
+  if (q._leading._frame !== ring[q._head & mask]) return false;
+  for (let s = q._head; s < q._tail; s++) {
+    const f = ring[s & mask];
+    if (
+      f == null ||
+      !(f instanceof CircuitFrame) ||
+      f._state !== FrameState.queued ||
+      f._cancelled === true ||
+      f._cancelPending === true ||
+      f.request !== null
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Longest chain of pins a section follows (a longer one — or a cycle — is left to the generic path). */
 const MAX_PINS = 256;
 
@@ -38,8 +64,8 @@ const MAX_PINS = 256;
  * completing another way (`Queue._retire`: cancelled, out of order behind a clone, a failure status, a stopped or
  * resetting next pin, a zero-length bypass), a frame entering a queue other than the source (`add`, `addRequest`, a
  * generic hop), a changed route — first {@link _detach | detaches} it: each queue gets its own ring holding its
- * window, and the generic path runs on from there. The requester attaches the section again once every queue of it is
- * empty.
+ * window, and the generic path runs on from there. The requester attaches the section again at a later fill once its pins allow
+ * (with a back-off for sections that keep ending early).
  */
 export class CircuitSection implements QueueSection {
   /** The source pin (the requester's). */
@@ -74,8 +100,9 @@ export class CircuitSection implements QueueSection {
   }
 
   /**
-   * Forms the section when every pin of the circuit from the source is simple and every queue is empty (at the start
-   * of a fill). Returns true when attached.
+   * Forms the section (at the start of a fill) when every pin of the circuit from the source is simple and every
+   * queue's frames can join the shared ring as they are (see `windowFits`): they are laid out in it with new sequence
+   * numbers, each edge staying on its frame. Returns true when attached.
    */
   _tryAttach(): boolean {
     if (this.attached || !sectionsEnabled) return this.attached;
@@ -84,10 +111,10 @@ export class CircuitSection implements QueueSection {
       return false;
     }
     const source = this.source;
-    const sq = source.queue;
-    if (sq === null || sq._live !== 0) return false;
+    if (source.queue === null) return false;
     const pins = this._pins; // (scratch while detached: a failed attempt allocates nothing)
     pins.length = 0;
+    let total = 0;
     let pin: Pin | null = source;
     while (pin !== null) {
       const q = pin.queue;
@@ -95,8 +122,6 @@ export class CircuitSection implements QueueSection {
         q === null ||
         q._section !== null ||
         q._simple !== true ||
-        q._live !== 0 ||
-        q._head !== q._tail ||
         q._doneHead !== q._doneTail ||
         q._firstClone !== null ||
         q._hold !== 0 ||
@@ -107,19 +132,20 @@ export class CircuitSection implements QueueSection {
         pin.pipeState === KsState.stop ||
         pin.resetState !== KsReset.end ||
         pin._fanOut !== null ||
+        !windowFits(q) ||
         pins.includes(pin) ||
         pins.length >= MAX_PINS
       ) {
         pins.length = 0;
         return false;
       }
+      total += q._live;
       pins.push(pin);
       pin = pin._routeEpoch === currentRouteEpoch() ? pin._route : pin._updateRoute();
     }
-    let base = 0;
-    for (const p of pins) base = Math.max(base, p.queue!._tail);
     // The shared ring is reused (no queue of the section is inside an operation: checked above, so no loop up the
-    // stack still reads it), or made at the size the pipe grew to last time.
+    // stack still reads it), or made at the size the pipe grew to last time — large enough for the frames queued now.
+    while (this._size <= total) this._size *= 2;
     if (this._ring.length < this._size) this._ring = new Array<Frame | null>(this._size).fill(null);
     else this._ring.fill(null);
     const ring = this._ring;
@@ -132,18 +158,35 @@ export class CircuitSection implements QueueSection {
     own.length = 0;
     for (let i = 0; i < pins.length; i++) {
       const pin = pins[i]!;
-      const q = pin.queue!;
-      own.push(q._ring); // (empty: given back, cleared, at the detach)
-      q._ring = ring;
-      q._mask = mask;
-      q._head = base;
-      q._tail = base;
-      q._leading._pos = base; // (the edge waits past the end: no frame)
-      q._section = this;
-      q._sectionIndex = i;
-      queues.push(q);
+      queues.push(pin.queue!);
+      own.push(pin.queue!._ring); // (given back, cleared, at the detach)
       bypass.push(pin._bypassesEmptyFrames());
     }
+    // The frames queued now are laid out in the shared ring with new sequence numbers, the last pin's window first, so
+    // that each queue's window ends where the previous pin's begins; each edge keeps its frame (and its lock).
+    let base = 0;
+    for (let i = 0; i < queues.length; i++) base = Math.max(base, queues[i]!._tail);
+    let cursor = base;
+    for (let i = queues.length - 1; i >= 0; i--) {
+      const q = queues[i]!;
+      const from = q._ring;
+      const fromMask = q._mask;
+      const head = cursor;
+      for (let s = q._head; s < q._tail; s++) {
+        const f = from[s & fromMask]!;
+        f._seq = cursor;
+        ring[cursor++ & mask] = f;
+      }
+      q._ring = ring;
+      q._mask = mask;
+      q._head = head;
+      q._tail = cursor;
+      const lead = q._leading;
+      lead._pos = lead._frame === null ? cursor : lead._frame._seq; // (a frame's edge is on the window's first)
+      q._section = this;
+      q._sectionIndex = i;
+    }
+    base = cursor; // (the frames entering from now on count for how long the section lasts)
     this._last = pins.length - 1;
     this._base = base;
     this._epoch = currentRouteEpoch();

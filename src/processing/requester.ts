@@ -73,7 +73,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   private readonly resetTurn: () => void;
   private readonly ledger: FrameLedger | null;
   private readonly holder: string;
-  /** The pipe's circuit section (pin/circuit-section.ts), attached at a fill when every queue of it is empty. */
+  /** The pipe's circuit section (pin/circuit-section.ts), attached at a fill when its pins allow. */
   private readonly section: CircuitSection;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;

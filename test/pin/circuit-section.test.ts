@@ -6,7 +6,7 @@ import { FilterFlags } from '../../src/filter/filter-descriptor.js';
 import { FilterFactory } from '../../src/filter/filter-factory.js';
 import { FileAlignment, PoolType } from '../../src/framing/constants.js';
 import type { CircuitFrame } from '../../src/pin/circuit-frame.js';
-import { setCircuitSections } from '../../src/pin/circuit-section.js';
+import { CircuitSection, setCircuitSections } from '../../src/pin/circuit-section.js';
 import { connectPins, disconnectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
 import { PinFlags } from '../../src/pin/pin-flags.js';
@@ -694,14 +694,25 @@ describe('circuit sections: named rules', () => {
     assert.deepEqual(p.on.sectionQueues(), [true, true, false, true], 'src, t0in, snk in the section; t0out not');
     assert.deepEqual(p.off.sectionQueues(), [false, false, false, false], 'no section when turned off');
     assert.equal(sharedRing(p.on, ['src', 't0in', 'snk']), true);
-    // zero-length frames leave at the source (bypassing t0in and snk): the source's own numbering runs ahead
-    p.both((c) => {
-      c.run({ k: 'act', pin: 0, act: 'zero' });
-      c.run({ k: 'budget', pin: 0, n: 3 });
-      c.run({ k: 'attempt', pin: 0 });
-    });
+    // zero-length frames leave at the source (bypassing t0in and snk): each such completion detaches the section (a
+    // later fill may form it again, with the frames queued then)
+    const detach = CircuitSection.prototype._detach;
+    let detaches = 0;
+    CircuitSection.prototype._detach = function (this: CircuitSection) {
+      if (this.attached) detaches++;
+      detach.call(this);
+    };
+    try {
+      p.both((c) => {
+        c.run({ k: 'act', pin: 0, act: 'zero' });
+        c.run({ k: 'budget', pin: 0, n: 3 });
+        c.run({ k: 'attempt', pin: 0 });
+      });
+    } finally {
+      CircuitSection.prototype._detach = detach;
+    }
     p.check('after zero-length frames');
-    assert.deepEqual(p.on.sectionQueues(), [false, false, false, false], 'a bypass (a retire at the source) detaches');
+    assert.ok(detaches >= 1, 'a bypass (a retire at the source) detaches');
     // a STOP→RUN cycle: every queue empty at the next fill, the section forms again
     p.both((c) => {
       c.run({ k: 'cycle' });
@@ -771,6 +782,47 @@ describe('circuit sections: named rules', () => {
     p.check('after STOP→RUN and four frames');
     assert.deepEqual(p.on.sectionQueues(), [true, true, false, true], 'formed again');
     assert.equal(sharedRing(p.on, ['src', 't0in', 'snk']), true);
+    p.end();
+  });
+
+  it('a section forms again while frames wait in its queues (no STOP): they join the shared ring with new sequence numbers, each edge on its frame', () => {
+    const p = pair({ shape: 'inPlace', frames: 4, receiveZero: false });
+    p.both((c) => {
+      c.setAll(KsState.run);
+      c.run({ k: 'budget', pin: 0, n: 4 });
+      c.run({ k: 'attempt', pin: 0 });
+      // a clone at t0in detaches the section; deleting it lets the first frame go on
+      c.run({ k: 'act', pin: 1, act: 'clone' });
+      c.run({ k: 'budget', pin: 1, n: 1 });
+      c.run({ k: 'attempt', pin: 1 });
+      c.run({ k: 'act', pin: 1, act: 'eject' });
+      c.run({ k: 'delClone', i: 0 });
+    });
+    p.check('detached, frames waiting at t0in and the sink');
+    assert.deepEqual(p.on.sectionQueues(), [false, false, false, false]);
+    // frames come back one at a time: the first fill waits (back-off), a later one forms the section with the frames
+    // still queued at t0in
+    for (let i = 0; i < 2; i++) {
+      p.both((c) => {
+        c.run({ k: 'budget', pin: 1, n: 1 });
+        c.run({ k: 'attempt', pin: 1 });
+        c.run({ k: 'budget', pin: 2, n: 1 }); // (budgets count the processing pins: 2 is the sink)
+        c.run({ k: 'attempt', pin: 3 }); // (attempts count every pin: 3 is the sink)
+      });
+      p.check(`frames back one at a time (${i})`);
+    }
+    const q = queues(p.on);
+    assert.deepEqual(p.on.sectionQueues(), [true, true, false, true], 'formed with frames queued');
+    assert.ok(q.t0in!.length > 0, 'frames waited at t0in as it formed');
+    assert.equal(sharedRing(p.on, ['src', 't0in', 'snk']), true);
+    const lead = q.t0in!.leadingEdge;
+    assert.equal(lead.frame!._seq, q.t0in!._head, "t0in's edge on the first frame of its window");
+    assert.equal(q.snk!._tail, q.t0in!._head, "the sink's window ends where t0in's begins");
+    p.both((c) => {
+      for (let pin = 0; pin < 3; pin++) c.run({ k: 'budget', pin, n: 6 });
+      c.run({ k: 'attempt', pin: 0 });
+    });
+    p.check('after frames flowed');
     p.end();
   });
 
