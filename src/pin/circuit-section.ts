@@ -324,20 +324,9 @@ export class CircuitSection implements QueueSection {
   _enter(f: CircuitFrame): void {
     this._reserve();
     const q = this._queues[0]!;
-    const seq = q._tail++;
     f.request = null;
     f._requestIndex = -1;
-    f._queue = q;
-    f._seq = seq;
-    f._state = FrameState.queued;
-    f._refs = 1;
-    f._held = true;
-    f._locks = 0;
-    f._cancelled = false;
-    f._cancelPending = false;
-    f.status = Status.success;
-    q._ring[seq & q._mask] = f;
-    q._live++;
+    q._admit(f);
     const lead = q._leading;
     const wasEmpty = lead._frame === null;
     if (wasEmpty) q._place(lead, f);

@@ -430,6 +430,17 @@ export class Queue<H extends QueueHost = QueueHost> {
       else this._section._detach();
     }
     if (this._tail - this._head > this._mask) this._grow();
+    this._admit(f);
+    // Pointers waiting past the end take the new frame.
+    if (this._leading._frame === null) this._place(this._leading, f);
+    if (this._trailing !== null || this._firstClone !== null) this._placeOthers(f);
+  }
+
+  /**
+   * @internal the frame takes the slot at the tail (room made by the caller) with the fields every entering frame
+   * gets: queued, the queue's hold as its one reference, no lock, not cancelled, status success
+   */
+  _admit(f: Frame): void {
     const seq = this._tail++;
     f._queue = this;
     f._seq = seq;
@@ -442,9 +453,6 @@ export class Queue<H extends QueueHost = QueueHost> {
     f.status = Status.success;
     this._ring[seq & this._mask] = f;
     this._live++;
-    // Pointers waiting past the end take the new frame.
-    if (this._leading._frame === null) this._place(this._leading, f);
-    if (this._trailing !== null || this._firstClone !== null) this._placeOthers(f);
   }
 
   /** @internal the trailing edge and clones waiting past the end take the new frame */
