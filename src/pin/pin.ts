@@ -136,6 +136,11 @@ export interface RunListEntry {
   _abandonDeferred(): void;
 }
 
+/** @internal the route epoch now (a section compares it with the one it was built at: pin/circuit-section.ts) */
+export function currentRouteEpoch(): number {
+  return routeEpoch;
+}
+
 /** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
 export function processingRuns(): boolean {
   return runDepth > 0 || runDraining === true;
@@ -457,6 +462,8 @@ export class Pin implements QueueHost, FrameReturnSink {
       );
     }
     this.pipeState = to;
+    // a stopped pin takes no frame: a circuit section through it ends (pin/circuit-section.ts)
+    if (to === KsState.stop && this.queue !== null) this.queue._section?._detach();
     if (!this.standardTransport) this.deviceState = to;
     if (from === KsState.stop) this._injecting = this._frameReturn !== null;
     if (to === KsState.stop) {
@@ -500,6 +507,7 @@ export class Pin implements QueueHost, FrameReturnSink {
     this.assertOpen();
     if (reset === this.resetState) return;
     this.resetState = reset;
+    this.queue?._section?._detach(); // (a pin in reset takes no frame: pin/circuit-section.ts)
     const queue = this.queue;
     let error: unknown = NO_ERROR;
     if (queue) error = guarded(error, reset === KsReset.begin ? () => queue.resetBegin() : () => queue.resetEnd());
@@ -954,6 +962,7 @@ export class Pin implements QueueHost, FrameReturnSink {
         if ((this.pipeState as KsStateValue) !== KsState.stop) {
           this.deviceState = KsState.stop;
           this.pipeState = KsState.stop;
+          this.queue?._section?._detach();
           this.clientState = KsState.stop;
           this.flushQueue(NO_ERROR);
         }

@@ -3,6 +3,7 @@ import { SlotPoolAllocator } from '../allocator/slot-pool.js';
 import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
 import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
+import { CircuitSection } from '../pin/circuit-section.js';
 import { deferRun, type Pin, type PinStateObserver, processingRuns, type RunListEntry } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
 import { FrameState } from '../stream/frame.js';
@@ -72,6 +73,8 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   private readonly resetTurn: () => void;
   private readonly ledger: FrameLedger | null;
   private readonly holder: string;
+  /** The pipe's circuit section (pin/circuit-section.ts), attached at a fill when its pins allow. */
+  private readonly section: CircuitSection;
   private readonly frames: Array<CircuitFrame | undefined> = [];
   private filling = false;
   private again = false;
@@ -110,6 +113,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     }
     this.ledger = ledger;
     this.holder = `requester of pin ${pin.id}`;
+    this.section = new CircuitSection(pin);
     this.onFree = () => this.fill();
     this.resetTurn = () => {
       this.turnMade = 0;
@@ -169,6 +173,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
       return;
     }
     this.filling = true;
+    if (this.section.attached === false && this.detached === false) this.section._tryAttach();
     const queue = this.pin.queue!;
     const allocator = this.allocator;
     const pool = this.pool;
@@ -215,7 +220,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
           this.outstanding++;
           // (add without its argument checks: the frame is idle, and _addNext refuses a resetting queue as add does)
-          queue._addNext(frame);
+          // (into an attached circuit section: its source queue's lean entry, pin/circuit-section.ts)
+          if (queue._section === this.section) this.section._enter(frame);
+          else queue._addNext(frame);
         }
       } while (this.again && this.active());
     } finally {
@@ -297,6 +304,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   detach(): void {
     if (this.detached) return;
     this.detached = true;
+    this.section._detach();
     this.removeListener?.();
     this.removeListener = null;
     this.removeObserver();

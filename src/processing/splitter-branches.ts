@@ -54,6 +54,7 @@ export function setDelegateBranches(
   const fanOut = new SplitterFanOut(delegate, branches, options); // checks the branches
   for (const b of fanOut.branches) assertStopped(b, 'branches');
   for (const p of delegate.filter.pins(delegate.id)) clearDelegateBranches(p);
+  fanOut.routePin.queue?._section?._detach(); // (frames completing there fan out: no circuit section)
   fanOut.routePin._fanOut = fanOut;
   fanOuts.set(delegate, fanOut);
   for (const b of fanOut.branches) delegates.set(b, delegate);

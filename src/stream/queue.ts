@@ -57,6 +57,21 @@ export interface MappingsHook {
   releaseMappings?(pointer: StreamPointer, frame: Frame): void;
 }
 
+/**
+ * @internal A circuit section (pin/circuit-section.ts): the queues of a pipe's pins, from the requester's source pin to
+ * the circuit's end, sharing one ring of frames while every pin is simple (docs/processing.md "Circuit sections").
+ * Each queue's own state (`_head`, `_tail`, `_live`, its edge, its frames' fields) stays exact; only the ring array is
+ * shared, and a frame moves to the next pin by moving the two queues' cursors.
+ */
+export interface QueueSection {
+  /** The fast `unlock(true)` of `queue`'s leading edge on `frame`: moves the frame on; false when the generic path must. */
+  _hop(queue: Queue, pointer: StreamPointer, frame: Frame): boolean;
+  /** Gives every queue its own ring again (before any operation the shared ring cannot express). */
+  _detach(): void;
+  /** Makes room for one more frame entering the section's source queue. */
+  _reserve(): void;
+}
+
 /** Options of a {@link Queue}. */
 export interface QueueOptions {
   /** Clock and timers for stream-pointer timeouts (default: `setTimeout`-backed). */
@@ -138,6 +153,10 @@ export class Queue<H extends QueueHost = QueueHost> {
   _resetting = false;
   /** @internal the owner closed (see `_close`) */
   _closed = false;
+  /** @internal the circuit section sharing this queue's ring, or null (see {@link QueueSection}) */
+  _section: QueueSection | null = null;
+  /** @internal this queue's index in `_section` (0: the section's source queue) */
+  _sectionIndex = -1;
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
   /**
@@ -236,6 +255,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (!(frame instanceof Frame)) throw argumentError('type', 'frame', frame, 'a Frame');
     this._assertAccepting();
     frame._assertIdle('add');
+    if (this._section !== null) this._section._detach(); // (a frame from outside the circuit: the generic path)
     frame.request = null;
     frame._requestIndex = -1;
     const wasEmpty = this._leading._frame === null;
@@ -268,6 +288,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (request._state !== StreamRequestState.idle) {
       throw argumentError('type', 'request', 'a submitted request', 'an idle request (reset() a completed one)');
     }
+    if (this._section !== null) this._section._detach();
     request._begin(this);
     const wasEmpty = this._leading._frame === null;
     this._hold++;
@@ -344,6 +365,7 @@ export class Queue<H extends QueueHost = QueueHost> {
    * `deviceNotReady` until {@link resetEnd}. A state change does not end a reset. Idempotent.
    */
   resetBegin(): void {
+    if (this._section !== null) this._section._detach();
     this._resetting = true;
     this._cancelAll(Status.cancelled);
   }
@@ -395,12 +417,30 @@ export class Queue<H extends QueueHost = QueueHost> {
    * frames still held by clones come back when the clones are deleted.
    */
   _close(): void {
+    if (this._section !== null) this._section._detach();
     this._closed = true;
   }
 
   /** @internal */
   _enqueue(f: Frame): void {
+    if (this._section !== null) {
+      // a frame enters a section's source queue in the shared ring; any other queue of the section takes frames only
+      // by a hop, so a generic arrival gives the queues their own rings first
+      if (this._sectionIndex === 0) this._section._reserve();
+      else this._section._detach();
+    }
     if (this._tail - this._head > this._mask) this._grow();
+    this._admit(f);
+    // Pointers waiting past the end take the new frame.
+    if (this._leading._frame === null) this._place(this._leading, f);
+    if (this._trailing !== null || this._firstClone !== null) this._placeOthers(f);
+  }
+
+  /**
+   * @internal the frame takes the slot at the tail (room made by the caller) with the fields every entering frame
+   * gets: queued, the queue's hold as its one reference, no lock, not cancelled, status success
+   */
+  _admit(f: Frame): void {
     const seq = this._tail++;
     f._queue = this;
     f._seq = seq;
@@ -413,9 +453,6 @@ export class Queue<H extends QueueHost = QueueHost> {
     f.status = Status.success;
     this._ring[seq & this._mask] = f;
     this._live++;
-    // Pointers waiting past the end take the new frame.
-    if (this._leading._frame === null) this._place(this._leading, f);
-    if (this._trailing !== null || this._firstClone !== null) this._placeOthers(f);
   }
 
   /** @internal the trailing edge and clones waiting past the end take the new frame */
@@ -550,6 +587,11 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
+  /** @internal true when a callback run while draining left done frames or a recorded error (see `_settle`) */
+  _unsettled(): boolean {
+    return this._doneHead !== this._doneTail || this._callbackError !== NO_ERROR;
+  }
+
   /** @internal moves the head past the retired slots (a strict null check: `== null` would test the frame's map) */
   _skipRetired(): void {
     const ring = this._ring;
@@ -574,6 +616,8 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal hands a done frame back */
   _retire(f: Frame): void {
+    // a completion other than a section's hop (out of order, cancelled, returned): the queues get their own rings
+    if (this._section !== null) this._section._detach();
     this._ring[f._seq & this._mask] = null;
     f._state = FrameState.idle;
     f._queue = null;
@@ -667,8 +711,12 @@ export class Queue<H extends QueueHost = QueueHost> {
     ) {
       const f = p._frame!;
       if (f._cancelPending === false && this._doneHead === this._doneTail) {
-        if (eject) this._ejectLeading(p, f);
-        else {
+        if (eject) {
+          const section = this._section;
+          if (section === null || section._hop(this as unknown as Queue, p as unknown as StreamPointer, f) === false) {
+            this._ejectLeading(p, f);
+          }
+        } else {
           p._locked = false;
           f._locks--;
         }
@@ -733,14 +781,22 @@ export class Queue<H extends QueueHost = QueueHost> {
       throw error;
     }
     this._draining = false;
-    // frames completed by callbacks meanwhile (queued while draining), and the retired slots at the head
+    this._settle();
+  }
+
+  /**
+   * @internal After a completion's callback ran with `_draining` set (`_completeNow`, a circuit section's hop): the
+   * frames completed by callbacks meanwhile (queued while draining), the retired slots at the head, and a callback
+   * error recorded meanwhile (a request's completion callbacks, a nested cancellation) — this call's, as `_flush`
+   * would report it, not a later, unrelated operation's.
+   */
+  _settle(): void {
+    // (a circuit section's hop calls this only when `_unsettled()`: its own head slot needs no skipping)
     if (this._doneHead !== this._doneTail) {
       this._flush(); // (rethrows a callback error)
       return;
     }
     this._skipRetired();
-    // a callback error recorded meanwhile (a request's completion callbacks, a nested cancellation) is this call's,
-    // as `_flush` would report it — not a later, unrelated operation's
     if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
@@ -806,6 +862,7 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _clone(p: StreamPointer<H>, cancelCallback: StreamPointerCallback<H> | null, contextSize: number): StreamPointer<H> {
+    if (this._section !== null) this._section._detach(); // (frames may now complete out of order)
     const c = new StreamPointer<H>(this, 2);
     c._cancelCallback = cancelCallback;
     c.context = contextSize > 0 ? new Uint8Array(contextSize) : null;
