@@ -310,6 +310,7 @@ export class CircuitSection implements QueueSection {
       nq.host._onArrival(nq as unknown as Queue, wasEmpty);
     } catch (error) {
       q._draining = false;
+      q._afterThrow();
       throw error;
     }
     q._draining = false;
@@ -352,6 +353,7 @@ export class CircuitSection implements QueueSection {
       (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
     } catch (error) {
       q._draining = false;
+      q._afterThrow();
       throw error;
     }
     q._draining = false;

@@ -151,6 +151,11 @@ export class Queue<H extends QueueHost = QueueHost> {
   _draining = false;
   /** @internal */
   _resetting = false;
+  /**
+   * @internal a flush or reset cancelled frames while a completion callback of this queue ran (`_draining`): they are
+   * parked as done until it returns — and completed at once if it returns by a throw (see `_afterThrow`)
+   */
+  _flushPending = false;
   /** @internal the owner closed (see `_close`) */
   _closed = false;
   /** @internal the circuit section sharing this queue's ring, or null (see {@link QueueSection}) */
@@ -163,7 +168,8 @@ export class Queue<H extends QueueHost = QueueHost> {
    * @internal the first error thrown by a clone cancel callback or a request's completion during the current
    * operation: the operation finishes first (every frame accounted for), then `_flush` rethrows it. (An error of the
    * host's `_onFrameComplete` — e.g. the next pin's Process in a circuit — propagates at once: callers such as the
-   * graph's endpoints stop on it; the frames completed after it wait for the next queue operation.)
+   * graph's endpoints stop on it; the frames completed after it wait for the next queue operation — or, when a flush
+   * or reset cancelled frames meanwhile, complete before the error propagates: `_afterThrow`.)
    */
   _callbackError: unknown = NO_ERROR;
 
@@ -565,6 +571,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   _flush(): void {
     if (this._hold > 0 || this._draining) return;
     this._draining = true;
+    this._flushPending = false; // (everything done is completed now)
     try {
       for (;;) {
         let f: Frame | null = null;
@@ -581,9 +588,13 @@ export class Queue<H extends QueueHost = QueueHost> {
         this._retire(f);
       }
       this._skipRetired();
-    } finally {
+    } catch (error) {
       this._draining = false;
+      this._afterThrow();
+      throw error;
     }
+    this._draining = false;
+    this._flushPending = false; // (a flush requested by a callback meanwhile found its frames completed by this loop)
     if (this._callbackError !== NO_ERROR) this._rethrow();
   }
 
@@ -778,6 +789,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       this._retire(f);
     } catch (error) {
       this._draining = false;
+      this._afterThrow();
       throw error;
     }
     this._draining = false;
@@ -1003,7 +1015,25 @@ export class Queue<H extends QueueHost = QueueHost> {
     } finally {
       this._hold--;
     }
+    if (this._draining === true && this._doneHead !== this._doneTail) this._flushPending = true;
     this._flush();
+  }
+
+  /**
+   * @internal A completion callback of this queue threw (its caller already cleared `_draining`). Frames a flush or
+   * reset cancelled while it ran (a routine stopping this pin, say) would otherwise wait, done, for the queue's next
+   * operation — which a stopped pin may never get — so they complete now, back to their owners, before the error
+   * propagates; an error they raise in turn is dropped (the first one propagates). Other frames parked meanwhile
+   * complete with them. Nothing to do when no flush was pending.
+   */
+  _afterThrow(): void {
+    if (this._flushPending === false) return;
+    this._flushPending = false;
+    try {
+      this._flush();
+    } catch {
+      // the first error propagates
+    }
   }
 
   /** @internal */
