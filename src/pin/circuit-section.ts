@@ -92,8 +92,6 @@ export class CircuitSection implements QueueSection {
   private _skip = 0;
   /** The last wait (doubles each time a section ends before {@link LASTING} frames entered). */
   private _backoff = 0;
-  /** The ring size of the next attach: the last one's (it grew to what the pipe keeps outstanding), 16 at first. */
-  private _size = 16;
 
   constructor(source: Pin) {
     this.source = source;
@@ -145,8 +143,9 @@ export class CircuitSection implements QueueSection {
     }
     // The shared ring is reused (no queue of the section is inside an operation: checked above, so no loop up the
     // stack still reads it), or made at the size the pipe grew to last time — large enough for the frames queued now.
-    while (this._size <= total) this._size *= 2;
-    if (this._ring.length < this._size) this._ring = new Array<Frame | null>(this._size).fill(null);
+    let size = Math.max(16, this._ring.length);
+    while (size <= total) size *= 2;
+    if (this._ring.length < size) this._ring = new Array<Frame | null>(size).fill(null);
     else this._ring.fill(null);
     const ring = this._ring;
     const mask = ring.length - 1;
@@ -249,7 +248,6 @@ export class CircuitSection implements QueueSection {
     const ring = new Array<Frame | null>(size).fill(null);
     for (let s = oldest; s < source._tail; s++) ring[s & (size - 1)] = old[s & oldMask] ?? null;
     this._ring = ring;
-    this._size = size;
     for (let i = 0; i < queues.length; i++) {
       queues[i]!._ring = ring;
       queues[i]!._mask = size - 1;
@@ -278,15 +276,14 @@ export class CircuitSection implements QueueSection {
       nf = q._ring[n & q._mask]!;
       if (nf._state !== FrameState.queued || nf._cancelled === true) return false;
     }
-    if (i === this._last) {
-      this._leave(q, p, f, nf);
-      return true;
-    }
-    const nq = this._queues[i + 1]!;
+    // The next pin's queue, or null at the last pin (the frame leaves the circuit to its `returnTo`, as
+    // `_onFrameComplete` with no next pin does, whatever its status).
+    const nq = i === this._last ? null : this._queues[i + 1]!;
     if (
-      f.status !== Status.success || // (leaves the circuit: the generic path)
-      nq._tail !== pos ||
-      (f.header.dataUsed === 0 && this._bypass[i + 1] === true)
+      nq !== null &&
+      (f.status !== Status.success || // (leaves the circuit: the generic path)
+        nq._tail !== pos ||
+        (f.header.dataUsed === 0 && this._bypass[i + 1] === true))
     ) {
       return false;
     }
@@ -294,20 +291,30 @@ export class CircuitSection implements QueueSection {
     f._locks--;
     if (nf === null) q._parkAtEnd(p);
     else q._place(p, nf);
-    f._refs--; // the edge's reference; the queue hold goes on with the frame
     q._head = n;
     q._live--;
-    nq._tail = n;
-    nq._live++;
-    f._queue = nq;
-    const lead = nq._leading;
-    const wasEmpty = lead._frame === null;
-    if (wasEmpty) nq._place(lead, f);
-    // The callback runs with this queue draining, as the generic completion's does (`Queue._completeNow`): an eject
-    // on this queue from inside it waits, done, until the callback returns — the same order as without a section.
+    let wasEmpty = false;
+    if (nq === null) {
+      q._ring[pos & q._mask] = null;
+      f._state = FrameState.idle;
+      f._queue = null;
+      f._refs = 0;
+      f._held = false;
+    } else {
+      f._refs--; // the edge's reference; the queue hold goes on with the frame
+      nq._tail = n;
+      nq._live++;
+      f._queue = nq;
+      const lead = nq._leading;
+      wasEmpty = lead._frame === null;
+      if (wasEmpty) nq._place(lead, f);
+    }
+    // The one callback runs with this queue draining, as the generic completion's does (`Queue._completeNow`): an
+    // eject on this queue from inside it waits, done, until the callback returns — the same order as without a section.
     q._draining = true;
     try {
-      nq.host._onArrival(nq as unknown as Queue, wasEmpty);
+      if (nq === null) (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
+      else nq.host._onArrival(nq as unknown as Queue, wasEmpty);
     } catch (error) {
       q._draining = false;
       q._afterThrow();
@@ -332,31 +339,5 @@ export class CircuitSection implements QueueSection {
     const wasEmpty = lead._frame === null;
     if (wasEmpty) q._place(lead, f);
     q.host._onArrival(q as unknown as Queue, wasEmpty);
-  }
-
-  /** The circuit ends at queue `q`: its head frame `f` completes and returns (as `_onFrameComplete` with no next pin). */
-  private _leave(q: Queue<Pin>, p: StreamPointer<Pin>, f: Frame, nf: Frame | null): void {
-    const pos = p._pos;
-    p._locked = false;
-    f._locks--;
-    if (nf === null) q._parkAtEnd(p);
-    else q._place(p, nf);
-    q._ring[pos & q._mask] = null;
-    q._head = pos + 1;
-    q._live--;
-    f._state = FrameState.idle;
-    f._queue = null;
-    f._refs = 0;
-    f._held = false;
-    q._draining = true; // (as in `_hop`)
-    try {
-      (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
-    } catch (error) {
-      q._draining = false;
-      q._afterThrow();
-      throw error;
-    }
-    q._draining = false;
-    if (q._unsettled()) q._settle();
   }
 }
