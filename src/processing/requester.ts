@@ -2,13 +2,19 @@ import { AllocatorBase, INITIALIZED } from '../allocator/allocator-base.js';
 import { SlotPoolAllocator } from '../allocator/slot-pool.js';
 import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
-import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
-import { CircuitSection } from '../pin/circuit-section.js';
+import { CircuitFrame } from '../pin/circuit-frame.js';
+import { CircuitSection, type SectionSink } from '../pin/circuit-section.js';
 import { deferRun, type Pin, type PinStateObserver, processingRuns, type RunListEntry } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
 import { FrameState } from '../stream/frame.js';
 import { FrameLedger } from '../stream/frame-ledger.js';
 import type { WorkScheduler } from './scheduler.js';
+
+// (read per frame: module constants, folded by the compiler, not properties of imported objects)
+const ACQUIRE = KsState.acquire;
+const RESET_END = KsReset.end;
+const POOL_INITIALIZED = INITIALIZED;
+const IDLE = FrameState.idle;
 
 /** Options of a {@link Requester}. */
 export interface RequesterOptions {
@@ -53,7 +59,7 @@ function fusablePool(allocator: FrameAllocator): SlotPoolAllocator | null {
  *
  * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
  */
-export class Requester implements FrameReturnSink, PinStateObserver, RunListEntry {
+export class Requester implements SectionSink, PinStateObserver, RunListEntry {
   /** The pipe's source pin. */
   readonly pin: Pin;
   /** The pipe's allocator (initialized by the graph manager). */
@@ -113,7 +119,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     }
     this.ledger = ledger;
     this.holder = `requester of pin ${pin.id}`;
-    this.section = new CircuitSection(pin);
+    this.section = new CircuitSection(pin, this);
     this.onFree = () => this.fill();
     this.resetTurn = () => {
       this.turnMade = 0;
@@ -147,13 +153,13 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     const pin = this.pin;
     return (
       this.detached === false &&
-      pin.pipeState >= KsState.acquire &&
+      pin.pipeState >= ACQUIRE &&
       pin._injecting === false &&
-      pin.resetState === KsReset.end &&
+      pin.resetState === RESET_END &&
       pin._closed === false &&
       // initialized and no deleteWhenIdle pending (its state still reads `initialized`, but allocate() refuses then:
       // frames only come back); an AllocatorBase keeps both in one numeric field
-      (this.base !== null ? this.base._state === INITIALIZED : this.allocatorActive())
+      (this.base !== null ? this.base._state === POOL_INITIALIZED : this.allocatorActive())
     );
   }
 
@@ -240,8 +246,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   private slotFrame(pool: SlotPoolAllocator, slot: number): CircuitFrame {
     const frame = this.frames[slot];
     const handle = pool._handles[slot]!;
-    if (frame === undefined || frame.buffer !== handle || frame._state !== FrameState.idle)
-      return this.frameFor(handle);
+    if (frame === undefined || frame.buffer !== handle || frame._state !== IDLE) return this.frameFor(handle);
     frame.header.reset();
     if (this.ledger !== null) this.ledger.track(frame, this.holder);
     return frame;
@@ -283,6 +288,24 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
       return;
     }
     this.fill();
+  }
+
+  /**
+   * @internal SectionSink: `returnFrame` when nothing but bookkeeping is due — a fused slot pool takes the slot back,
+   * no ledger, no FREEFRAME listener, and processing runs (the refill is deferred to the run list) — so a circuit
+   * section's hop needs no callback. False, with nothing changed, otherwise.
+   */
+  _returnQuiet(frame: CircuitFrame): boolean {
+    const pool = this.pool;
+    const buffer = frame.buffer;
+    if (pool === null || buffer === null || this.ledger !== null || this.removeListener !== null) return false;
+    if (!processingRuns() || pool._freeSlot(frame._poolSlot, buffer) === false) return false;
+    this.outstanding--;
+    if (this.refillDeferred === false) {
+      this.refillDeferred = true;
+      deferRun(this);
+    }
+    return true;
   }
 
   /** @internal RunListEntry: the deferred refill. */

@@ -17,7 +17,7 @@ import { KsReset, KsState } from '../../src/state.js';
 import { Status } from '../../src/status.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
-import { makeFilter, pinDescriptor, streamFormat } from './helpers.js';
+import { makeFilter, pinDescriptor, spyReturns, streamFormat } from './helpers.js';
 
 // Adversarial review of circuit sections (pin/circuit-section.ts): each scenario runs the same script on a pipe with
 // sections on and on one with sections off (setCircuitSections(false) before the pipe is built) and compares the log
@@ -137,11 +137,7 @@ function build(options: PipeOptions): Harness {
         : ['src', 'mid', 'snk'];
   const newRequester = (pin: Pin) => {
     const r = setPipeSource(pin, allocator, { framesPerTurn: 64 });
-    const back = r.returnFrame.bind(r);
-    r.returnFrame = (frame: CircuitFrame) => {
-      log.push(`ret:${id(frame)}:${frame.status.toString(16)}`);
-      back(frame);
-    };
+    spyReturns(r, (frame) => log.push(`ret:${id(frame)}:${frame.status.toString(16)}`));
     return r;
   };
   h = {
@@ -426,6 +422,7 @@ describe('circuit sections review: risky scenarios that hold', () => {
       const r = h.requester;
       const back = r.returnFrame.bind(r);
       let throws = 1;
+      r._returnQuiet = () => false; // (every return takes returnFrame, the one that throws)
       r.returnFrame = (frame: CircuitFrame) => {
         back(frame);
         if (throws-- > 0) throw new Error('returnFrame threw');
