@@ -104,6 +104,8 @@ export class CircuitSection implements QueueSection {
   private _sourceQueue: Queue<Pin> | null = null;
   /** The last pin's queue, where frames leave the circuit (while attached). */
   private _lastQueue: Queue<Pin> | null = null;
+  /** The source pin ignores an arrival into its non-empty queue (while attached). */
+  private _sourceQuiet = false;
   /** The shared ring (kept for the next attach). */
   private _ring: (Frame | null)[] = [];
   /** Sequence number at the attach (the frames that entered since tell how long the section lasted). */
@@ -210,6 +212,7 @@ export class CircuitSection implements QueueSection {
     base = cursor; // (the frames entering from now on count for how long the section lasts)
     this._sourceQueue = queues[0]!;
     this._lastQueue = queues[queues.length - 1]!;
+    this._sourceQuiet = source._quietArrivals();
     this._base = base;
     this.attached = true;
     attachedSections.add(this);
@@ -300,50 +303,16 @@ export class CircuitSection implements QueueSection {
   _hop(queue: Queue, pointer: StreamPointer, f: Frame): boolean {
     const q = queue as unknown as Queue<Pin>;
     const p = pointer as unknown as StreamPointer<Pin>;
-    const pos = p._pos;
-    if (pos !== q._head) return false;
-    const n = pos + 1;
-    let nf: Frame | null = null;
-    if (n < q._tail) {
-      nf = q._ring[n & q._mask]!;
-      if (nf._state !== QUEUED || nf._cancelled === true) return false;
-    }
     // The next pin's queue, or null at the last pin (the frame leaves the circuit to its `returnTo`, as
     // `_onFrameComplete` with no next pin does, whatever its status).
     const nq = q._sectionNext;
-    if (nq !== null && (f.status !== SUCCESS || (q._sectionNextBypass === true && f.header.dataUsed === 0))) {
+    if (nq === null) return this._leave(q, p, f);
+    if (f.status !== SUCCESS || (q._sectionNextBypass === true && f.header.dataUsed === 0)) {
       return false; // (leaves the circuit, or bypasses the next pin: the generic path)
     }
-    p._locked = false;
-    f._locks--;
-    if (nf === null) {
-      q._parkAtEnd(p);
-    } else {
-      // `_place` for an edge (an edge's `_notified` stays null: only clones are told of cancellations)
-      const h = nf.header;
-      p._frame = nf;
-      p._pos = n;
-      nf._refs++;
-      p.offsetIn._set(h.data, h.dataUsed);
-      p.offsetOut._set(h.data, h.frameExtent);
-    }
-    q._head = n;
-    q._live--;
-    if (nq === null) {
-      q._ring[pos & q._mask] = null;
-      f._state = IDLE;
-      f._queue = null;
-      f._refs = 0;
-      f._held = false;
-      // the requester takes its frame back without a callback when nothing but bookkeeping is due
-      const sink = this._sink;
-      if ((f as CircuitFrame).returnTo !== sink || sink._returnQuiet(f as CircuitFrame) === false) {
-        this._callback(q, null, f, false);
-      }
-      return true;
-    }
+    if (!this._step(q, p, f)) return false;
     f._refs--; // the edge's reference; the queue hold goes on with the frame
-    nq._tail = n;
+    nq._tail = q._head;
     nq._live++;
     f._queue = nq;
     const lead = nq._leading;
@@ -352,6 +321,52 @@ export class CircuitSection implements QueueSection {
       this._callback(q, nq, f, true);
     } else if (q._sectionNextQuiet === false) {
       this._callback(q, nq, f, false);
+    }
+    return true;
+  }
+
+  /**
+   * The edge `p` of queue `q`, locked on `f` at the head, unlocks and moves to the next frame (or past the end), and
+   * the head moves past `f`; false, with nothing changed, when `p` is not at the head or what follows `f` is not a
+   * present frame.
+   */
+  private _step(q: Queue<Pin>, p: StreamPointer<Pin>, f: Frame): boolean {
+    const pos = p._pos;
+    if (pos !== q._head) return false;
+    const n = pos + 1;
+    if (n < q._tail) {
+      const nf = q._ring[n & q._mask]!;
+      if (nf._state !== QUEUED || nf._cancelled === true) return false;
+      p._locked = false;
+      f._locks--;
+      // `_place` for an edge (an edge's `_notified` stays null: only clones are told of cancellations)
+      const h = nf.header;
+      p._frame = nf;
+      p._pos = n;
+      nf._refs++;
+      p.offsetIn._set(h.data, h.dataUsed);
+      p.offsetOut._set(h.data, h.frameExtent);
+    } else {
+      p._locked = false;
+      f._locks--;
+      q._parkAtEnd(p);
+    }
+    q._head = n;
+    q._live--;
+    return true;
+  }
+
+  /** `_hop` at the last pin: the frame leaves the circuit (to the requester, quietly when nothing else is due). */
+  private _leave(q: Queue<Pin>, p: StreamPointer<Pin>, f: Frame): boolean {
+    if (!this._step(q, p, f)) return false;
+    q._ring[(q._head - 1) & q._mask] = null;
+    f._state = IDLE;
+    f._queue = null;
+    f._refs = 0;
+    f._held = false;
+    const sink = this._sink;
+    if ((f as CircuitFrame).returnTo !== sink || sink._returnQuiet(f as CircuitFrame) === false) {
+      this._callback(q, null, f, false);
     }
     return true;
   }
@@ -377,16 +392,22 @@ export class CircuitSection implements QueueSection {
   /**
    * @internal A circuit frame from the requester enters the section's source queue (attached): `_addNext` and
    * `_enqueue` without what a section rules out there (reset, closed, trailing edge, clones) — the same fields set.
+   * Returns true when the source pin's arrival ran (it may have run code: a Process routine, a filter's).
    */
-  _enter(f: CircuitFrame): void {
+  _enter(f: CircuitFrame): boolean {
     const q = this._sourceQueue!;
     if (q._tail - this._lastQueue!._head > q._mask) this._grow();
     f.request = null;
     f._requestIndex = -1;
     q._admit(f);
     const lead = q._leading;
-    const wasEmpty = lead._frame === null;
-    if (wasEmpty) q._place(lead, f);
-    q.host._onArrival(q as unknown as Queue, wasEmpty);
+    if (lead._frame === null) {
+      q._place(lead, f);
+      q.host._onArrival(q as unknown as Queue, true);
+      return true;
+    }
+    if (this._sourceQuiet) return false; // (the source pin ignores an arrival into a non-empty queue)
+    q.host._onArrival(q as unknown as Queue, false);
+    return true;
   }
 }

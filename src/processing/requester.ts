@@ -188,10 +188,14 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
     const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
     const counted = perTurn !== Number.POSITIVE_INFINITY; // without a quota nothing is counted (it would grow forever)
     let made = this.turnMade; // a local while filling (nothing else runs meanwhile); written back on the way out
+    // active() holds until code runs: it is checked again after an entry whose arrival ran (a Process routine may
+    // stop, reset, close or inject), not after a quiet one
+    let holds = false;
     try {
       do {
         this.again = false;
-        while (this.active()) {
+        holds = false;
+        while (holds || this.active()) {
           // The quota counts across fill calls (a frame returning refills one at a time): an endless synchronous
           // circuit trips it, stops here (the source's Process then finds no frame and returns) and continues later.
           if (made >= perTurn) {
@@ -227,8 +231,12 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
           this.outstanding++;
           // (add without its argument checks: the frame is idle, and _addNext refuses a resetting queue as add does)
           // (into an attached circuit section: its source queue's lean entry, pin/circuit-section.ts)
-          if (queue._section === this.section) this.section._enter(frame);
-          else queue._addNext(frame);
+          if (queue._section === this.section) {
+            holds = this.section._enter(frame) === false;
+          } else {
+            queue._addNext(frame);
+            holds = false;
+          }
         }
       } while (this.again && this.active());
     } finally {
