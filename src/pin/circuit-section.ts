@@ -300,39 +300,24 @@ export class CircuitSection implements QueueSection {
    * stopping, changing its reset state or closing, a clone, a splitter fan-out hooked, a route change (see the class
    * comment).
    */
-  _hop(queue: Queue, pointer: StreamPointer, f: Frame): boolean {
+  _hop(queue: Queue, pointer: StreamPointer): boolean {
+    // (one function, kept small: the Process routine that ejects inlines it — docs/performance.md, sixth pass)
     const q = queue as unknown as Queue<Pin>;
     const p = pointer as unknown as StreamPointer<Pin>;
-    // The next pin's queue, or null at the last pin (the frame leaves the circuit to its `returnTo`, as
-    // `_onFrameComplete` with no next pin does, whatever its status).
-    const nq = q._sectionNext;
-    if (nq === null) return this._leave(q, p, f);
-    if (f.status !== SUCCESS || (q._sectionNextBypass === true && f.header.dataUsed === 0)) {
-      return false; // (leaves the circuit, or bypasses the next pin: the generic path)
-    }
-    if (!this._step(q, p, f)) return false;
-    f._refs--; // the edge's reference; the queue hold goes on with the frame
-    nq._tail = q._head;
-    nq._live++;
-    f._queue = nq;
-    const lead = nq._leading;
-    if (lead._frame === null) {
-      nq._place(lead, f);
-      this._callback(q, nq, f, true);
-    } else if (q._sectionNextQuiet === false) {
-      this._callback(q, nq, f, false);
-    }
-    return true;
-  }
-
-  /**
-   * The edge `p` of queue `q`, locked on `f` at the head, unlocks and moves to the next frame (or past the end), and
-   * the head moves past `f`; false, with nothing changed, when `p` is not at the head or what follows `f` is not a
-   * present frame.
-   */
-  private _step(q: Queue<Pin>, p: StreamPointer<Pin>, f: Frame): boolean {
+    const f = p._frame!;
     const pos = p._pos;
-    if (pos !== q._head) return false;
+    const nq = q._sectionNext; // (null at the last pin: the frame leaves the circuit, whatever its status)
+    if (
+      q._hold !== 0 ||
+      q._draining === true ||
+      q._doneHead !== q._doneTail ||
+      f._cancelPending === true ||
+      pos !== q._head ||
+      (nq !== null && (f.status !== SUCCESS || (q._sectionNextBypass === true && f.header.dataUsed === 0)))
+    ) {
+      return false; // (an operation in progress, a cancellation, a failure or a bypass: the generic path)
+    }
+    // (a section's queue is simple and has no clone — a clone detaches it — so `p` is its leading edge)
     const n = pos + 1;
     if (n < q._tail) {
       const nf = q._ring[n & q._mask]!;
@@ -353,12 +338,27 @@ export class CircuitSection implements QueueSection {
     }
     q._head = n;
     q._live--;
+    if (nq === null) {
+      this._leave(q, f);
+      return true;
+    }
+    f._refs--; // the edge's reference; the queue hold goes on with the frame
+    nq._tail = n;
+    nq._live++;
+    f._queue = nq;
+    if (nq._leading._frame === null) this._arrive(q, nq, f);
+    else if (q._sectionNextQuiet === false) this._callback(q, nq, f, false);
     return true;
   }
 
-  /** `_hop` at the last pin: the frame leaves the circuit (to the requester, quietly when nothing else is due). */
-  private _leave(q: Queue<Pin>, p: StreamPointer<Pin>, f: Frame): boolean {
-    if (!this._step(q, p, f)) return false;
+  /** The hop into an empty next queue: its edge takes the frame, and the next pin's arrival runs. */
+  private _arrive(q: Queue<Pin>, nq: Queue<Pin>, f: Frame): void {
+    nq._place(nq._leading, f);
+    this._callback(q, nq, f, true);
+  }
+
+  /** The hop at the last pin, once the edge moved on: frame `f` leaves the circuit (quietly when only bookkeeping is due). */
+  private _leave(q: Queue<Pin>, f: Frame): void {
     q._ring[(q._head - 1) & q._mask] = null;
     f._state = IDLE;
     f._queue = null;
@@ -368,7 +368,6 @@ export class CircuitSection implements QueueSection {
     if ((f as CircuitFrame).returnTo !== sink || sink._returnQuiet(f as CircuitFrame) === false) {
       this._callback(q, null, f, false);
     }
-    return true;
   }
 
   /**

@@ -180,12 +180,10 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
     }
     this.filling = true;
     if (this.section.attached === false && this.detached === false) this.section._tryAttach();
+    // (the loop is kept small — the rare paths are methods of their own — so that the per-frame steps inline into it)
     const queue = this.pin.queue!;
-    const allocator = this.allocator;
     const pool = this.pool;
     const perTurn = this.framesPerTurn;
-    const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
-    const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
     const counted = perTurn !== Number.POSITIVE_INFINITY; // without a quota nothing is counted (it would grow forever)
     let made = this.turnMade; // a local while filling (nothing else runs meanwhile); written back on the way out
     // active() holds until code runs: it is checked again after an entry whose arrival ran (a Process routine may
@@ -199,32 +197,14 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
           // The quota counts across fill calls (a frame returning refills one at a time): an endless synchronous
           // circuit trips it, stops here (the source's Process then finds no frame and returns) and continues later.
           if (made >= perTurn) {
-            if (!this.continuationQueued) {
-              this.continuationQueued = true;
-              (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
-            }
+            this.yieldTurn();
             return;
           }
           // A slot pool's fused allocate takes a free slot when allocate() would have nothing else to decide;
           // -1 sends everything else (vendor allocators, a paged pool growing, the Frames limit) to allocate().
           const slot = pool !== null ? pool._allocateSlot() : -1;
-          let frame: CircuitFrame;
-          if (slot >= 0) {
-            frame = this.slotFrame(pool!, slot);
-          } else {
-            // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
-            const buffer = allocator.outstanding < limit ? allocator.allocate() : null;
-            if (buffer === null) {
-              this.stalls++;
-              // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames
-              // of this allocator, wait for its FREEFRAME signal too (subscribed once, kept).
-              if (this.removeListener === null && allocator.outstanding > this.outstanding) {
-                this.removeListener = allocator.onFreeFrame(this.onFree);
-              }
-              break;
-            }
-            frame = this.frameFor(buffer);
-          }
+          const frame = slot >= 0 ? this.slotFrame(pool!, slot) : this.allocateFrame();
+          if (frame === null) break;
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
           // a float budget would box a number per frame).
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
@@ -243,6 +223,35 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
       this.filling = false;
       this.turnMade = made;
     }
+  }
+
+  /** The turn's quota is used: filling continues on the yield scheduler (one continuation per burst). */
+  private yieldTurn(): void {
+    if (!this.continuationQueued) {
+      this.continuationQueued = true;
+      (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
+    }
+  }
+
+  /**
+   * A frame through `allocate()` (vendor allocators, a slot pool's cases the fused allocate leaves to it), or null
+   * when it has none: a stall (counted), waiting for a frame to come back.
+   */
+  private allocateFrame(): CircuitFrame | null {
+    const allocator = this.allocator;
+    const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
+    // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
+    const buffer = frames > 0 && allocator.outstanding >= frames ? null : allocator.allocate();
+    if (buffer === null) {
+      this.stalls++;
+      // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames of this
+      // allocator, wait for its FREEFRAME signal too (subscribed once, kept).
+      if (this.removeListener === null && allocator.outstanding > this.outstanding) {
+        this.removeListener = allocator.onFreeFrame(this.onFree);
+      }
+      return null;
+    }
+    return this.frameFor(buffer);
   }
 
   /**

@@ -71,8 +71,11 @@ export interface MappingsHook {
  * shared, and a frame moves to the next pin by moving the two queues' cursors.
  */
 export interface QueueSection {
-  /** The fast `unlock(true)` of `queue`'s leading edge on `frame`: moves the frame on; false when the generic path must. */
-  _hop(queue: Queue, pointer: StreamPointer, frame: Frame): boolean;
+  /**
+   * The fast `unlock(true)` of `queue`'s leading edge (locked): moves its frame on; false, with nothing changed, when
+   * the generic path must (`Queue._unlock`).
+   */
+  _hop(queue: Queue, pointer: StreamPointer): boolean;
   /** Gives every queue its own ring again (before any operation the shared ring cannot express). */
   _detach(): void;
   /** Makes room for one more frame entering the section's source queue. */
@@ -724,21 +727,17 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
+    const section = this._section;
+    if (section !== null && eject === true && section._hop(this as unknown as Queue, p as unknown as StreamPointer)) {
+      return;
+    }
+    this._unlockPlain(p, eject);
+  }
+
+  /** @internal `_unlock` without trying a circuit section's hop (the caller tried it) */
+  _unlockPlain(p: StreamPointer<H>, eject: boolean): void {
     // (boolean fields compared with `=== true` / `=== false` on this path: a bare truthiness test of a field makes V8
     // check for null, undefined and undetectable objects too — docs/performance.md "Third pass")
-    const section = this._section;
-    if (
-      section !== null &&
-      eject === true &&
-      this._hold === 0 &&
-      this._draining === false &&
-      this._doneHead === this._doneTail
-    ) {
-      // A section's queue is simple and has no clone (a clone detaches it), so `p` is its leading edge.
-      const f = p._frame!;
-      if (f._cancelPending === false && section._hop(this as unknown as Queue, p as unknown as StreamPointer, f))
-        return;
-    }
     if (
       this._simple === true &&
       p._kind === 0 &&
@@ -749,7 +748,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       const f = p._frame!;
       if (f._cancelPending === false && this._doneHead === this._doneTail) {
         if (eject) {
-          this._ejectLeading(p, f); // (a section's hop was tried above)
+          this._ejectLeading(p, f); // (a section's hop was tried first: StreamPointer.unlock)
         } else {
           p._locked = false;
           f._locks--;
