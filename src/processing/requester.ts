@@ -203,8 +203,25 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
           // A slot pool's fused allocate takes a free slot when allocate() would have nothing else to decide;
           // -1 sends everything else (vendor allocators, a paged pool growing, the Frames limit) to allocate().
           const slot = pool !== null ? pool._allocateSlot() : -1;
-          const frame = slot >= 0 ? this.slotFrame(pool!, slot) : this.allocateFrame();
-          if (frame === null) break;
+          let frame: CircuitFrame | null;
+          if (slot >= 0) {
+            // The frame of the slot just taken, ready to enter the source's queue: only its header is reset here —
+            // the frame's own fields that `reset()` would clear (status, request, cancellation) are set as it enters
+            // the queue, so the circuit's frame is reset exactly once. A frame not built yet, no longer on the slot's
+            // handle, or not idle takes `frameFor` (which attaches, resets or throws). (Written out here, not a
+            // method: the loop stays one unit for the compiler, its per-frame steps inlined into it.)
+            frame = this.frames[slot]!;
+            const handle = pool!._handles[slot]!;
+            if (frame === undefined || frame.buffer !== handle || frame._state !== IDLE) {
+              frame = this.frameFor(handle);
+            } else {
+              frame.header.reset();
+              if (this.ledger !== null) this.ledger.track(frame, this.holder);
+            }
+          } else {
+            frame = this.allocateFrame();
+            if (frame === null) break;
+          }
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
           // a float budget would box a number per frame).
           if (counted && made++ === 0) queueMicrotask(this.resetTurn);
@@ -252,21 +269,6 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
       return null;
     }
     return this.frameFor(buffer);
-  }
-
-  /**
-   * The frame of slot `slot`, just taken by the fused allocate, ready to enter the source's queue. Only the header is
-   * reset here: the frame's own fields that `reset()` would clear (status, request, cancellation) are set by the
-   * queue as the frame enters (`_addNext`), so the circuit's frame is reset exactly once. A frame not built yet, no
-   * longer pointing at the slot's handle, or not idle takes {@link frameFor} (which attaches, resets or throws).
-   */
-  private slotFrame(pool: SlotPoolAllocator, slot: number): CircuitFrame {
-    const frame = this.frames[slot];
-    const handle = pool._handles[slot]!;
-    if (frame === undefined || frame.buffer !== handle || frame._state !== IDLE) return this.frameFor(handle);
-    frame.header.reset();
-    if (this.ledger !== null) this.ledger.track(frame, this.holder);
-    return frame;
   }
 
   private frameFor(buffer: FrameBuffer): CircuitFrame {
