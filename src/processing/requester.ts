@@ -187,7 +187,8 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
     const counted = perTurn !== Number.POSITIVE_INFINITY; // without a quota nothing is counted (it would grow forever)
     let made = this.turnMade; // a local while filling (nothing else runs meanwhile); written back on the way out
     // active() holds until code runs: it is checked again after an entry whose arrival ran (a Process routine may
-    // stop, reset, close or inject), not after a quiet one
+    // stop, reset, close or inject) or after allocate() (a vendor allocator's dispatch), not after a quiet entry of a
+    // fused slot
     let holds = false;
     try {
       do {
@@ -229,7 +230,8 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
           // (add without its argument checks: the frame is idle, and _addNext refuses a resetting queue as add does)
           // (into an attached circuit section: its source queue's lean entry, pin/circuit-section.ts)
           if (queue._section === this.section) {
-            holds = this.section._enter(frame) === false;
+            // (allocate() may have run code too — a vendor allocator's dispatch — so only a fused slot counts)
+            holds = this.section._enter(frame) === false && slot >= 0;
           } else {
             queue._addNext(frame);
             holds = false;

@@ -105,6 +105,32 @@ describe('circuit sections: quiet returns and arrivals', () => {
     });
   });
 
+  it('a vendor allocator whose allocate dispatch stops the source pin while the requester refills: the same with sections on and off', () => {
+    assertSame({ frames: 6, transform: true, vendor: true }, (h) => {
+      let allocations = 0;
+      let stopAt = -1;
+      h.onAllocate = () => {
+        allocations++;
+        h.log.push(`allocate:${allocations}:${h.src.queue!.length}`);
+        if (allocations === stopAt) {
+          h.src.setState(KsState.stop);
+          h.log.push(`stopped:${h.requester.outstanding}`);
+        }
+      };
+      h.routines.src = ejecting('src', { n: 6 });
+      h.routines.mid = ejecting('mid', { n: 6 });
+      h.routines.snk = ejecting('snk', { n: 4 });
+      runAll(h);
+      h.check();
+      // a DPC eject at the sink returns a frame from outside any routine: the requester refills at once through
+      // allocate(), whose dispatch stops the source at its second call from now
+      stopAt = allocations + 2;
+      h.ejectOutside(h.snk);
+      h.ejectOutside(h.snk);
+      h.log.push(`after:${h.requester.outstanding}:${h.src.queue!.length}:${h.src.pipeState}`);
+    });
+  });
+
   it('a route change while frames wait in a section: it detaches at once, and the frames go on by the generic path', () => {
     const seen: boolean[][] = [];
     const script = (h: Harness) => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import type { AllocatorBase } from '../../src/allocator/allocator-base.js';
 import { createDefaultAllocator } from '../../src/allocator/default-allocator.js';
+import { createVendorAllocator } from '../../src/allocator/vendor-allocator.js';
 import { FilterFlags } from '../../src/filter/filter-descriptor.js';
 import { FilterFactory } from '../../src/filter/filter-factory.js';
 import { FileAlignment, PoolType } from '../../src/framing/constants.js';
@@ -12,6 +14,7 @@ import { KsReset, KsState } from '../../src/state.js';
 import { Status } from '../../src/status.js';
 import type { Frame } from '../../src/stream/frame.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
+import { commonBufferVendor } from '../allocator/helpers.js';
 import { pinDescriptor, spyReturns, streamFormat } from './helpers.js';
 
 // Adversarial review of circuit sections (pin/circuit-section.ts): each scenario runs the same script on a pipe with
@@ -32,6 +35,9 @@ interface PipeOptions {
   readonly receiveZero?: boolean;
   /** The sink filter is filter-centric (its Process works on the sink pin). */
   readonly filterCentricSink?: boolean;
+  /** A vendor allocator (frames carved from one common buffer) instead of the default one; its allocate dispatch calls
+   * the harness's `onAllocate` first. */
+  readonly vendor?: boolean;
 }
 
 interface Harness {
@@ -40,7 +46,9 @@ interface Harness {
   readonly snk: Pin;
   readonly pins: Pin[];
   readonly log: string[];
-  readonly allocator: ReturnType<typeof createDefaultAllocator>;
+  readonly allocator: AllocatorBase;
+  /** Called by the vendor allocator's allocate dispatch (`vendor: true`), before it takes a frame. */
+  onAllocate: () => void;
   requester: ReturnType<typeof setPipeSource>;
   /** Requesters made on other pins of the pipe (sharing the pool). */
   readonly others: ReturnType<typeof setPipeSource>[];
@@ -112,7 +120,20 @@ function build(options: PipeOptions): Harness {
     );
   }
   connectPins(last, snk);
-  const allocator = createDefaultAllocator();
+  let allocator: AllocatorBase;
+  if (options.vendor === true) {
+    const { dispatch } = commonBufferVendor();
+    const allocate = dispatch.allocate;
+    allocator = createVendorAllocator({
+      ...dispatch,
+      allocate: (context) => {
+        h.onAllocate();
+        return allocate(context);
+      },
+    });
+  } else {
+    allocator = createDefaultAllocator();
+  }
   allocator.initialize(null, {
     optionsFlags: 0,
     poolType: PoolType.nonPagedPool,
@@ -143,6 +164,7 @@ function build(options: PipeOptions): Harness {
     log,
     allocator,
     requester: newRequester(src),
+    onAllocate: () => {},
     others: [],
     work,
     routines,
