@@ -7,7 +7,6 @@ import { CircuitFrame, type FrameReturnSink } from './circuit-frame.js';
 import { currentRouteEpoch, type Pin, setRouteChangeHook } from './pin.js';
 
 // (module constants for the hop: read as plain values, not as properties of the imported objects)
-const QUEUED = FrameState.queued;
 const IDLE = FrameState.idle;
 const SUCCESS = Status.success;
 
@@ -320,8 +319,9 @@ export class CircuitSection implements QueueSection {
     // (a section's queue is simple and has no clone — a clone detaches it — so `p` is its leading edge)
     const n = pos + 1;
     if (n < q._tail) {
+      // The next frame is queued and not cancelled: a cancelled or completed frame of the queue would be done (its
+      // only reference the queue hold), so waiting in `_done` (checked above) or retired (which detaches).
       const nf = q._ring[n & q._mask]!;
-      if (nf._state !== QUEUED || nf._cancelled === true) return false;
       p._locked = false;
       f._locks--;
       // `_place` for an edge (an edge's `_notified` stays null: only clones are told of cancellations)
