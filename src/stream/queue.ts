@@ -728,7 +728,11 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
     const section = this._section;
-    if (section !== null && eject === true && section._hop(this as unknown as Queue, p as unknown as StreamPointer)) {
+    if (
+      section !== null &&
+      eject === true &&
+      section._hop(this as unknown as Queue, p as unknown as StreamPointer) === true
+    ) {
       return;
     }
     this._unlockPlain(p, eject);

@@ -214,7 +214,7 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
     if (
       section !== null &&
       eject === true &&
-      section._hop(queue as unknown as Queue, this as unknown as StreamPointer)
+      section._hop(queue as unknown as Queue, this as unknown as StreamPointer) === true // (strict: no ToBoolean)
     ) {
       return;
     }
