@@ -164,14 +164,17 @@ export function processingRuns(): boolean {
 
 /** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
 export function deferRun(entry: RunListEntry): void {
-  if (runTail - runHead > runMask) {
-    const size = (runMask + 1) * 2;
-    const ring = new Array<RunListEntry | null>(size).fill(null);
-    for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
-    runRing = ring;
-    runMask = size - 1;
-  }
+  if (runTail - runHead > runMask) growRunList();
   runRing[runTail++ & runMask] = entry;
+}
+
+/** The run list doubled (entries kept in order): out of line, so that `deferRun` stays small where it is inlined. */
+function growRunList(): void {
+  const size = (runMask + 1) * 2;
+  const ring = new Array<RunListEntry | null>(size).fill(null);
+  for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
+  runRing = ring;
+  runMask = size - 1;
 }
 
 /** Runs the deferred pins in trigger order (new deferrals made meanwhile join the end). */

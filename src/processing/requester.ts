@@ -89,6 +89,8 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
   private refillDeferred = false;
   private detached = false;
   private removeListener: (() => void) | null = null;
+  /** A slot pool, no ledger and no FREEFRAME subscription: returns may be quiet (`_returnQuiet`). */
+  private quietReturns = false;
   private readonly removeObserver: () => void;
   private readonly onFree: () => void;
   private readonly continueFill: () => void;
@@ -118,6 +120,7 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
       throw argumentError('type', 'options.ledger', ledger, 'a FrameLedger or null');
     }
     this.ledger = ledger;
+    this.quietReturns = this.pool !== null && ledger === null;
     this.holder = `requester of pin ${pin.id}`;
     this.section = new CircuitSection(pin, this);
     this.onFree = () => this.fill();
@@ -267,6 +270,7 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
       // allocator, wait for its FREEFRAME signal too (subscribed once, kept).
       if (this.removeListener === null && allocator.outstanding > this.outstanding) {
         this.removeListener = allocator.onFreeFrame(this.onFree);
+        this.quietReturns = false;
       }
       return null;
     }
@@ -317,10 +321,9 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
    * section's hop needs no callback. False, with nothing changed, otherwise.
    */
   _returnQuiet(frame: CircuitFrame): boolean {
-    const pool = this.pool;
-    const buffer = frame.buffer;
-    if (pool === null || buffer === null || this.ledger !== null || this.removeListener !== null) return false;
-    if (!processingRuns() || pool._freeSlot(frame._poolSlot, buffer) === false) return false;
+    // (a frame without a buffer is no slot's handle: `_freeSlot` refuses it, and `returnFrame` ignores it)
+    if (this.quietReturns === false || processingRuns() === false) return false;
+    if (this.pool!._freeSlot(frame._poolSlot, frame.buffer as FrameBuffer) === false) return false;
     this.outstanding--;
     if (this.refillDeferred === false) {
       this.refillDeferred = true;
@@ -351,6 +354,7 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
     this.section._detach();
     this.removeListener?.();
     this.removeListener = null;
+    this.quietReturns = false; // (detached: every frame still out comes back through returnFrame)
     this.removeObserver();
   }
 }
