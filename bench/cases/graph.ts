@@ -61,8 +61,8 @@ let checksum = 0;
 export function buildGraph(options: { readonly loop?: boolean } = {}) {
   const loop = options.loop ?? true;
   let budget = 0;
-  // One frame's work at each pin (the leading edge locked, used, ejected); false when there is nothing to do. Each
-  // routine below calls its own step (a monomorphic call, inlined).
+  // One frame's work at each pin (the leading edge locked, used, ejected); false when there is nothing to do: the
+  // steps of the one-frame-per-call routines (the looping routines below write the same steps out in their loop).
   const produce = (pin: Pin): boolean => {
     if (budget === 0) return false;
     const lead = pin.getLeadingEdge(StreamPointerState.locked);
@@ -94,7 +94,16 @@ export function buildGraph(options: { readonly loop?: boolean } = {}) {
         DataFlow.out,
         loop
           ? (pin) => {
-              while (produce(pin));
+              // (the loop written out, as a driver's Process routine is: a helper closure per step would be a call
+              // per frame that V8 does not inline once the helper's own code holds the inlined hop)
+              while (budget !== 0) {
+                const lead = pin.getLeadingEdge(StreamPointerState.locked);
+                if (lead === null) break;
+                lead.offset.data![0] = budget & 0xff;
+                lead.frame!.header.dataUsed = FRAME;
+                budget--;
+                lead.unlock(true);
+              }
               return Status.pending;
             }
           : (pin) => (produce(pin) ? Status.success : Status.pending),
@@ -107,8 +116,13 @@ export function buildGraph(options: { readonly loop?: boolean } = {}) {
         DataFlow.in,
         loop
           ? (pin) => {
-              while (modify(pin));
-              return Status.pending;
+              for (;;) {
+                const lead = pin.getLeadingEdge(StreamPointerState.locked);
+                if (lead === null) return Status.pending;
+                const data = lead.offset.data!;
+                data[1] = data[0]! ^ 0x5a;
+                lead.unlock(true);
+              }
             }
           : (pin) => (modify(pin) ? Status.success : Status.pending),
       ),
@@ -121,8 +135,12 @@ export function buildGraph(options: { readonly loop?: boolean } = {}) {
         DataFlow.in,
         loop
           ? (pin) => {
-              while (consume(pin));
-              return Status.pending;
+              for (;;) {
+                const lead = pin.getLeadingEdge(StreamPointerState.locked);
+                if (lead === null) return Status.pending;
+                checksum = (checksum + lead.offset.data![1]!) | 0;
+                lead.unlock(true);
+              }
             }
           : (pin) => (consume(pin) ? Status.success : Status.pending),
       ),

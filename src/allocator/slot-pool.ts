@@ -2,6 +2,10 @@ import { type AllocatorError, argumentError } from '../errors.js';
 import type { AllocatorFraming } from '../framing/types.js';
 import { POISON_BYTE } from '../memory/guard.js';
 import { AllocatorBase, doubleFree, foreignBuffer, INITIALIZED } from './allocator-base.js';
+
+/** (read per frame: a module constant, folded by the compiler, not an imported binding) */
+const READY = INITIALIZED;
+
 import { DebugFrame, type GenerationSource, PooledFrame, staleHandle } from './frame-handle.js';
 import type { FrameBuffer } from './types.js';
 
@@ -94,7 +98,7 @@ export abstract class SlotPoolAllocator extends AllocatorBase implements Generat
    * the limit is not reached.)
    */
   _allocateSlot(): number {
-    if (this._freeTop === 0 || this._state !== INITIALIZED || this._debug === true) return -1;
+    if (this._freeTop === 0 || this._state !== READY || this._debug === true) return -1;
     const i = this._freeStack[--this._freeTop]!;
     this._out[i] = 1;
     if (++this._outstanding > this._highWater) this._highWater = this._outstanding;
@@ -112,7 +116,7 @@ export abstract class SlotPoolAllocator extends AllocatorBase implements Generat
     if (
       this._handles[i] !== buffer ||
       this._out[i] !== 1 ||
-      this._state !== INITIALIZED ||
+      this._state !== READY ||
       this._waiters.pending !== 0 ||
       this._listeners.length !== 0
     ) {

@@ -3,8 +3,27 @@ import { Status } from '../status.js';
 import { type Frame, FrameState } from '../stream/frame.js';
 import type { Queue, QueueSection } from '../stream/queue.js';
 import type { StreamPointer } from '../stream/stream-pointer.js';
-import { CircuitFrame } from './circuit-frame.js';
-import { currentRouteEpoch, type Pin } from './pin.js';
+import { CircuitFrame, type FrameReturnSink } from './circuit-frame.js';
+import { currentRouteEpoch, type Pin, setRouteChangeHook } from './pin.js';
+
+// (module constants for the hop: read as plain values, not as properties of the imported objects)
+const IDLE = FrameState.idle;
+const SUCCESS = Status.success;
+
+/**
+ * The requester side of a section (processing/requester.ts): where its frames return, and the quiet return that
+ * takes one back when no callback is due (no listener, no ledger, a slot pool, processing running).
+ */
+export interface SectionSink extends FrameReturnSink {
+  /** Takes `frame` back when only bookkeeping is due; false, with nothing changed, when `returnFrame` must run. */
+  _returnQuiet(frame: CircuitFrame): boolean;
+}
+
+/** The sections attached now: a route change anywhere detaches them (their pins' routes are cached at the attach). */
+const attachedSections = new Set<CircuitSection>();
+setRouteChangeHook(() => {
+  for (const section of attachedSections) section._detach();
+});
 
 /** Whether requesters form circuit sections (on by default; tests turn it off to compare both paths). */
 let sectionsEnabled = true;
@@ -70,6 +89,8 @@ const MAX_PINS = 256;
 export class CircuitSection implements QueueSection {
   /** The source pin (the requester's). */
   readonly source: Pin;
+  /** Where the requester's frames return. */
+  private readonly _sink: SectionSink;
   /** True while the queues share the ring. */
   attached = false;
   /** The pins of the section, source first (valid while attached). */
@@ -78,12 +99,12 @@ export class CircuitSection implements QueueSection {
   private readonly _queues: Queue<Pin>[] = [];
   /** Each queue's own ring, kept while the queue uses the shared one. */
   private readonly _own: (Frame | null)[][] = [];
-  /** Per pin: a zero-length frame bypasses it (its filter lacks RECEIVE_ZERO_LENGTH_SAMPLES). */
-  private readonly _bypass: boolean[] = [];
-  /** Index of the last pin (frames leave the circuit there). */
-  private _last = -1;
-  /** The route epoch the section was built at (a connection change anywhere ends the fast path). */
-  private _epoch = -1;
+  /** The source pin's queue (while attached). */
+  private _sourceQueue: Queue<Pin> | null = null;
+  /** The last pin's queue, where frames leave the circuit (while attached). */
+  private _lastQueue: Queue<Pin> | null = null;
+  /** The source pin ignores an arrival into its non-empty queue (while attached). */
+  private _sourceQuiet = false;
   /** The shared ring (kept for the next attach). */
   private _ring: (Frame | null)[] = [];
   /** Sequence number at the attach (the frames that entered since tell how long the section lasted). */
@@ -93,8 +114,9 @@ export class CircuitSection implements QueueSection {
   /** The last wait (doubles each time a section ends before {@link LASTING} frames entered). */
   private _backoff = 0;
 
-  constructor(source: Pin) {
+  constructor(source: Pin, sink: SectionSink) {
     this.source = source;
+    this._sink = sink;
   }
 
   /**
@@ -150,16 +172,13 @@ export class CircuitSection implements QueueSection {
     const ring = this._ring;
     const mask = ring.length - 1;
     const queues = this._queues;
-    const bypass = this._bypass;
     const own = this._own;
     queues.length = 0;
-    bypass.length = 0;
     own.length = 0;
     for (let i = 0; i < pins.length; i++) {
       const pin = pins[i]!;
       queues.push(pin.queue!);
       own.push(pin.queue!._ring); // (given back, cleared, at the detach)
-      bypass.push(pin._bypassesEmptyFrames());
     }
     // The frames queued now are laid out in the shared ring with new sequence numbers, the last pin's window first, so
     // that each queue's window ends where the previous pin's begins; each edge keeps its frame (and its lock).
@@ -184,12 +203,18 @@ export class CircuitSection implements QueueSection {
       lead._pos = lead._frame === null ? cursor : lead._frame._seq; // (a frame's edge is on the window's first)
       q._section = this;
       q._sectionIndex = i;
+      const next = i === queues.length - 1 ? null : pins[i + 1]!;
+      q._sectionNext = next === null ? null : queues[i + 1]!;
+      q._sectionNextBypass = next?._bypassesEmptyFrames() === true;
+      q._sectionNextQuiet = next?._quietArrivals() === true;
     }
     base = cursor; // (the frames entering from now on count for how long the section lasts)
-    this._last = pins.length - 1;
+    this._sourceQueue = queues[0]!;
+    this._lastQueue = queues[queues.length - 1]!;
+    this._sourceQuiet = source._quietArrivals();
     this._base = base;
-    this._epoch = currentRouteEpoch();
     this.attached = true;
+    attachedSections.add(this);
     return true;
   }
 
@@ -202,6 +227,7 @@ export class CircuitSection implements QueueSection {
   _detach(): void {
     if (!this.attached) return;
     this.attached = false;
+    attachedSections.delete(this);
     const queues = this._queues;
     // A section that ends soon after it formed (a pipe that clones or cancels every few frames) would form and end
     // again at every burst: the next attempts wait for 1, 2, 4 … 4096 fills, until a section lasts again.
@@ -228,20 +254,28 @@ export class CircuitSection implements QueueSection {
       q._mask = mask;
       q._section = null;
       q._sectionIndex = -1;
+      q._sectionNext = null;
+      q._sectionNextBypass = false;
+      q._sectionNextQuiet = false;
     }
     queues.length = 0;
-    this._bypass.length = 0;
     this._own.length = 0;
     this._pins.length = 0;
-    this._last = -1;
+    this._sourceQueue = null;
+    this._lastQueue = null;
   }
 
   /** @internal QueueSection: room for one more frame at the source's tail (the ring spans the whole section). */
   _reserve(): void {
+    const source = this._sourceQueue!;
+    if (source._tail - this._lastQueue!._head > source._mask) this._grow();
+  }
+
+  /** The shared ring doubled (every window kept in place). */
+  private _grow(): void {
     const queues = this._queues;
-    const source = queues[0]!;
-    const oldest = queues[this._last]!._head;
-    if (source._tail - oldest <= source._mask) return;
+    const oldest = this._lastQueue!._head;
+    const source = this._sourceQueue!;
     const old = this._ring;
     const oldMask = old.length - 1;
     const size = old.length * 2;
@@ -256,61 +290,91 @@ export class CircuitSection implements QueueSection {
 
   /**
    * @internal QueueSection: `unlock(true)` of queue `q`'s leading edge `p`, locked on frame `f` at the head of the
-   * queue (no clone, hold, drain, pending cancellation or done frame: the caller checked). The frame moves to the
-   * next pin's window — the same result as the generic eject, retire, `_onFrameComplete` and `_addNext`, field by
-   * field — or, at the last pin, leaves the circuit to its `returnTo`. Every write happens before the one callback
+   * queue (no hold, drain, pending cancellation or done frame: the caller checked). The frame moves to the next pin's
+   * window — the same result as the generic eject, retire, `_onFrameComplete` and `_addNext`, field by field — or, at
+   * the last pin, leaves the circuit to its `returnTo`. Every write happens before the one callback that may be due
    * (the next pin's arrival, or the return). False, with nothing changed, when the generic path must run.
    *
    * What the generic path checks per frame and this does not is kept true by detaching instead: a section pin
-   * stopping, changing its reset state or closing, a clone, a splitter fan-out hooked (see the class comment).
+   * stopping, changing its reset state or closing, a clone, a splitter fan-out hooked, a route change (see the class
+   * comment).
    */
-  _hop(queue: Queue, pointer: StreamPointer, f: Frame): boolean {
+  _hop(queue: Queue, pointer: StreamPointer): boolean {
+    // (one function, kept small: the Process routine that ejects inlines it — docs/performance.md, sixth pass)
     const q = queue as unknown as Queue<Pin>;
     const p = pointer as unknown as StreamPointer<Pin>;
+    const f = p._frame!;
     const pos = p._pos;
-    if (pos !== q._head || this._epoch !== currentRouteEpoch()) return false;
-    const i = q._sectionIndex;
-    const n = pos + 1;
-    let nf: Frame | null = null;
-    if (n < q._tail) {
-      nf = q._ring[n & q._mask]!;
-      if (nf._state !== FrameState.queued || nf._cancelled === true) return false;
-    }
-    // The next pin's queue, or null at the last pin (the frame leaves the circuit to its `returnTo`, as
-    // `_onFrameComplete` with no next pin does, whatever its status).
-    const nq = i === this._last ? null : this._queues[i + 1]!;
+    const nq = q._sectionNext; // (null at the last pin: the frame leaves the circuit, whatever its status)
     if (
-      nq !== null &&
-      (f.status !== Status.success || // (leaves the circuit: the generic path)
-        nq._tail !== pos ||
-        (f.header.dataUsed === 0 && this._bypass[i + 1] === true))
+      q._hold !== 0 ||
+      q._draining === true ||
+      q._doneHead !== q._doneTail ||
+      f._cancelPending === true ||
+      pos !== q._head ||
+      (nq !== null && (f.status !== SUCCESS || (q._sectionNextBypass === true && f.header.dataUsed === 0)))
     ) {
-      return false;
+      return false; // (an operation in progress, a cancellation, a failure or a bypass: the generic path)
     }
-    p._locked = false;
-    f._locks--;
-    if (nf === null) q._parkAtEnd(p);
-    else q._place(p, nf);
+    // (a section's queue is simple and has no clone — a clone detaches it — so `p` is its leading edge)
+    const n = pos + 1;
+    if (n < q._tail) {
+      // The next frame is queued and not cancelled: a cancelled or completed frame of the queue would be done (its
+      // only reference the queue hold), so waiting in `_done` (checked above) or retired (which detaches).
+      const nf = q._ring[n & q._mask]!;
+      p._locked = false;
+      f._locks--;
+      // `_place` for an edge (an edge's `_notified` stays null: only clones are told of cancellations)
+      const h = nf.header;
+      p._frame = nf;
+      p._pos = n;
+      nf._refs++;
+      p.offsetIn._set(h.data, h.dataUsed);
+      p.offsetOut._set(h.data, h.frameExtent);
+    } else {
+      p._locked = false;
+      f._locks--;
+      q._parkAtEnd(p);
+    }
     q._head = n;
     q._live--;
-    let wasEmpty = false;
     if (nq === null) {
-      q._ring[pos & q._mask] = null;
-      f._state = FrameState.idle;
-      f._queue = null;
-      f._refs = 0;
-      f._held = false;
-    } else {
-      f._refs--; // the edge's reference; the queue hold goes on with the frame
-      nq._tail = n;
-      nq._live++;
-      f._queue = nq;
-      const lead = nq._leading;
-      wasEmpty = lead._frame === null;
-      if (wasEmpty) nq._place(lead, f);
+      this._leave(q, f);
+      return true;
     }
-    // The one callback runs with this queue draining, as the generic completion's does (`Queue._completeNow`): an
-    // eject on this queue from inside it waits, done, until the callback returns — the same order as without a section.
+    f._refs--; // the edge's reference; the queue hold goes on with the frame
+    nq._tail = n;
+    nq._live++;
+    f._queue = nq;
+    if (nq._leading._frame === null) this._arrive(q, nq, f);
+    else if (q._sectionNextQuiet === false) this._callback(q, nq, f, false);
+    return true;
+  }
+
+  /** The hop into an empty next queue: its edge takes the frame, and the next pin's arrival runs. */
+  private _arrive(q: Queue<Pin>, nq: Queue<Pin>, f: Frame): void {
+    nq._place(nq._leading, f);
+    this._callback(q, nq, f, true);
+  }
+
+  /** The hop at the last pin, once the edge moved on: frame `f` leaves the circuit (quietly when only bookkeeping is due). */
+  private _leave(q: Queue<Pin>, f: Frame): void {
+    q._ring[(q._head - 1) & q._mask] = null;
+    f._state = IDLE;
+    f._queue = null;
+    f._refs = 0;
+    f._held = false;
+    const sink = this._sink;
+    if ((f as CircuitFrame).returnTo !== sink || sink._returnQuiet(f as CircuitFrame) === false) {
+      this._callback(q, null, f, false);
+    }
+  }
+
+  /**
+   * The hop's one callback — the next pin's arrival, or the frame's return — run with `q` draining, as the generic
+   * completion's is (`Queue._completeNow`): an eject on `q` from inside it waits, done, until the callback returns.
+   */
+  private _callback(q: Queue<Pin>, nq: Queue<Pin> | null, f: Frame, wasEmpty: boolean): void {
     q._draining = true;
     try {
       if (nq === null) (f as CircuitFrame).returnTo.returnFrame(f as CircuitFrame);
@@ -322,22 +386,27 @@ export class CircuitSection implements QueueSection {
     }
     q._draining = false;
     if (q._unsettled()) q._settle();
-    return true;
   }
 
   /**
    * @internal A circuit frame from the requester enters the section's source queue (attached): `_addNext` and
    * `_enqueue` without what a section rules out there (reset, closed, trailing edge, clones) — the same fields set.
+   * Returns true when the source pin's arrival ran (it may have run code: a Process routine, a filter's).
    */
-  _enter(f: CircuitFrame): void {
-    this._reserve();
-    const q = this._queues[0]!;
+  _enter(f: CircuitFrame): boolean {
+    const q = this._sourceQueue!;
+    if (q._tail - this._lastQueue!._head > q._mask) this._grow();
     f.request = null;
     f._requestIndex = -1;
     q._admit(f);
     const lead = q._leading;
-    const wasEmpty = lead._frame === null;
-    if (wasEmpty) q._place(lead, f);
-    q.host._onArrival(q as unknown as Queue, wasEmpty);
+    if (lead._frame === null) {
+      q._place(lead, f);
+      q.host._onArrival(q as unknown as Queue, true);
+      return true;
+    }
+    if (this._sourceQuiet) return false; // (the source pin ignores an arrival into a non-empty queue)
+    q.host._onArrival(q as unknown as Queue, false);
+    return true;
   }
 }

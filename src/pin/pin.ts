@@ -96,6 +96,8 @@ function guarded(first: unknown, fn: () => void): unknown {
 }
 
 /** Arrival handling ({@link Pin._onArrival}): the filter's (filter-centric), never, into an empty queue, every. */
+/** (read per processing run: a module constant, folded by the compiler) */
+const SUCCESS = Status.success;
 const ARRIVAL_FILTER = 0;
 const ARRIVAL_NEVER = 1;
 const ARRIVAL_WHEN_EMPTY = 2;
@@ -136,9 +138,23 @@ export interface RunListEntry {
   _abandonDeferred(): void;
 }
 
-/** @internal the route epoch now (a section compares it with the one it was built at: pin/circuit-section.ts) */
+/** Called at every route change (pin/circuit-section.ts: attached circuit sections detach). */
+let routeChangeHook: (() => void) | null = null;
+
+/** @internal the route epoch now (routes cached by pins are valid while it stays) */
 export function currentRouteEpoch(): number {
   return routeEpoch;
+}
+
+/** @internal sets what runs at every route change (once, by pin/circuit-section.ts) */
+export function setRouteChangeHook(hook: () => void): void {
+  routeChangeHook = hook;
+}
+
+/** A pin's `peer` or `inPlaceCounterpart` changed: cached routes are stale, and circuit sections end. */
+function routeChanged(): void {
+  routeEpoch++;
+  routeChangeHook?.();
 }
 
 /** @internal true while a pin-centric Process routine runs or the run list drains (work may be deferred to it). */
@@ -148,14 +164,17 @@ export function processingRuns(): boolean {
 
 /** @internal puts an entry on the run list (the caller keeps it from being listed twice). */
 export function deferRun(entry: RunListEntry): void {
-  if (runTail - runHead > runMask) {
-    const size = (runMask + 1) * 2;
-    const ring = new Array<RunListEntry | null>(size).fill(null);
-    for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
-    runRing = ring;
-    runMask = size - 1;
-  }
+  if (runTail - runHead > runMask) growRunList();
   runRing[runTail++ & runMask] = entry;
+}
+
+/** The run list doubled (entries kept in order): out of line, so that `deferRun` stays small where it is inlined. */
+function growRunList(): void {
+  const size = (runMask + 1) * 2;
+  const ring = new Array<RunListEntry | null>(size).fill(null);
+  for (let s = runHead; s < runTail; s++) ring[s & (size - 1)] = runRing[s & runMask] ?? null;
+  runRing = ring;
+  runMask = size - 1;
 }
 
 /** Runs the deferred pins in trigger order (new deferrals made meanwhile join the end). */
@@ -336,7 +355,7 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   set peer(pin: Pin | null) {
     this._peer = pin;
-    routeEpoch++;
+    routeChanged();
   }
 
   /** For an in-place transform: the pin on the other side of the filter the frames pass to, or null. */
@@ -346,7 +365,7 @@ export class Pin implements QueueHost, FrameReturnSink {
 
   set inPlaceCounterpart(pin: Pin | null) {
     this._inPlaceCounterpart = pin;
-    routeEpoch++;
+    routeChanged();
   }
 
   /** True while the pin instance exists (until {@link close}). */
@@ -648,7 +667,7 @@ export class Pin implements QueueHost, FrameReturnSink {
         const lengthBefore = queue === null ? 0 : queue._live;
         const status = process(this);
         if (!this.mayProcess()) break;
-        if (status === Status.success && lead !== null && lead._frame !== null) {
+        if (status === SUCCESS && lead !== null && lead._frame !== null) {
           // SUCCESS re-invokes while frames remain ahead of the leading edge — provided the call made progress
           // (a JS thread cannot spin on a routine that returns SUCCESS without touching the queue).
           if (lead._frame !== frameBefore || offset!.remaining !== remainingBefore || queue!._live !== lengthBefore) {
@@ -682,6 +701,11 @@ export class Pin implements QueueHost, FrameReturnSink {
     // arrival into a non-empty queue — most of them — returns here; the rest is out of line.)
     if (mode === ARRIVAL_NEVER || (wasEmpty === false && mode === ARRIVAL_WHEN_EMPTY)) return;
     this._arrivalTrigger(mode, wasEmpty);
+  }
+
+  /** @internal true when `_onArrival` does nothing for an arrival into a non-empty queue (no filter, no every-arrival trigger) */
+  _quietArrivals(): boolean {
+    return this._arrivalMode === ARRIVAL_WHEN_EMPTY || this._arrivalMode === ARRIVAL_NEVER;
   }
 
   /** @internal `_onArrival` of an arrival that is a trigger (or goes to the filter-centric filter). */

@@ -2,13 +2,19 @@ import { AllocatorBase, INITIALIZED } from '../allocator/allocator-base.js';
 import { SlotPoolAllocator } from '../allocator/slot-pool.js';
 import type { FrameAllocator, FrameBuffer } from '../allocator/types.js';
 import { argumentError } from '../errors.js';
-import { CircuitFrame, type FrameReturnSink } from '../pin/circuit-frame.js';
-import { CircuitSection } from '../pin/circuit-section.js';
+import { CircuitFrame } from '../pin/circuit-frame.js';
+import { CircuitSection, type SectionSink } from '../pin/circuit-section.js';
 import { deferRun, type Pin, type PinStateObserver, processingRuns, type RunListEntry } from '../pin/pin.js';
 import { KsReset, KsState, type KsStateValue } from '../state.js';
 import { FrameState } from '../stream/frame.js';
 import { FrameLedger } from '../stream/frame-ledger.js';
 import type { WorkScheduler } from './scheduler.js';
+
+// (read per frame: module constants, folded by the compiler, not properties of imported objects)
+const ACQUIRE = KsState.acquire;
+const RESET_END = KsReset.end;
+const POOL_INITIALIZED = INITIALIZED;
+const IDLE = FrameState.idle;
 
 /** Options of a {@link Requester}. */
 export interface RequesterOptions {
@@ -53,7 +59,7 @@ function fusablePool(allocator: FrameAllocator): SlotPoolAllocator | null {
  *
  * Frame objects are built once per allocator slot and reused; steady state allocates nothing.
  */
-export class Requester implements FrameReturnSink, PinStateObserver, RunListEntry {
+export class Requester implements SectionSink, PinStateObserver, RunListEntry {
   /** The pipe's source pin. */
   readonly pin: Pin;
   /** The pipe's allocator (initialized by the graph manager). */
@@ -83,6 +89,8 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
   private refillDeferred = false;
   private detached = false;
   private removeListener: (() => void) | null = null;
+  /** A slot pool, no ledger and no FREEFRAME subscription: returns may be quiet (`_returnQuiet`). */
+  private quietReturns = false;
   private readonly removeObserver: () => void;
   private readonly onFree: () => void;
   private readonly continueFill: () => void;
@@ -112,8 +120,9 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
       throw argumentError('type', 'options.ledger', ledger, 'a FrameLedger or null');
     }
     this.ledger = ledger;
+    this.quietReturns = this.pool !== null && ledger === null;
     this.holder = `requester of pin ${pin.id}`;
-    this.section = new CircuitSection(pin);
+    this.section = new CircuitSection(pin, this);
     this.onFree = () => this.fill();
     this.resetTurn = () => {
       this.turnMade = 0;
@@ -147,13 +156,13 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     const pin = this.pin;
     return (
       this.detached === false &&
-      pin.pipeState >= KsState.acquire &&
+      pin.pipeState >= ACQUIRE &&
       pin._injecting === false &&
-      pin.resetState === KsReset.end &&
+      pin.resetState === RESET_END &&
       pin._closed === false &&
       // initialized and no deleteWhenIdle pending (its state still reads `initialized`, but allocate() refuses then:
       // frames only come back); an AllocatorBase keeps both in one numeric field
-      (this.base !== null ? this.base._state === INITIALIZED : this.allocatorActive())
+      (this.base !== null ? this.base._state === POOL_INITIALIZED : this.allocatorActive())
     );
   }
 
@@ -174,46 +183,48 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     }
     this.filling = true;
     if (this.section.attached === false && this.detached === false) this.section._tryAttach();
+    // (the loop is kept small — the rare paths are methods of their own — so that the per-frame steps inline into it)
     const queue = this.pin.queue!;
-    const allocator = this.allocator;
     const pool = this.pool;
     const perTurn = this.framesPerTurn;
-    const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
-    const limit = frames > 0 ? frames : Number.MAX_SAFE_INTEGER;
     const counted = perTurn !== Number.POSITIVE_INFINITY; // without a quota nothing is counted (it would grow forever)
     let made = this.turnMade; // a local while filling (nothing else runs meanwhile); written back on the way out
+    // active() holds until code runs: it is checked again after an entry whose arrival ran (a Process routine may
+    // stop, reset, close or inject) or after allocate() (a vendor allocator's dispatch), not after a quiet entry of a
+    // fused slot
+    let holds = false;
     try {
       do {
         this.again = false;
-        while (this.active()) {
+        holds = false;
+        while (holds || this.active()) {
           // The quota counts across fill calls (a frame returning refills one at a time): an endless synchronous
           // circuit trips it, stops here (the source's Process then finds no frame and returns) and continues later.
           if (made >= perTurn) {
-            if (!this.continuationQueued) {
-              this.continuationQueued = true;
-              (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
-            }
+            this.yieldTurn();
             return;
           }
           // A slot pool's fused allocate takes a free slot when allocate() would have nothing else to decide;
           // -1 sends everything else (vendor allocators, a paged pool growing, the Frames limit) to allocate().
           const slot = pool !== null ? pool._allocateSlot() : -1;
-          let frame: CircuitFrame;
+          let frame: CircuitFrame | null;
           if (slot >= 0) {
-            frame = this.slotFrame(pool!, slot);
-          } else {
-            // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
-            const buffer = allocator.outstanding < limit ? allocator.allocate() : null;
-            if (buffer === null) {
-              this.stalls++;
-              // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames
-              // of this allocator, wait for its FREEFRAME signal too (subscribed once, kept).
-              if (this.removeListener === null && allocator.outstanding > this.outstanding) {
-                this.removeListener = allocator.onFreeFrame(this.onFree);
-              }
-              break;
+            // The frame of the slot just taken, ready to enter the source's queue: only its header is reset here —
+            // the frame's own fields that `reset()` would clear (status, request, cancellation) are set as it enters
+            // the queue, so the circuit's frame is reset exactly once. A frame not built yet, no longer on the slot's
+            // handle, or not idle takes `frameFor` (which attaches, resets or throws). (Written out here, not a
+            // method: the loop stays one unit for the compiler, its per-frame steps inlined into it.)
+            frame = this.frames[slot]!;
+            const handle = pool!._handles[slot]!;
+            if (frame === undefined || frame.buffer !== handle || frame._state !== IDLE) {
+              frame = this.frameFor(handle);
+            } else {
+              frame.header.reset();
+              if (this.ledger !== null) this.ledger.track(frame, this.holder);
             }
-            frame = this.frameFor(buffer);
+          } else {
+            frame = this.allocateFrame();
+            if (frame === null) break;
           }
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
           // a float budget would box a number per frame).
@@ -221,8 +232,13 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
           this.outstanding++;
           // (add without its argument checks: the frame is idle, and _addNext refuses a resetting queue as add does)
           // (into an attached circuit section: its source queue's lean entry, pin/circuit-section.ts)
-          if (queue._section === this.section) this.section._enter(frame);
-          else queue._addNext(frame);
+          if (queue._section === this.section) {
+            // (allocate() may have run code too — a vendor allocator's dispatch — so only a fused slot counts)
+            holds = this.section._enter(frame) === false && slot >= 0;
+          } else {
+            queue._addNext(frame);
+            holds = false;
+          }
         }
       } while (this.again && this.active());
     } finally {
@@ -231,20 +247,34 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     }
   }
 
+  /** The turn's quota is used: filling continues on the yield scheduler (one continuation per burst). */
+  private yieldTurn(): void {
+    if (!this.continuationQueued) {
+      this.continuationQueued = true;
+      (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
+    }
+  }
+
   /**
-   * The frame of slot `slot`, just taken by the fused allocate, ready to enter the source's queue. Only the header is
-   * reset here: the frame's own fields that `reset()` would clear (status, request, cancellation) are set by the
-   * queue as the frame enters (`_addNext`), so the circuit's frame is reset exactly once. A frame not built yet, no
-   * longer pointing at the slot's handle, or not idle takes {@link frameFor} (which attaches, resets or throws).
+   * A frame through `allocate()` (vendor allocators, a slot pool's cases the fused allocate leaves to it), or null
+   * when it has none: a stall (counted), waiting for a frame to come back.
    */
-  private slotFrame(pool: SlotPoolAllocator, slot: number): CircuitFrame {
-    const frame = this.frames[slot];
-    const handle = pool._handles[slot]!;
-    if (frame === undefined || frame.buffer !== handle || frame._state !== FrameState.idle)
-      return this.frameFor(handle);
-    frame.header.reset();
-    if (this.ledger !== null) this.ledger.track(frame, this.holder);
-    return frame;
+  private allocateFrame(): CircuitFrame | null {
+    const allocator = this.allocator;
+    const frames = allocator.framing?.frames ?? 0; // the allocator may have been initialized after we attached
+    // At the framing's Frames limit allocate() would return null: skip the call (and its failure count).
+    const buffer = frames > 0 && allocator.outstanding >= frames ? null : allocator.allocate();
+    if (buffer === null) {
+      this.stalls++;
+      // Frames of ours come back through returnFrame, which resumes filling. If someone else holds frames of this
+      // allocator, wait for its FREEFRAME signal too (subscribed once, kept).
+      if (this.removeListener === null && allocator.outstanding > this.outstanding) {
+        this.removeListener = allocator.onFreeFrame(this.onFree);
+        this.quietReturns = false;
+      }
+      return null;
+    }
+    return this.frameFor(buffer);
   }
 
   private frameFor(buffer: FrameBuffer): CircuitFrame {
@@ -285,6 +315,23 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     this.fill();
   }
 
+  /**
+   * @internal SectionSink: `returnFrame` when nothing but bookkeeping is due — a fused slot pool takes the slot back,
+   * no ledger, no FREEFRAME listener, and processing runs (the refill is deferred to the run list) — so a circuit
+   * section's hop needs no callback. False, with nothing changed, otherwise.
+   */
+  _returnQuiet(frame: CircuitFrame): boolean {
+    // (a frame without a buffer is no slot's handle: `_freeSlot` refuses it, and `returnFrame` ignores it)
+    if (this.quietReturns === false || processingRuns() === false) return false;
+    if (this.pool!._freeSlot(frame._poolSlot, frame.buffer as FrameBuffer) === false) return false;
+    this.outstanding--;
+    if (this.refillDeferred === false) {
+      this.refillDeferred = true;
+      deferRun(this);
+    }
+    return true;
+  }
+
   /** @internal RunListEntry: the deferred refill. */
   _runDeferred(): void {
     this.refillDeferred = false;
@@ -307,6 +354,7 @@ export class Requester implements FrameReturnSink, PinStateObserver, RunListEntr
     this.section._detach();
     this.removeListener?.();
     this.removeListener = null;
+    this.quietReturns = false; // (detached: every frame still out comes back through returnFrame)
     this.removeObserver();
   }
 }

@@ -12,6 +12,13 @@ import {
 } from './stream-pointer.js';
 import { StreamRequest, StreamRequestState } from './stream-request.js';
 
+// (the hot paths read these as module constants — folded by the compiler — not as properties of imported objects)
+const QUEUED = FrameState.queued;
+const DONE = FrameState.done;
+const IDLE = FrameState.idle;
+const SUCCESS = Status.success;
+const LOCKED = StreamPointerState.locked;
+
 /** KSPIN_DATAFLOW_IN: the pin receives frames (its pointers use `offsetIn`). */
 export const DATAFLOW_IN = 1;
 /** KSPIN_DATAFLOW_OUT: the pin produces frames (its pointers use `offsetOut`). */
@@ -64,8 +71,11 @@ export interface MappingsHook {
  * shared, and a frame moves to the next pin by moving the two queues' cursors.
  */
 export interface QueueSection {
-  /** The fast `unlock(true)` of `queue`'s leading edge on `frame`: moves the frame on; false when the generic path must. */
-  _hop(queue: Queue, pointer: StreamPointer, frame: Frame): boolean;
+  /**
+   * The fast `unlock(true)` of `queue`'s leading edge (locked): moves its frame on; false, with nothing changed, when
+   * the generic path must (`Queue._unlock`).
+   */
+  _hop(queue: Queue, pointer: StreamPointer): boolean;
   /** Gives every queue its own ring again (before any operation the shared ring cannot express). */
   _detach(): void;
   /** Makes room for one more frame entering the section's source queue. */
@@ -162,6 +172,12 @@ export class Queue<H extends QueueHost = QueueHost> {
   _section: QueueSection | null = null;
   /** @internal this queue's index in `_section` (0: the section's source queue) */
   _sectionIndex = -1;
+  /** @internal the next queue of `_section` (null at its last pin, and while not in a section) */
+  _sectionNext: Queue<H> | null = null;
+  /** @internal in a section: the next pin lets zero-length frames bypass it (they leave the fast path) */
+  _sectionNextBypass = false;
+  /** @internal in a section: the next pin ignores an arrival into a non-empty queue (no callback is due then) */
+  _sectionNextQuiet = false;
   /** @internal pointers whose timeouts wait for a timeout scheduled in RUN */
   _parked: StreamPointer<H>[] = [];
   /**
@@ -245,7 +261,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     let n = 0;
     for (let s = lead._seq; s < this._tail; s++) {
       const f = this._ring[s & this._mask] as Frame | null; // (slots hold a frame or null, never undefined)
-      if (f !== null && f._state === FrameState.queued && !f._cancelled) n++;
+      if (f !== null && f._state === QUEUED && !f._cancelled) n++;
     }
     return n;
   }
@@ -315,13 +331,13 @@ export class Queue<H extends QueueHost = QueueHost> {
    * fails). UNLOCKED: the edge whether on a frame or not, unlocked if it was locked.
    */
   getLeadingEdge(state: StreamPointerStateValue): StreamPointer<H> | null {
-    if (state === StreamPointerState.locked && this._generateMappings === false) {
+    if (state === LOCKED && this._generateMappings === false) {
       // Fast path (no mappings hook to run): lock the edge on a present frame without the generic checks.
       const p = this._leading;
       if (p._locked === true) return p;
       const f = p._frame;
       if (f === null) return null;
-      if (f._cancelled === true || f._state !== FrameState.queued) return null;
+      if (f._cancelled === true || f._state !== QUEUED) return null;
       p._locked = true;
       f._locks++;
       return p;
@@ -356,7 +372,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       outBytes = lead.offsetOut.remaining;
       for (let s = lead._pos + 1; s < this._tail; s++) {
         const f = this._ring[s & this._mask] as Frame | null;
-        if (f === null || f._state !== FrameState.queued || f._cancelled) continue;
+        if (f === null || f._state !== QUEUED || f._cancelled) continue;
         inBytes += f.header.dataUsed;
         outBytes += f.header.frameExtent;
       }
@@ -450,13 +466,13 @@ export class Queue<H extends QueueHost = QueueHost> {
     const seq = this._tail++;
     f._queue = this;
     f._seq = seq;
-    f._state = FrameState.queued;
+    f._state = QUEUED;
     f._refs = 1;
     f._held = true;
     f._locks = 0;
     f._cancelled = false;
     f._cancelPending = false;
-    f.status = Status.success;
+    f.status = SUCCESS;
     this._ring[seq & this._mask] = f;
     this._live++;
   }
@@ -498,7 +514,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     const mask = this._mask;
     for (let s = from; s < limit; s++) {
       const f = ring[s & mask] as Frame | null;
-      if (f !== null && f._state === FrameState.queued && !f._cancelled) return f;
+      if (f !== null && f._state === QUEUED && !f._cancelled) return f;
     }
     return null;
   }
@@ -553,7 +569,7 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal −1 reference; at 0 the frame is done */
   _release(f: Frame): void {
     if (--f._refs > 0) return;
-    f._state = FrameState.done;
+    f._state = DONE;
     if (!this._fifo) {
       if (this._doneTail - this._doneHead > this._doneMask) this._growDone();
       this._done[this._doneTail++ & this._doneMask] = f;
@@ -578,7 +594,7 @@ export class Queue<H extends QueueHost = QueueHost> {
         if (this._fifo) {
           this._skipRetired();
           const h = this._head < this._tail ? this._ring[this._head & this._mask]! : null;
-          if (h !== null && h._state === FrameState.done) f = h;
+          if (h !== null && h._state === DONE) f = h;
         } else if (this._doneHead < this._doneTail) {
           const i = this._doneHead++ & this._doneMask;
           f = this._done[i]!;
@@ -630,7 +646,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     // a completion other than a section's hop (out of order, cancelled, returned): the queues get their own rings
     if (this._section !== null) this._section._detach();
     this._ring[f._seq & this._mask] = null;
-    f._state = FrameState.idle;
+    f._state = IDLE;
     f._queue = null;
     f._refs = 0;
     f._held = false;
@@ -669,9 +685,9 @@ export class Queue<H extends QueueHost = QueueHost> {
   /** @internal */
   _getEdge(p: StreamPointer<H>, state: StreamPointerStateValue): StreamPointer<H> | null {
     checkState(state);
-    if (state === StreamPointerState.locked) {
+    if (state === LOCKED) {
       if (p._frame === null) return null;
-      return this._lock(p) === Status.success ? p : null;
+      return this._lock(p) === SUCCESS ? p : null;
     }
     if (p._locked) this._unlock(p, false);
     return p;
@@ -679,16 +695,16 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal */
   _lock(p: StreamPointer<H>): StatusCode {
-    if (p._locked) return Status.success;
+    if (p._locked) return SUCCESS;
     const f = p._frame;
-    if (f === null || f._cancelled || f._state !== FrameState.queued) return Status.deviceNotReady;
+    if (f === null || f._cancelled || f._state !== QUEUED) return Status.deviceNotReady;
     if (this._generateMappings && this.mappings !== null) {
       const status = this.mappings.generateMappings(p as unknown as StreamPointer, f);
       if (!ntSuccess(status)) return status;
     }
     p._locked = true;
     f._locks++;
-    return Status.success;
+    return SUCCESS;
   }
 
   /** @internal unlocks without acting on a pending cancellation; returns the frame */
@@ -704,13 +720,26 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal a frame whose cancellation waited for its last lock */
   _afterUnlock(f: Frame): void {
-    if (f._locks === 0 && f._cancelPending && f._state === FrameState.queued && f._queue === this) {
+    if (f._locks === 0 && f._cancelPending && f._state === QUEUED && f._queue === this) {
       this._cancelFrame(f, f._cancelStatus);
     }
   }
 
   /** @internal */
   _unlock(p: StreamPointer<H>, eject: boolean): void {
+    const section = this._section;
+    if (
+      section !== null &&
+      eject === true &&
+      section._hop(this as unknown as Queue, p as unknown as StreamPointer) === true
+    ) {
+      return;
+    }
+    this._unlockPlain(p, eject);
+  }
+
+  /** @internal `_unlock` without trying a circuit section's hop (the caller tried it) */
+  _unlockPlain(p: StreamPointer<H>, eject: boolean): void {
     // (boolean fields compared with `=== true` / `=== false` on this path: a bare truthiness test of a field makes V8
     // check for null, undefined and undetectable objects too — docs/performance.md "Third pass")
     if (
@@ -723,10 +752,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       const f = p._frame!;
       if (f._cancelPending === false && this._doneHead === this._doneTail) {
         if (eject) {
-          const section = this._section;
-          if (section === null || section._hop(this as unknown as Queue, p as unknown as StreamPointer, f) === false) {
-            this._ejectLeading(p, f);
-          }
+          this._ejectLeading(p, f); // (a section's hop was tried first: StreamPointer.unlock)
         } else {
           p._locked = false;
           f._locks--;
@@ -763,7 +789,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     if (pos + 1 < tail) {
       next = this._ring[(pos + 1) & this._mask] as Frame | null;
       // something other than a present frame right behind: the generic path
-      if (next === null || next._state !== FrameState.queued || next._cancelled === true) {
+      if (next === null || next._state !== QUEUED || next._cancelled === true) {
         this._unlockGeneric(p, true);
         return;
       }
@@ -778,7 +804,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       f._refs--;
     }
     if (--f._refs > 0) return;
-    f._state = FrameState.done;
+    f._state = DONE;
     this._completeNow(f); // (no other frame waits for completion: `_unlock` checked)
   }
 
@@ -819,7 +845,7 @@ export class Queue<H extends QueueHost = QueueHost> {
       this._step(p, true);
       this._hold--;
       this._flush();
-      return Status.success;
+      return SUCCESS;
     }
     return this._advanceLocked(p);
   }
@@ -867,9 +893,9 @@ export class Queue<H extends QueueHost = QueueHost> {
       (outUsed > 0 && offOut.remaining === 0);
     if (unlock) {
       this._unlock(p, finished);
-      return Status.success;
+      return SUCCESS;
     }
-    return finished ? this._advanceLocked(p) : Status.success;
+    return finished ? this._advanceLocked(p) : SUCCESS;
   }
 
   /** @internal */
@@ -938,7 +964,7 @@ export class Queue<H extends QueueHost = QueueHost> {
 
   /** @internal cancels one frame now (unlocked) or when its last lock goes (locked) */
   _cancelFrame(f: Frame, status: StatusCode): void {
-    if (f._state !== FrameState.queued || f._cancelled) return;
+    if (f._state !== QUEUED || f._cancelled) return;
     if (f._locks > 0) {
       if (!f._cancelPending) {
         f._cancelPending = true;
@@ -1009,7 +1035,7 @@ export class Queue<H extends QueueHost = QueueHost> {
     try {
       for (let s = this._head; s < this._tail; s++) {
         const f = this._ring[s & this._mask] as Frame | null;
-        if (f === null || f._state !== FrameState.queued || f._cancelled) continue;
+        if (f === null || f._state !== QUEUED || f._cancelled) continue;
         this._cancelFrame(f, status);
       }
     } finally {
@@ -1097,7 +1123,7 @@ function grownRing(old: (Frame | null)[], mask: number, head: number, tail: numb
 const NO_ERROR: unique symbol = Symbol('no error');
 
 function checkState(state: StreamPointerStateValue): void {
-  if (state !== StreamPointerState.locked && state !== StreamPointerState.unlocked) {
-    throw argumentError('range', 'state', state, '0 (StreamPointerState.unlocked) or 1 (StreamPointerState.locked)');
+  if (state !== LOCKED && state !== StreamPointerState.unlocked) {
+    throw argumentError('range', 'state', state, '0 (StreamPointerState.unlocked) or 1 (LOCKED)');
   }
 }

@@ -208,7 +208,17 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
   unlock(eject = false): void {
     if (this._deleted === true) this._assertLive();
     if (this._locked === false) throw notLocked('unlock');
-    this.queue._unlock(this, eject);
+    const queue = this.queue;
+    // (a circuit section's hop first: the common eject, moved on by two cursors — pin/circuit-section.ts)
+    const section = queue._section;
+    if (
+      section !== null &&
+      eject === true &&
+      section._hop(queue as unknown as Queue, this as unknown as StreamPointer) === true // (strict: no ToBoolean)
+    ) {
+      return;
+    }
+    queue._unlockPlain(this, eject);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 } from '../../src/pin/data-format.js';
 import type { Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow, type PinDescriptorEx } from '../../src/pin/pin-descriptor.js';
+import type { Requester } from '../../src/processing/requester.js';
 import { ManualWorkScheduler } from '../../src/processing/scheduler.js';
 import { Status } from '../../src/status.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
@@ -93,4 +94,22 @@ export function consumeOne(pin: Pin): number {
   if (lead === null) return Status.pending;
   lead.unlock(true);
   return Status.success;
+}
+
+/**
+ * Calls `seen` for every frame that comes back to `requester`, whichever way it comes: through `returnFrame`, or
+ * through the quiet return a circuit section's hop uses when nothing but bookkeeping is due (`_returnQuiet`).
+ */
+export function spyReturns(requester: Requester, seen: (frame: CircuitFrame) => void): void {
+  const back = requester.returnFrame.bind(requester);
+  requester.returnFrame = (frame: CircuitFrame) => {
+    seen(frame);
+    back(frame);
+  };
+  const quiet = requester._returnQuiet.bind(requester);
+  requester._returnQuiet = (frame: CircuitFrame) => {
+    if (!quiet(frame)) return false;
+    seen(frame); // (the quiet return changes no field a spy reads: status and buffer are as returnFrame saw them)
+    return true;
+  };
 }
