@@ -74,6 +74,37 @@ describe('circuit sections review 6: the quiet return at the last pin', () => {
     });
   });
 
+  it('a FREEFRAME listener that throws at its third call (added inside the sink routine): the same error, frames and counts', () => {
+    assertSame(pipe, (h) => {
+      let calls = 0;
+      h.routines.src = ejecting('src', { n: 20 });
+      h.routines.mid = ejecting('mid', { n: 20 });
+      const inner = counting('snk', { n: 20 }, (hh, k) => {
+        if (k === 1) {
+          hh.allocator.onFreeFrame(() => {
+            calls++;
+            hh.log.push(`free:${calls}:${hh.allocator.outstanding}`);
+            if (calls === 3) throw new Error('listener');
+          });
+        }
+      });
+      h.routines.snk = (pin, hh) => {
+        try {
+          return inner(pin, hh);
+        } catch (error) {
+          hh.log.push(`snk-caught:${(error as Error).message}:${pin.queue!.length}:${hh.requester.outstanding}`);
+          return Status.pending;
+        }
+      };
+      runAll(h);
+      h.check();
+      h.work.runAll(100);
+      h.log.push(`after:${h.requester.outstanding}:${h.allocator.outstanding}:${h.src.queue!.length}`);
+      h.snk.attemptProcessing();
+      h.work.runAll(100);
+    });
+  });
+
   it('an acquire() waiting on the exhausted allocator (from inside the sink routine): the next return serves it', async () => {
     const served: { allocator: Harness['allocator']; buffers: Promise<FrameBuffer>[] }[] = [];
     const script = (h: Harness) => {
@@ -623,6 +654,9 @@ describe('circuit sections review 6: other unlock paths, statuses, zero-length f
   });
 });
 
+/** fast-check runs of the random differential (modest: the machine is shared). */
+const RUNS = 150;
+
 describe('circuit sections review 6: random scripts over arrival modes (fast-check differential)', () => {
   it('random flags, budgets, DPC ejects, listeners, route changes and statuses: the same with sections on and off', () => {
     let formed = 0;
@@ -637,6 +671,10 @@ describe('circuit sections review 6: random scripts over arrival modes (fast-che
       fc.record({ k: fc.constant('empty' as const), on: fc.boolean() }),
       fc.record({ k: fc.constant('fail' as const), pin: fc.nat(3) }),
       fc.record({ k: fc.constant('work' as const) }),
+      fc.record({ k: fc.constant('stop' as const), pin: fc.nat(3) }),
+      fc.record({ k: fc.constant('reset' as const), pin: fc.nat(3) }),
+      fc.record({ k: fc.constant('replace' as const) }),
+      fc.record({ k: fc.constant('style' as const), pin: fc.nat(3), style: fc.nat(2) }),
     );
     fc.assert(
       fc.property(
@@ -655,9 +693,22 @@ describe('circuit sections review 6: random scripts over arrival modes (fast-che
             const budgets: Record<string, { n: number }> = { src: { n: 4 }, mid: { n: 4 }, snk: { n: 4 } };
             let empty = false;
             let fail = -1;
+            const styles = [0, 0, 0];
             for (const name of names) {
               const inner = counting(name, budgets[name]!);
               h.routines[name] = (pin, hh) => {
+                const style = styles[names.indexOf(name)]!;
+                if (style !== 0) {
+                  // unlock(false) or a partial advanceOffsetsAndUnlock before the usual ejects
+                  const l = pin.getLeadingEdge(StreamPointerState.locked);
+                  if (l !== null) {
+                    if (style === 1) l.unlock(false);
+                    else if (pin.dataFlow === DataFlow.in)
+                      l.advanceOffsetsAndUnlock(Math.min(4, l.offsetIn.remaining), 0);
+                    else l.advanceOffsetsAndUnlock(0, Math.min(4, l.offsetOut.remaining));
+                    hh.log.push(`style:${name}:${style}`);
+                  }
+                }
                 const lead = pin.getLeadingEdge(StreamPointerState.unlocked);
                 if (fail === hh.pins.indexOf(pin) && lead?.frame) {
                   lead.setStatusCode(Status.unsuccessful);
@@ -668,6 +719,7 @@ describe('circuit sections review 6: random scripts over arrival modes (fast-che
               };
             }
             let off: (() => void) | null = null;
+            const make = (h as unknown as { newRequester: (pin: Pin) => Harness['requester'] }).newRequester;
             runAll(h);
             h.check();
             for (const o of ops) {
@@ -711,6 +763,20 @@ describe('circuit sections review 6: random scripts over arrival modes (fast-che
                   case 'work':
                     h.work.runAll(100);
                     break;
+                  case 'stop':
+                    pin!.setState(KsState.stop);
+                    pin!.setState(KsState.run);
+                    break;
+                  case 'reset':
+                    pin!.setResetState(KsReset.begin);
+                    pin!.setResetState(KsReset.end);
+                    break;
+                  case 'replace':
+                    h.requester = make(h.src);
+                    break;
+                  case 'style':
+                    styles[o.pin % 3] = o.style;
+                    break;
                 }
               } catch (error) {
                 h.log.push(`error:${(error as Error).message}`);
@@ -727,7 +793,7 @@ describe('circuit sections review 6: random scripts over arrival modes (fast-che
           runs++;
         },
       ),
-      { numRuns: 150 },
+      { numRuns: RUNS },
     );
     assert.ok(formed > runs / 2, `the section formed in ${formed} of ${runs} runs`);
   });
