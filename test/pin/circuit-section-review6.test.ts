@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import type { FrameBuffer } from '../../src/allocator/types.js';
 import { FilterFactory } from '../../src/filter/filter-factory.js';
+import { setCircuitSections } from '../../src/pin/circuit-section.js';
 import { connectPins, disconnectPins, linkInPlace, type Pin } from '../../src/pin/pin.js';
 import { Communication, DataFlow } from '../../src/pin/pin-descriptor.js';
 import { PinFlags } from '../../src/pin/pin-flags.js';
@@ -13,6 +16,7 @@ import { StreamPointerState } from '../../src/stream/stream-pointer.js';
 import { pinDescriptor, spyReturns, streamFormat } from './helpers.js';
 import {
   assertSame,
+  build,
   differential,
   ejecting,
   type Harness,
@@ -879,4 +883,36 @@ describe('circuit sections review 6: the requester checks active() again after c
       });
     });
   }
+});
+
+describe('circuit sections review 6: the registry of attached sections', () => {
+  it('a running pipe dropped without STOP (a section attached) is collectable, as it is without sections', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const trial = async (enabled: boolean) => {
+      setCircuitSections(enabled);
+      let ref!: WeakRef<Pin>;
+      let attached = false;
+      try {
+        (() => {
+          const h = build({ frames: 4, transform: true });
+          h.routines.src = ejecting('src', { n: 40 });
+          h.routines.mid = ejecting('mid', { n: 40 });
+          runAll(h); // the frames wait at the sink; nothing is stopped
+          attached = h.attached().includes(true);
+          ref = new WeakRef(h.src);
+        })();
+      } finally {
+        setCircuitSections(true);
+      }
+      // (a WeakRef's target stays alive until the job that made it ends: collect after a few turns)
+      for (let i = 0; i < 4; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+      }
+      return { attached, collected: ref.deref() === undefined };
+    };
+    assert.deepEqual(await trial(false), { attached: false, collected: true });
+    assert.deepEqual(await trial(true), { attached: true, collected: true });
+  });
 });
