@@ -19,10 +19,18 @@ export interface SectionSink extends FrameReturnSink {
   _returnQuiet(frame: CircuitFrame): boolean;
 }
 
-/** The sections attached now: a route change anywhere detaches them (their pins' routes are cached at the attach). */
-const attachedSections = new Set<CircuitSection>();
+/**
+ * The sections attached now: a route change anywhere detaches them (their pins' routes are cached at the attach). Held
+ * weakly — a pipe dropped while running (never stopped) must stay collectable, as it is without sections; the
+ * reference of a section collected while attached is dropped at the next route change.
+ */
+const attachedSections = new Set<WeakRef<CircuitSection>>();
 setRouteChangeHook(() => {
-  for (const section of attachedSections) section._detach();
+  for (const ref of attachedSections) {
+    const section = ref.deref();
+    if (section === undefined) attachedSections.delete(ref);
+    else section._detach();
+  }
 });
 
 /** Whether requesters form circuit sections (on by default; tests turn it off to compare both paths). */
@@ -113,6 +121,8 @@ export class CircuitSection implements QueueSection {
   private _skip = 0;
   /** The last wait (doubles each time a section ends before {@link LASTING} frames entered). */
   private _backoff = 0;
+  /** This section as held by the registry of attached sections (made once). */
+  private readonly _ref: WeakRef<CircuitSection> = new WeakRef<CircuitSection>(this);
 
   constructor(source: Pin, sink: SectionSink) {
     this.source = source;
@@ -214,7 +224,7 @@ export class CircuitSection implements QueueSection {
     this._sourceQuiet = source._quietArrivals();
     this._base = base;
     this.attached = true;
-    attachedSections.add(this);
+    attachedSections.add(this._ref);
     return true;
   }
 
@@ -227,7 +237,7 @@ export class CircuitSection implements QueueSection {
   _detach(): void {
     if (!this.attached) return;
     this.attached = false;
-    attachedSections.delete(this);
+    attachedSections.delete(this._ref);
     const queues = this._queues;
     // A section that ends soon after it formed (a pipe that clones or cancels every few frames) would form and end
     // again at every burst: the next attempts wait for 1, 2, 4 … 4096 fills, until a section lasts again.

@@ -225,6 +225,13 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
           } else {
             frame = this.allocateFrame();
             if (frame === null) break;
+            // allocate() may have run code (a vendor allocator's dispatch) that stopped, reset or closed the pin, or
+            // detached us: the frame is not entered then (a resetting queue refuses it, a closed pin never gives it
+            // back) but freed at once
+            if (this.active() === false) {
+              this.giveBack(frame);
+              break;
+            }
           }
           // The first frame of a turn marks the next turn (a microtask resets the count; counts up: a small integer,
           // a float budget would box a number per frame).
@@ -275,6 +282,12 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
       return null;
     }
     return this.frameFor(buffer);
+  }
+
+  /** A frame just allocated and never entered goes back to the allocator (not counted as outstanding yet). */
+  private giveBack(frame: CircuitFrame): void {
+    if (this.ledger !== null) this.ledger.untrack(frame);
+    this.allocator.free(frame.buffer as FrameBuffer);
   }
 
   private frameFor(buffer: FrameBuffer): CircuitFrame {

@@ -13,6 +13,7 @@ import { setPipeSource } from '../../src/processing/wiring.js';
 import { KsReset, KsState } from '../../src/state.js';
 import { Status } from '../../src/status.js';
 import type { Frame } from '../../src/stream/frame.js';
+import { FrameLedger } from '../../src/stream/frame-ledger.js';
 import { StreamPointerState } from '../../src/stream/stream-pointer.js';
 import { commonBufferVendor } from '../allocator/helpers.js';
 import { pinDescriptor, spyReturns, streamFormat } from './helpers.js';
@@ -38,6 +39,12 @@ interface PipeOptions {
   /** A vendor allocator (frames carved from one common buffer) instead of the default one; its allocate dispatch calls
    * the harness's `onAllocate` first. */
   readonly vendor?: boolean;
+  /** KSPIN_FLAG_* bits of the source, the transform's input and the sink pin (default 0). */
+  readonly srcFlags?: number;
+  readonly midFlags?: number;
+  readonly snkFlags?: number;
+  /** The requester records its frames in a FrameLedger (debug mode: `h.ledger`). */
+  readonly ledger?: boolean;
 }
 
 interface Harness {
@@ -47,6 +54,8 @@ interface Harness {
   readonly pins: Pin[];
   readonly log: string[];
   readonly allocator: AllocatorBase;
+  /** The requester's ledger (`ledger: true`), else null. */
+  readonly ledger: FrameLedger | null;
   /** Called by the vendor allocator's allocate dispatch (`vendor: true`), before it takes a frame. */
   onAllocate: () => void;
   requester: ReturnType<typeof setPipeSource>;
@@ -84,6 +93,7 @@ function build(options: PipeOptions): Harness {
       pinDescriptor({
         dataFlow: DataFlow.out,
         communication: Communication.source,
+        flags: options.srcFlags ?? 0,
         dispatch: { process: proc('src') },
       }),
     ],
@@ -94,7 +104,7 @@ function build(options: PipeOptions): Harness {
   if (options.transform === true) {
     const f = factory(
       [
-        pinDescriptor({ dataFlow: DataFlow.in, dispatch: { process: proc('mid') } }),
+        pinDescriptor({ dataFlow: DataFlow.in, flags: options.midFlags ?? 0, dispatch: { process: proc('mid') } }),
         pinDescriptor({
           dataFlow: DataFlow.out,
           communication: Communication.source,
@@ -111,13 +121,15 @@ function build(options: PipeOptions): Harness {
   }
   let snk: Pin;
   if (options.filterCentricSink === true) {
-    const f = factory([pinDescriptor({ dataFlow: DataFlow.in })], zero, () => routines.snk!(snk, h));
+    const f = factory([pinDescriptor({ dataFlow: DataFlow.in, flags: options.snkFlags ?? 0 })], zero, () =>
+      routines.snk!(snk, h),
+    );
     snk = f.createPin(0, streamFormat);
   } else {
-    snk = factory([pinDescriptor({ dataFlow: DataFlow.in, dispatch: { process: proc('snk') } })], zero).createPin(
-      0,
-      streamFormat,
-    );
+    snk = factory(
+      [pinDescriptor({ dataFlow: DataFlow.in, flags: options.snkFlags ?? 0, dispatch: { process: proc('snk') } })],
+      zero,
+    ).createPin(0, streamFormat);
   }
   connectPins(last, snk);
   let allocator: AllocatorBase;
@@ -151,8 +163,9 @@ function build(options: PipeOptions): Harness {
       : options.outProcesses === true
         ? ['src', 'mid', 'out', 'snk']
         : ['src', 'mid', 'snk'];
+  const ledger = options.ledger === true ? new FrameLedger() : null;
   const newRequester = (pin: Pin) => {
-    const r = setPipeSource(pin, allocator, { framesPerTurn: 64 });
+    const r = setPipeSource(pin, allocator, { framesPerTurn: 64, ledger });
     spyReturns(r, (frame) => log.push(`ret:${id(frame)}:${frame.status.toString(16)}`));
     return r;
   };
@@ -163,6 +176,7 @@ function build(options: PipeOptions): Harness {
     pins,
     log,
     allocator,
+    ledger,
     requester: newRequester(src),
     onAllocate: () => {},
     others: [],
