@@ -313,7 +313,16 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
     // (a slot pool's fused free when nothing but the bookkeeping is due; free() does the rest and throws the typed
     // errors: double free, foreign buffer)
     const pool = this.pool;
-    if (pool === null || pool._freeSlot(frame._poolSlot, buffer) === false) this.allocator.free(buffer);
+    if (pool === null || pool._freeSlot(frame._poolSlot, buffer) === false) {
+      try {
+        this.allocator.free(buffer);
+      } catch (error) {
+        // A FREEFRAME listener threw after the free (or free() refused the buffer): the error propagates, but the
+        // refill this return owes must not be lost with it — with no frame out, nothing else would resume the pipe.
+        if (this.removeListener === null) this.continueLater();
+        throw error;
+      }
+    }
     if (this.removeListener !== null) return;
     if (processingRuns()) {
       // Frames come back from inside a Process routine (the last pin's completion): refill once, in a burst, after
@@ -354,6 +363,11 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
   /** @internal RunListEntry: a routine threw before the refill ran; it continues as a work item. */
   _abandonDeferred(): void {
     this.refillDeferred = false;
+    this.continueLater();
+  }
+
+  /** Filling continues as a work item of the source filter's scheduler (once, however often asked before it runs). */
+  private continueLater(): void {
     if (!this.continuationQueued) {
       this.continuationQueued = true;
       this.pin.filter._scheduler(this.continueFill);
