@@ -299,11 +299,12 @@ export class CircuitSection implements QueueSection {
   }
 
   /**
-   * @internal QueueSection: `unlock(true)` of queue `q`'s leading edge `p`, locked on frame `f` at the head of the
-   * queue (no hold, drain, pending cancellation or done frame: the caller checked). The frame moves to the next pin's
-   * window — the same result as the generic eject, retire, `_onFrameComplete` and `_addNext`, field by field — or, at
-   * the last pin, leaves the circuit to its `returnTo`. Every write happens before the one callback that may be due
-   * (the next pin's arrival, or the return). False, with nothing changed, when the generic path must run.
+   * @internal QueueSection: `unlock(true)` of queue `q`'s leading edge `p`, locked on its frame `f` at the head of the
+   * queue, when no operation of the queue is in progress (hold, drain, done frames waiting) and no cancellation is
+   * pending on `f` — checked here. The frame moves to the next pin's window — the same result as the generic eject,
+   * retire, `_onFrameComplete` and `_addNext`, field by field — or, at the last pin, leaves the circuit to its
+   * `returnTo`. Every write happens before the one callback that may be due (the next pin's arrival, or the return;
+   * none when it would do nothing). False, with nothing changed, when the generic path must run.
    *
    * What the generic path checks per frame and this does not is kept true by detaching instead: a section pin
    * stopping, changing its reset state or closing, a clone, a splitter fan-out hooked, a route change (see the class
