@@ -201,7 +201,7 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
           // The quota counts across fill calls (a frame returning refills one at a time): an endless synchronous
           // circuit trips it, stops here (the source's Process then finds no frame and returns) and continues later.
           if (made >= perTurn) {
-            this.yieldTurn();
+            this.continueLater(this.yieldScheduler ?? this.pin.filter._scheduler);
             return;
           }
           // A slot pool's fused allocate takes a free slot when allocate() would have nothing else to decide;
@@ -251,14 +251,6 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
     } finally {
       this.filling = false;
       this.turnMade = made;
-    }
-  }
-
-  /** The turn's quota is used: filling continues on the yield scheduler (one continuation per burst). */
-  private yieldTurn(): void {
-    if (!this.continuationQueued) {
-      this.continuationQueued = true;
-      (this.yieldScheduler ?? this.pin.filter._scheduler)(this.continueFill);
     }
   }
 
@@ -319,7 +311,7 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
       } catch (error) {
         // A FREEFRAME listener threw after the free (or free() refused the buffer): the error propagates, but the
         // refill this return owes must not be lost with it — with no frame out, nothing else would resume the pipe.
-        if (this.removeListener === null) this.continueLater();
+        if (this.removeListener === null) this.continueLater(this.pin.filter._scheduler);
         throw error;
       }
     }
@@ -363,14 +355,17 @@ export class Requester implements SectionSink, PinStateObserver, RunListEntry {
   /** @internal RunListEntry: a routine threw before the refill ran; it continues as a work item. */
   _abandonDeferred(): void {
     this.refillDeferred = false;
-    this.continueLater();
+    this.continueLater(this.pin.filter._scheduler);
   }
 
-  /** Filling continues as a work item of the source filter's scheduler (once, however often asked before it runs). */
-  private continueLater(): void {
+  /**
+   * Filling continues as a work item of `scheduler` (the yield scheduler after a turn's quota, the source filter's
+   * after an error): queued once, however often asked before it runs.
+   */
+  private continueLater(scheduler: WorkScheduler): void {
     if (!this.continuationQueued) {
       this.continuationQueued = true;
-      this.pin.filter._scheduler(this.continueFill);
+      scheduler(this.continueFill);
     }
   }
 

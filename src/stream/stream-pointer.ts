@@ -209,7 +209,9 @@ export class StreamPointer<H extends QueueHost = QueueHost> {
     if (this._deleted === true) this._assertLive();
     if (this._locked === false) throw notLocked('unlock');
     const queue = this.queue;
-    // (a circuit section's hop first: the common eject, moved on by two cursors — pin/circuit-section.ts)
+    // (a circuit section's hop first: the common eject, moved on by two cursors — pin/circuit-section.ts. Written
+    // here as in `Queue._unlock`, not by calling it: one call level less where a routine inlines `unlock`, measured
+    // ≈ 8 % in the bench graph)
     const section = queue._section;
     if (
       section !== null &&
